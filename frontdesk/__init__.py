@@ -1,0 +1,3 @@
+"""frontdesk: service recovery at the front desk."""
+
+__version__ = "0.1.0"

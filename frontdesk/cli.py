@@ -1,0 +1,344 @@
+"""The `frontdesk` command: the app, and the subcommands that need no screen.
+
+Heavy modules (SQLAlchemy, pydantic, Textual) are imported inside each
+command, so `frontdesk --version` and the app's first frame stay quick.
+Errors a person can fix are one line on stderr and exit status 2; anything
+unexpected is an apology with a crash-log reference and status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from frontdesk import __version__
+
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A refusal to print as one line."""
+
+
+def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    default: Any = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--db", metavar="URL", default=default,
+                        help="store URL (default: the embedded SQLite store; env FRONTDESK_DATABASE_URL)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="frontdesk",
+        description="Keyboard-first service recovery for the front desk.",
+    )
+    parser.add_argument("--version", action="version", version=f"frontdesk {__version__}")
+    _common(parser, suppress=False)
+    parser.add_argument("--staff", metavar="NAME", help="who is at the terminal (env FRONTDESK_STAFF)")
+    parser.add_argument("--site", metavar="NAME", help="this terminal's site (env FRONTDESK_SITE)")
+    parser.add_argument("--terminal", metavar="NAME", help="this station's name (env FRONTDESK_TERMINAL)")
+    parser.add_argument("--theme", metavar="NAME", help="colour theme, e.g. ansi-dark for a Linux console")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        _common(sub, suppress=True)
+        return sub
+
+    setup = command("setup", "set up a new store: its first site and staff member")
+    setup.add_argument("--site", dest="site_name", metavar="NAME")
+    setup.add_argument("--tz", metavar="ZONE", help="time zone, e.g. Europe/Berlin")
+    setup.add_argument("--region", metavar="CC", help="default phone region, e.g. DE")
+    setup.add_argument("--currency", metavar="CUR", help="e.g. EUR")
+    setup.add_argument("--staff", dest="staff_name", metavar="NAME", help="the first staff member (a manager)")
+    setup.add_argument("--pin", metavar="DIGITS", help="their kiosk PIN (optional)")
+
+    staff = command("staff", "add, list or disable staff")
+    staff_commands = staff.add_subparsers(dest="action", metavar="ACTION", required=True)
+    staff_add = staff_commands.add_parser("add", help="add a staff member")
+    _common(staff_add, suppress=True)
+    staff_add.add_argument("name")
+    staff_add.add_argument("--role", default="staff", help="host, staff, lead or manager (default staff)")
+    staff_add.add_argument("--pin", metavar="DIGITS")
+    staff_add.add_argument("--site", dest="site_name", metavar="NAME", help="home site (default: every site)")
+    staff_list = staff_commands.add_parser("list", help="list staff")
+    _common(staff_list, suppress=True)
+    staff_list.add_argument("--all", action="store_true", help="include disabled staff")
+    staff_disable = staff_commands.add_parser("disable", help="disable a staff member")
+    _common(staff_disable, suppress=True)
+    staff_disable.add_argument("name")
+
+    site = command("site", "add or list sites")
+    site_commands = site.add_subparsers(dest="action", metavar="ACTION", required=True)
+    site_add = site_commands.add_parser("add", help="add a site")
+    _common(site_add, suppress=True)
+    site_add.add_argument("name")
+    site_add.add_argument("--tz", required=True, metavar="ZONE")
+    site_add.add_argument("--region", required=True, metavar="CC")
+    site_add.add_argument("--currency", required=True, metavar="CUR")
+    site_list = site_commands.add_parser("list", help="list sites")
+    _common(site_list, suppress=True)
+
+    demo = command("demo", "fill a new store with a demo restaurant")
+    demo.add_argument("--force", action="store_true", help="add the demo even if the store has data")
+
+    command("export", "write the whole store as JSON to stdout")
+
+    db = command("db", "schema migrations")
+    db_commands = db.add_subparsers(dest="action", metavar="ACTION", required=True)
+    db_upgrade = db_commands.add_parser("upgrade", help="upgrade the store's schema (after a backup)")
+    _common(db_upgrade, suppress=True)
+    db_check = db_commands.add_parser("check", help="check that the models match the migrations")
+    _common(db_check, suppress=True)
+
+    playbooks = command("playbooks", "show or replace the follow-up playbooks")
+    playbook_commands = playbooks.add_subparsers(dest="action", metavar="ACTION", required=True)
+    playbooks_load = playbook_commands.add_parser("load", help="replace the playbooks from a TOML file")
+    _common(playbooks_load, suppress=True)
+    playbooks_load.add_argument("file")
+    playbooks_list = playbook_commands.add_parser("list", help="list the playbooks")
+    _common(playbooks_list, suppress=True)
+
+    bench = command("bench", "measure search, logging and the queue on a synthetic store")
+    bench.add_argument("--customers", type=int, default=100_000, metavar="N")
+    bench.add_argument("--json", metavar="PATH", help="write the figures as JSON here")
+    bench.add_argument("--force", action="store_true", help="use a --db store that already has data")
+    bench.add_argument("--seed", type=int, default=7)
+    bench.add_argument("--screens", action=argparse.BooleanOptionalAction, default=True,
+                       help="also measure the app (startup, keystroke to render, queue open)")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from frontdesk.config import load_settings
+
+    return load_settings(
+        {
+            "database_url": getattr(args, "db", None),
+            "staff": getattr(args, "staff", None) if args.command is None else None,
+            "site": getattr(args, "site", None) if args.command is None else None,
+            "terminal": getattr(args, "terminal", None),
+            "theme": getattr(args, "theme", None),
+        }
+    )
+
+
+def _open(settings: Any, *, upgrade: bool = True) -> Any:
+    from frontdesk.store.db import default_url
+    from frontdesk.store.migrate import open_store
+
+    return open_store(settings.database_url or default_url(), upgrade=upgrade)
+
+
+def _ask(prompt: str, given: str | None) -> str:
+    if given:
+        return given
+    if not sys.stdin.isatty():
+        raise CommandError(f"{prompt.lower()} is needed: give it as a flag (see frontdesk setup --help)")
+    return input(f"{prompt}: ").strip()
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    from frontdesk.clock import SystemClock
+    from frontdesk.schemas.inputs import SiteInput, StaffInput
+    from frontdesk.services import setup
+
+    settings = _settings(args)
+    store = _open(settings)
+    if not setup.is_empty(store):
+        raise CommandError("this store is already set up: use `frontdesk site add` or `frontdesk staff add`")
+    site = SiteInput.parse(
+        {
+            "name": _ask("Site name", args.site_name),
+            "time_zone": _ask("Time zone (e.g. Europe/Berlin)", args.tz),
+            "phone_region": _ask("Default phone region (e.g. DE)", args.region),
+            "currency": _ask("Currency (e.g. EUR)", args.currency),
+        }
+    )
+    staff = StaffInput.parse({"name": _ask("First staff member (a manager)", args.staff_name), "role": "manager",
+                              "pin": args.pin})
+    created, first = setup.setup_store(store, SystemClock(), site, staff, settings.terminal)
+    print(f"Set up {created.name} ({created.time_zone}, {created.phone_region}, {created.currency}) "
+          f"with {first.name} as manager, in {store.display_url}.")
+    return 0
+
+
+def cmd_staff(args: argparse.Namespace) -> int:
+    from frontdesk.clock import SystemClock
+    from frontdesk.schemas.inputs import StaffInput
+    from frontdesk.schemas.vocab import label
+    from frontdesk.services import setup
+
+    settings = _settings(args)
+    store = _open(settings)
+    if args.action == "list":
+        for staff in setup.list_staff(store, include_inactive=args.all):
+            state = "" if staff.active else "  (disabled)"
+            print(f"{staff.id:>4}  {staff.name}  ·  {label(staff.role)}{'  ·  PIN' if staff.has_pin else ''}{state}")
+        return 0
+    if args.action == "disable":
+        staff = setup.disable_staff(store, SystemClock(), args.name, settings.terminal)
+        print(f"Disabled {staff.name}.")
+        return 0
+    site_id = setup.find_site(store, args.site_name).id if args.site_name else None
+    data = StaffInput.parse({"name": args.name, "role": args.role, "pin": args.pin, "site_id": site_id})
+    staff = setup.add_staff(store, SystemClock(), data, settings.terminal)
+    print(f"Added {staff.name} ({label(staff.role)}).")
+    return 0
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    from frontdesk.clock import SystemClock
+    from frontdesk.schemas.inputs import SiteInput
+    from frontdesk.services import setup
+
+    settings = _settings(args)
+    store = _open(settings)
+    if args.action == "list":
+        for site in setup.list_sites(store):
+            print(f"{site.id:>4}  {site.name}  ·  {site.time_zone}  ·  {site.phone_region}  ·  {site.currency}")
+        return 0
+    data = SiteInput.parse({"name": args.name, "time_zone": args.tz, "phone_region": args.region,
+                            "currency": args.currency})
+    site = setup.add_site(store, SystemClock(), data, settings.terminal)
+    print(f"Added site {site.name}.")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from frontdesk.clock import SystemClock
+    from frontdesk.services import demo
+
+    settings = _settings(args)
+    store = _open(settings)
+    summary = demo.build_demo(store, SystemClock(), terminal=settings.terminal, force=args.force)
+    print(summary)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from frontdesk.services.export import write_export
+
+    store = _open(_settings(args))
+    write_export(store, sys.stdout)
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from frontdesk.store import migrate
+
+    settings = _settings(args)
+    if args.action == "check":
+        from alembic import command
+        from alembic.util.exc import AutogenerateDiffsDetected
+
+        store = _open(settings)
+        with store.engine.connect() as connection:
+            try:
+                command.check(migrate.alembic_config(connection))
+            except AutogenerateDiffsDetected as exc:
+                raise CommandError(f"the models differ from the migrations: {exc}") from None
+        print("The models match the migrations.")
+        return 0
+    from frontdesk.store.db import Store, default_url
+
+    store = Store(settings.database_url or default_url())
+    before = migrate.current_revision(store)
+    store.dispose()
+    store = _open(settings, upgrade=True)
+    after = migrate.current_revision(store)
+    print(f"Schema {after} (was {before or 'empty'})." if before != after else f"Schema {after} is current.")
+    return 0
+
+
+def cmd_playbooks(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from frontdesk.services import playbooks
+
+    store = _open(_settings(args))
+    if args.action == "list":
+        print("\n".join(playbooks.describe_playbooks(store)))
+        return 0
+    spec = playbooks.load_playbook_file(store, Path(args.file))
+    print(f"Loaded {len(spec.playbook)} playbooks from {args.file}.")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from frontdesk.bench import run_bench
+
+    return run_bench(
+        customers=args.customers,
+        database_url=getattr(args, "db", None),
+        json_path=args.json,
+        force=args.force,
+        seed=args.seed,
+        screens=args.screens,
+    )
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from frontdesk.app import run_app
+
+    return run_app(_settings(args))
+
+
+COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
+    None: cmd_run,
+    "setup": cmd_setup,
+    "staff": cmd_staff,
+    "site": cmd_site,
+    "demo": cmd_demo,
+    "export": cmd_export,
+    "db": cmd_db,
+    "playbooks": cmd_playbooks,
+    "bench": cmd_bench,
+}
+
+
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    """Errors that carry a sentence for the user (imported only if their modules were)."""
+    errors: list[type[BaseException]] = [CommandError]
+    modules = sys.modules
+    if "frontdesk.config" in modules:
+        errors.append(modules["frontdesk.config"].ConfigError)
+    if "frontdesk.store.db" in modules:
+        errors.append(modules["frontdesk.store.db"].StoreError)
+    if "frontdesk.services.errors" in modules:
+        errors.append(modules["frontdesk.services.errors"].ServiceError)
+    if "frontdesk.schemas.base" in modules:
+        errors.append(modules["frontdesk.schemas.base"].InvalidInput)
+    if "frontdesk.schemas.playbooks" in modules:
+        errors.append(modules["frontdesk.schemas.playbooks"].PlaybookFileError)
+    return tuple(errors)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the one place that turns errors into words
+        if isinstance(exc, _expected_errors()):
+            print(f"frontdesk: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError):
+            print(f"frontdesk: the store stopped answering: {str(exc.orig).splitlines()[0]}", file=sys.stderr)
+            return EXIT_USAGE
+        from frontdesk import crash
+
+        reference = crash.record(exc, where=f"cli {args.command or 'run'}")
+        print(crash.apology(reference), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pydantic inputs (validated, with plain-word errors) and frozen read models."""

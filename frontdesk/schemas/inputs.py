@@ -1,0 +1,303 @@
+"""What a person may submit: one model per user action, validated in plain words.
+
+Context passed to `parse()`: `region` (the site's phone region), `currency`,
+`now` (aware UTC) and `tz` (the site's ZoneInfo) for fields typed as text
+times such as "20m ago" or "fri 12:00".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
+
+from frontdesk import timing
+from frontdesk.schemas.base import (
+    Email,
+    FieldErrors,
+    Input,
+    Money,
+    Name,
+    OptionalLine,
+    OptionalText,
+    Phone,
+    RequiredLine,
+    RequiredText,
+    problem,
+)
+from frontdesk.schemas.vocab import Channel, FollowUpKind, HandoffStatus, Likelihood, Outcome, RemedyKind, Role, Severity
+
+
+def _context(info: ValidationInfo) -> tuple[datetime, ZoneInfo]:
+    context = info.context or {}
+    now = context.get("now") or datetime.now(UTC)
+    tz = context.get("tz") or ZoneInfo("UTC")
+    return now, tz
+
+
+def _instant(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise problem("needs a time zone")
+        return value.astimezone(UTC)
+    return None
+
+
+def occurred_time(value: Any, info: ValidationInfo) -> datetime:
+    """When it happened, typed ("20m ago", "19:40") or given as an instant."""
+    if (instant := _instant(value)) is not None:
+        return instant
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise problem("must be a time such as 19:40 or 20m ago")
+    now, tz = _context(info)
+    try:
+        resolved = timing.parse_occurred(value, now, tz)
+    except timing.TimeInputError as exc:
+        raise problem(str(exc)) from None
+    if info.context is not None and resolved.note:
+        info.context.setdefault("notes", {})[info.field_name] = resolved.note
+    return resolved.at
+
+
+def due_time(value: Any, info: ValidationInfo) -> datetime | None:
+    """A future time something is due by ("tomorrow 12:00", "+3d"), or none."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    now, tz = _context(info)
+    if (instant := _instant(value)) is not None:
+        if instant <= now:
+            raise problem("that is already past; when will it be done?")
+        return instant
+    if not isinstance(value, str):
+        raise problem("must be a time such as tomorrow 12:00")
+    try:
+        resolved = timing.parse_due(value, now, tz)
+    except timing.TimeInputError as exc:
+        raise problem(str(exc)) from None
+    if info.context is not None and resolved.note:
+        info.context.setdefault("notes", {})[info.field_name] = resolved.note
+    return resolved.at
+
+
+Occurred = Annotated[datetime, BeforeValidator(occurred_time)]
+Due = Annotated[datetime | None, BeforeValidator(due_time)]
+RequiredDue = Annotated[datetime, BeforeValidator(lambda v, i: due_time(v, i) or _missing_due())]
+
+
+def _missing_due() -> datetime:
+    raise problem("say by when, e.g. tomorrow 12:00, fri, +3d")
+
+
+def _optional_id(value: Any) -> int | None:
+    if value in (None, "", 0):
+        return None
+    return value
+
+
+OptionalId = Annotated[int | None, BeforeValidator(_optional_id)]
+
+
+class SiteInput(Input):
+    name: Name
+    time_zone: str
+    phone_region: str
+    currency: str
+
+    @field_validator("time_zone", mode="before")
+    @classmethod
+    def _zone(cls, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise problem("required (e.g. Europe/Berlin)")
+        try:
+            timing.zone(value.strip())
+        except timing.TimeInputError as exc:
+            raise problem(str(exc)) from None
+        return value.strip()
+
+    @field_validator("phone_region", mode="before")
+    @classmethod
+    def _region(cls, value: Any) -> str:
+        region = str(value or "").strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise problem("a two-letter country code such as US, GB, DE")
+        return region
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _currency(cls, value: Any) -> str:
+        currency = str(value or "").strip().upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise problem("a three-letter currency code such as USD, EUR, GBP")
+        return currency
+
+
+class StaffInput(Input):
+    name: Name
+    role: Role = "staff"
+    pin: str | None = None
+    site_id: OptionalId = None
+
+    @field_validator("pin", mode="before")
+    @classmethod
+    def _pin(cls, value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        pin = str(value).strip()
+        if not pin.isdigit() or not 4 <= len(pin) <= 8:
+            raise problem("4 to 8 digits")
+        return pin
+
+
+class CustomerInput(Input):
+    """A new customer, or the full set of editable details of an existing one."""
+
+    name: Name
+    phone: Phone = None
+    email: Email = None
+    consent_call: bool = False
+    consent_text: bool = False
+    consent_email: bool = False
+    consent_post: bool = False
+    postal_address: OptionalText = None
+    notes: OptionalText = None
+
+
+class FlagInput(Input):
+    """The flag a deposition puts on the customer's file (editable before saving)."""
+
+    headline: RequiredLine
+    message: RequiredText
+    greeting: OptionalText = None
+
+
+class PlannedStep(Input):
+    """One follow-up of the plan, as previewed and possibly edited before saving."""
+
+    kind: FollowUpKind
+    channel: Channel
+    due_at: datetime
+    owner_id: int
+    words: OptionalText = None
+
+
+class IncidentInput(Input):
+    """A full deposition."""
+
+    customer_id: OptionalId = None
+    guest_description: OptionalText = None
+    occurred_at: Occurred = Field(default=None, validate_default=True)
+    category: str = Field(min_length=1, max_length=40)
+    product: OptionalLine = None
+    location: OptionalLine = None
+    severity: Severity
+    description: RequiredText
+    reaction: OptionalText = None
+    remedy_kind: RemedyKind | None = None
+    remedy_cost: Money = 0
+    promise_text: OptionalText = None
+    promise_due_at: Due = None
+    promise_likelihood: Likelihood | None = None
+    ally_id: OptionalId = None
+    handoff_to: OptionalLine = None
+    handoff_staff_id: OptionalId = None
+    handoff_expected_at: Due = None
+    flag: FlagInput | None = None
+    """The flag to raise; None lets the severity decide (moderate and worse)."""
+    raise_flag: bool | None = None
+    """True or False overrides the severity's default."""
+    plan: list[PlannedStep] | None = None
+    """The follow-up plan as edited on screen; None takes the playbook's."""
+
+    @field_validator("remedy_kind", "promise_likelihood", mode="before")
+    @classmethod
+    def _blank_choice(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> IncidentInput:
+        errors: dict[str, str] = {}
+        if self.promise_text and self.promise_due_at is None:
+            errors["promise_due_at"] = "say by when it was promised"
+        if self.promise_text and self.promise_likelihood is None:
+            errors["promise_likelihood"] = "say how likely it honestly is"
+        if not self.promise_text and (self.promise_due_at or self.promise_likelihood):
+            errors["promise_text"] = "say what was promised"
+        if self.handoff_expected_at and not (self.handoff_to or self.handoff_staff_id):
+            errors["handoff_to"] = "say who the fix was handed to"
+        if self.remedy_cost and self.remedy_kind in (None, "none", "apology"):
+            errors["remedy_kind"] = "say what the remedy was (refund, voucher, …)"
+        if errors:
+            raise FieldErrors(errors)
+        return self
+
+
+class QuickLogInput(Input):
+    """A 20-second log: who, category, severity and one line; finished later."""
+
+    customer_id: OptionalId = None
+    guest_description: OptionalText = None
+    occurred_at: Occurred = Field(default=None, validate_default=True)
+    category: str = Field(min_length=1, max_length=40)
+    severity: Severity
+    description: RequiredText
+    ally_id: OptionalId = None
+
+
+class IncidentAmend(Input):
+    """Corrections to a deposition: only the fields given are changed."""
+
+    customer_id: OptionalId = None
+    guest_description: OptionalText = None
+    occurred_at: Occurred = None  # type: ignore[assignment]
+    category: str | None = Field(default=None, min_length=1, max_length=40)
+    product: OptionalLine = None
+    location: OptionalLine = None
+    severity: Severity | None = None
+    description: RequiredText = None  # type: ignore[assignment]
+    reaction: OptionalText = None
+    remedy_kind: RemedyKind | None = None
+    remedy_cost: Money = 0
+    promise_text: OptionalText = None
+    promise_due_at: Due = None
+    promise_likelihood: Likelihood | None = None
+    promise_status: Annotated[str | None, Field(pattern="^(pending|kept|broken)$")] = None
+    ally_id: OptionalId = None
+    handoff_to: OptionalLine = None
+    handoff_staff_id: OptionalId = None
+    handoff_expected_at: Due = None
+    handoff_status: HandoffStatus | None = None
+    root_cause: OptionalText = None
+    complete: bool | None = None
+
+    @field_validator("remedy_kind", "promise_likelihood", "promise_status", "handoff_status", mode="before")
+    @classmethod
+    def _blank_choice(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+
+class OutcomeInput(Input):
+    outcome: Outcome | None = None
+    note: OptionalText = None
+
+
+class SkipInput(Input):
+    reason: RequiredText
+
+
+class RescheduleInput(Input):
+    due_at: RequiredDue
+
+
+class FollowUpInput(Input):
+    """A follow-up added by hand to an incident's episode."""
+
+    kind: FollowUpKind = "check_in"
+    channel: Channel = "call"
+    due_at: RequiredDue
+    owner_id: OptionalId = None
+    words: OptionalText = None

@@ -1,0 +1,344 @@
+"""Frozen read models: what services hand back to screens, never ORM rows.
+
+ORM objects belong to their session's thread; these are plain values a
+screen can keep and render. Customer text in them is shown literally.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from frontdesk.schemas.base import ReadModel
+
+
+class SiteInfo(ReadModel):
+    id: int
+    name: str
+    time_zone: str
+    phone_region: str
+    currency: str
+
+
+class StaffInfo(ReadModel):
+    id: int
+    name: str
+    role: str
+    active: bool
+    site_id: int | None
+    has_pin: bool
+
+
+class SearchHit(ReadModel):
+    customer_id: int
+    name: str
+    phone: str | None
+    email: str | None
+    last_visit_at: datetime | None
+    flag_level: str | None
+    flag_headline: str | None
+
+
+class Acknowledgement(ReadModel):
+    staff_name: str
+    at: datetime
+    terminal: str
+    site_name: str
+
+
+class FlagInfo(ReadModel):
+    id: int
+    customer_id: int
+    incident_id: int | None
+    level: str
+    headline: str
+    message: str
+    greeting: str | None
+    active: bool
+    created_at: datetime
+    created_by: str
+    incident_occurred_at: datetime | None
+    incident_description: str | None
+    acknowledgements: tuple[Acknowledgement, ...]
+    version: int
+
+
+class VisitInfo(ReadModel):
+    id: int
+    site_id: int
+    site_name: str
+    checked_in_at: datetime
+    checked_out_at: datetime | None
+    departure: str | None
+    incidents: int
+
+
+class PromiseInfo(ReadModel):
+    incident_id: int
+    text: str
+    due_at: datetime | None
+    likelihood: str | None
+    status: str
+
+
+class IncidentBrief(ReadModel):
+    id: int
+    site_id: int
+    occurred_at: datetime
+    category: str
+    severity: str
+    product: str | None
+    description: str
+    remedy_kind: str | None
+    remedy_cost: int
+    currency: str
+    episode_status: str
+    complete: bool
+    promise: PromiseInfo | None
+
+
+class FollowUpBrief(ReadModel):
+    id: int
+    incident_id: int
+    kind: str
+    channel: str
+    due_at: datetime
+    status: str
+    outcome: str | None
+    attempts: int
+    owner: str
+    completed_at: datetime | None
+    completed_by: str | None
+
+
+class TimelineEntry(ReadModel):
+    at: datetime
+    kind: str
+    """visit, incident or follow_up."""
+    title: str
+    detail: str
+    record_id: int
+
+
+class CustomerCard(ReadModel):
+    """Everything a host needs before greeting: flags, tenure, history, promises."""
+
+    id: int
+    version: int
+    name: str
+    phone: str | None
+    email: str | None
+    consent_call: bool
+    consent_text: bool
+    consent_email: bool
+    consent_post: bool
+    postal_address: str | None
+    notes: str | None
+    customer_since: datetime
+    visit_count: int
+    last_visit_at: datetime | None
+    in_house_visit_id: int | None
+    """The open visit at this terminal's site, if the guest is in house."""
+    incident_count: int
+    remedy_totals: dict[str, int]
+    """Total remedy value given, per currency, in minor units."""
+    active_flags: tuple[FlagInfo, ...]
+    incidents: tuple[IncidentBrief, ...]
+    follow_ups: tuple[FollowUpBrief, ...]
+    open_promises: tuple[PromiseInfo, ...]
+    visits: tuple[VisitInfo, ...]
+    timeline: tuple[TimelineEntry, ...]
+
+    @property
+    def incidents_per_visit(self) -> float:
+        return self.incident_count / self.visit_count if self.visit_count else float(self.incident_count)
+
+
+class InHouseGuest(ReadModel):
+    visit_id: int
+    customer_id: int
+    name: str
+    checked_in_at: datetime
+    flag_level: str | None
+    flag_headline: str | None
+    incident_today: str | None
+
+
+class PlanStepPreview(ReadModel):
+    kind: str
+    channel: str
+    due_at: datetime
+    owner_id: int
+    owner_name: str
+    words: str | None
+
+
+class LogResult(ReadModel):
+    incident_id: int
+    flag_id: int | None
+    alert_id: int | None
+    follow_ups: tuple[PlanStepPreview, ...]
+    time_notes: dict[str, str]
+
+
+class IncidentDetail(ReadModel):
+    """A whole deposition, for the amend view and the queue's detail panel."""
+
+    id: int
+    version: int
+    site_id: int
+    customer_id: int | None
+    customer_name: str | None
+    guest_description: str | None
+    occurred_at: datetime
+    local_date: date
+    local_hour: int
+    local_weekday: int
+    logged_at: datetime
+    logged_by: str
+    category: str
+    product: str | None
+    location: str | None
+    severity: str
+    description: str
+    reaction: str | None
+    remedy_kind: str | None
+    remedy_cost: int
+    currency: str
+    promise_text: str | None
+    promise_due_at: datetime | None
+    promise_likelihood: str | None
+    promise_status: str | None
+    ally_id: int
+    ally_name: str
+    handoff_to: str | None
+    handoff_staff_id: int | None
+    handoff_expected_at: datetime | None
+    handoff_status: str | None
+    root_cause: str | None
+    complete: bool
+    episode_status: str
+    flag: FlagInfo | None
+    follow_ups: tuple[FollowUpBrief, ...]
+
+
+class DueItem(ReadModel):
+    id: int
+    version: int
+    incident_id: int
+    customer_id: int | None
+    customer_name: str | None
+    site_id: int
+    kind: str
+    channel: str
+    due_at: datetime
+    bucket: str
+    """overdue, today or upcoming, in the site's zone."""
+    owner_id: int
+    owner_name: str
+    attempts: int
+    needs_lead: bool
+    """At the three-attempt mark, or overdue by more than a day."""
+    incident_summary: str
+
+
+class DueCounts(ReadModel):
+    overdue: int
+    today: int
+    week: int
+
+
+class DueQueue(ReadModel):
+    items: tuple[DueItem, ...]
+    counts: DueCounts
+    total: int
+    """Rows matching the filters, across all pages."""
+    offset: int
+    limit: int
+
+
+class Attempt(ReadModel):
+    at: datetime
+    by: str
+    outcome: str
+    note: str | None
+
+
+class FollowUpDetail(ReadModel):
+    item: DueItem
+    status: str
+    outcome: str | None
+    words: str | None
+    note: str | None
+    skip_reason: str | None
+    completed_at: datetime | None
+    completed_by: str | None
+    attempts: tuple[Attempt, ...]
+    incident: IncidentDetail
+    phone: str | None
+    email: str | None
+    postal_address: str | None
+    consent: dict[str, bool]
+    """Consent per channel: call, text, email, note (post); in person needs none."""
+
+
+class NoteToWrite(ReadModel):
+    follow_up_id: int
+    customer_id: int | None
+    name: str | None
+    postal_address: str | None
+    consent_post: bool
+    incident_summary: str
+    words: str | None
+    due_at: datetime
+    owner_name: str
+
+
+class AlertInfo(ReadModel):
+    id: int
+    incident_id: int
+    site_id: int
+    headline: str
+    severity: str
+    created_at: datetime
+    created_terminal: str
+    customer_name: str | None
+    version: int
+
+
+class EpisodeInfo(ReadModel):
+    incident_id: int
+    status: str
+    open_follow_ups: int
+    promise_status: str | None
+    flag_active: bool
+    can_close: bool
+    blockers: tuple[str, ...]
+
+
+class IncidentRow(ReadModel):
+    """An incident in a list (today's incidents, a report's drill-down)."""
+
+    id: int
+    occurred_at: datetime
+    customer_id: int | None
+    customer_name: str | None
+    category: str
+    severity: str
+    summary: str
+    complete: bool
+    episode_status: str
+
+
+class CompletionResult(ReadModel):
+    """What a follow-up action led to, for the screen's confirmation."""
+
+    follow_up_id: int
+    status: str
+    outcome: str | None
+    attempts: int
+    due_at: datetime
+    needs_lead: bool
+    new_follow_up_id: int | None
+    """The new check-in scheduled after "reached – still unhappy"."""
+    new_follow_up_due_at: datetime | None
+    episode_status: str

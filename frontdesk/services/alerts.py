@@ -1,0 +1,70 @@
+"""Alerts: a serious incident told at once to every other terminal of its site.
+
+An alert stays until someone acknowledges it; the terminal that logged the
+incident does not alert itself.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from frontdesk import timing
+from frontdesk.schemas.reads import AlertInfo
+from frontdesk.services import audit
+from frontdesk.services.context import Actor
+from frontdesk.services.errors import Conflict, NotFound
+from frontdesk.store.models import Alert, Customer, Incident
+from frontdesk.store.queries import staff_names
+
+
+def active_alerts(actor: Actor) -> list[AlertInfo]:
+    """Unacknowledged alerts for this terminal's site from other terminals, newest first."""
+    with actor.store.read() as session:
+        rows = session.execute(
+            select(Alert, Incident.severity, Customer.name)
+            .join(Incident, Incident.id == Alert.incident_id)
+            .outerjoin(Customer, Customer.id == Incident.customer_id)
+            .where(
+                Alert.site_id == actor.site_id,
+                Alert.acknowledged_at.is_(None),
+                Alert.created_terminal != actor.terminal,
+            )
+            .order_by(Alert.created_at.desc())
+        ).all()
+        return [
+            AlertInfo(
+                id=alert.id,
+                incident_id=alert.incident_id,
+                site_id=alert.site_id,
+                headline=alert.headline,
+                severity=severity,
+                created_at=alert.created_at,
+                created_terminal=alert.created_terminal,
+                customer_name=name,
+                version=alert.version,
+            )
+            for alert, severity, name in rows
+        ]
+
+
+def acknowledge_alert(actor: Actor, alert_id: int) -> None:
+    try:
+        with actor.store.begin() as session:
+            actor.staff(session)
+            alert = session.get(Alert, alert_id)
+            if alert is None:
+                raise NotFound(f"alert {alert_id} does not exist")
+            if alert.acknowledged_at is not None:
+                names = staff_names(session)
+                when = timing.local(alert.acknowledged_at, actor.zone(session))
+                raise Conflict(
+                    f"already acknowledged by {names.get(alert.acknowledged_by_id or 0, 'someone')} at {when:%H:%M}"
+                )
+            alert.acknowledged_at = actor.now()
+            alert.acknowledged_by_id = actor.staff_id
+            alert.acknowledged_terminal = actor.terminal
+            session.flush()
+            audit.record(session, actor, "acknowledge", "alert", alert.id, ("acknowledged_at",))
+    except StaleDataError:
+        raise Conflict("this alert was acknowledged at another terminal just now") from None

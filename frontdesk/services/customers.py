@@ -1,0 +1,469 @@
+"""Customers and their visits: create, edit, check in and out, and the customer card."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from frontdesk import timing
+from frontdesk.schemas.base import format_money
+from frontdesk.schemas.inputs import CustomerInput
+from frontdesk.schemas.reads import (
+    Acknowledgement,
+    CustomerCard,
+    FlagInfo,
+    FollowUpBrief,
+    IncidentBrief,
+    InHouseGuest,
+    PromiseInfo,
+    SearchHit,
+    TimelineEntry,
+    VisitInfo,
+)
+from frontdesk.schemas.vocab import label
+from frontdesk.services import audit
+from frontdesk.services.context import Actor
+from frontdesk.services.errors import Conflict, NotAllowed, NotFound
+from frontdesk.services.search import LEVEL_RANK, index_customer, rank
+from frontdesk.store.models import (
+    Customer,
+    Episode,
+    Flag,
+    FlagAcknowledgement,
+    FollowUp,
+    Incident,
+    Visit,
+)
+from frontdesk.store.queries import open_visit, sites_by_id, staff_names, summary_line
+
+EDITABLE = (
+    "name",
+    "phone",
+    "email",
+    "consent_call",
+    "consent_text",
+    "consent_email",
+    "consent_post",
+    "postal_address",
+    "notes",
+)
+TIMELINE_LIMIT = 200
+
+
+class DuplicateCustomer(NotAllowed):
+    """A customer with this phone or email exists; `matches` are offered instead."""
+
+    def __init__(self, matches: list[SearchHit]) -> None:
+        self.matches = matches
+        names = ", ".join(hit.name for hit in matches[:3])
+        super().__init__(f"already on file with this phone or email: {names}")
+
+
+def parse_customer(actor: Actor, data: Mapping[str, Any]) -> CustomerInput:
+    """Validate customer details with the site's phone region."""
+    with actor.store.read() as session:
+        region = actor.site(session).phone_region
+    return CustomerInput.parse(data, region=region)
+
+
+def duplicates(session: Session, phone: str | None, email: str | None, exclude: int | None = None) -> list[SearchHit]:
+    conditions = []
+    if phone:
+        conditions.append(Customer.phone == phone)
+    if email:
+        conditions.append(Customer.email == email)
+    if not conditions:
+        return []
+    statement = select(Customer.id).where(or_(*conditions))
+    if exclude is not None:
+        statement = statement.where(Customer.id != exclude)
+    return rank(session, session.scalars(statement.limit(20)), 20)
+
+
+def find_duplicates(actor: Actor, details: CustomerInput) -> list[SearchHit]:
+    """Existing customers with the same phone or email, to offer before creating one."""
+    with actor.store.read() as session:
+        return duplicates(session, details.phone, details.email)
+
+
+def create_customer(actor: Actor, details: CustomerInput, *, allow_duplicate: bool = False) -> int:
+    """Add a customer; refuses a phone or email already on file unless told otherwise."""
+    with actor.store.begin() as session:
+        actor.staff(session)
+        if not allow_duplicate and (matches := duplicates(session, details.phone, details.email)):
+            raise DuplicateCustomer(matches)
+        now = actor.now()
+        customer = Customer(
+            **details.model_dump(include=set(EDITABLE)),
+            customer_since=now,
+            site_id=actor.site_id,
+            created_at=now,
+        )
+        session.add(customer)
+        session.flush()
+        index_customer(session, customer)
+        audit.record(session, actor, "create", "customer", customer.id, EDITABLE)
+        return customer.id
+
+
+def edit_customer(actor: Actor, customer_id: int, expected_version: int, details: CustomerInput) -> int:
+    """Replace a customer's editable details; returns the new version."""
+    with actor.store.begin() as session:
+        actor.staff(session)
+        customer = _customer(session, customer_id)
+        if customer.version != expected_version:
+            raise Conflict("these details were changed at another terminal; reopen the card and try again")
+        if matches := duplicates(session, details.phone, details.email, exclude=customer_id):
+            raise DuplicateCustomer(matches)
+        changed = [field for field in EDITABLE if getattr(customer, field) != getattr(details, field)]
+        for field in changed:
+            setattr(customer, field, getattr(details, field))
+        if changed:
+            session.flush()
+            if {"name", "phone", "email"} & set(changed):
+                index_customer(session, customer)
+            audit.record(session, actor, "edit", "customer", customer.id, changed)
+        return customer.version
+
+
+def _customer(session: Session, customer_id: int) -> Customer:
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"customer {customer_id} is not on file")
+    return customer
+
+
+def check_in(actor: Actor, customer_id: int) -> int:
+    """Start a visit at the terminal's site; returns the visit id."""
+    with actor.store.begin() as session:
+        actor.staff(session)
+        customer = _customer(session, customer_id)
+        if (current := open_visit(session, customer_id, actor.site_id)) is not None:
+            tz = actor.zone(session)
+            raise Conflict(f"already checked in at {timing.local(current.checked_in_at, tz):%H:%M}")
+        now = actor.now()
+        visit = Visit(customer_id=customer_id, site_id=actor.site_id, checked_in_at=now, checked_in_by_id=actor.staff_id)
+        session.add(visit)
+        customer.last_visit_at = now
+        session.flush()
+        audit.record(session, actor, "check_in", "visit", visit.id, ("checked_in_at",))
+        return visit.id
+
+
+def check_out(actor: Actor, visit_id: int, departure: str = "out") -> None:
+    """End a visit: checked out, or left (walked out, left without a word)."""
+    if departure not in ("out", "left"):
+        raise NotAllowed("departure is 'out' or 'left'")
+    with actor.store.begin() as session:
+        actor.staff(session)
+        visit = session.get(Visit, visit_id)
+        if visit is None:
+            raise NotFound(f"visit {visit_id} does not exist")
+        if visit.checked_out_at is not None:
+            tz = actor.zone(session)
+            names = staff_names(session)
+            raise Conflict(
+                f"already {label(visit.departure)} at {timing.local(visit.checked_out_at, tz):%H:%M}"
+                f" by {names.get(visit.checked_out_by_id or 0, 'someone')}"
+            )
+        visit.checked_out_at = actor.now()
+        visit.checked_out_by_id = actor.staff_id
+        visit.departure = departure
+        audit.record(session, actor, "check_out", "visit", visit.id, ("checked_out_at", "departure"))
+
+
+def flag_infos(session: Session, flags: list[Flag]) -> list[FlagInfo]:
+    """Flags with who raised them, what happened, and every acknowledgement."""
+    if not flags:
+        return []
+    names = staff_names(session)
+    sites = sites_by_id(session)
+    incident_ids = [flag.incident_id for flag in flags if flag.incident_id]
+    incidents = {
+        incident.id: incident
+        for incident in session.scalars(select(Incident).where(Incident.id.in_(incident_ids)))
+    } if incident_ids else {}
+    acks: dict[int, list[Acknowledgement]] = defaultdict(list)
+    statement = (
+        select(FlagAcknowledgement)
+        .where(FlagAcknowledgement.flag_id.in_([flag.id for flag in flags]))
+        .order_by(FlagAcknowledgement.acknowledged_at)
+    )
+    for ack in session.scalars(statement):
+        acks[ack.flag_id].append(
+            Acknowledgement(
+                staff_name=names.get(ack.staff_id, "?"),
+                at=ack.acknowledged_at,
+                terminal=ack.terminal,
+                site_name=sites[ack.site_id].name if ack.site_id in sites else "?",
+            )
+        )
+    infos = []
+    for flag in flags:
+        incident = incidents.get(flag.incident_id or 0)
+        infos.append(
+            FlagInfo(
+                id=flag.id,
+                customer_id=flag.customer_id,
+                incident_id=flag.incident_id,
+                level=flag.level,
+                headline=flag.headline,
+                message=flag.message,
+                greeting=flag.greeting,
+                active=flag.active,
+                created_at=flag.created_at,
+                created_by=names.get(flag.created_by_id, "?"),
+                incident_occurred_at=incident.occurred_at if incident else None,
+                incident_description=incident.description if incident else None,
+                acknowledgements=tuple(acks[flag.id]),
+                version=flag.version,
+            )
+        )
+    return infos
+
+
+def promise_of(incident: Incident) -> PromiseInfo | None:
+    if not incident.promise_text:
+        return None
+    return PromiseInfo(
+        incident_id=incident.id,
+        text=incident.promise_text,
+        due_at=incident.promise_due_at,
+        likelihood=incident.promise_likelihood,
+        status=incident.promise_status or "pending",
+    )
+
+
+def customer_card(actor: Actor, customer_id: int) -> CustomerCard:
+    """The customer card: flag first, then tenure, history and open promises."""
+    with actor.store.read() as session:
+        customer = _customer(session, customer_id)
+        names = staff_names(session)
+        sites = sites_by_id(session)
+        visit_count = session.scalar(select(func.count()).where(Visit.customer_id == customer_id)) or 0
+        visits = list(
+            session.scalars(
+                select(Visit)
+                .where(Visit.customer_id == customer_id)
+                .order_by(Visit.checked_in_at.desc())
+                .limit(TIMELINE_LIMIT)
+            )
+        )
+        incidents = list(
+            session.scalars(
+                select(Incident).where(Incident.customer_id == customer_id).order_by(Incident.occurred_at.desc())
+            )
+        )
+        episodes = {
+            episode.incident_id: episode.status
+            for episode in session.scalars(
+                select(Episode).where(Episode.incident_id.in_([incident.id for incident in incidents]))
+            )
+        } if incidents else {}
+        follow_ups = list(
+            session.scalars(
+                select(FollowUp)
+                .where(FollowUp.customer_id == customer_id)
+                .order_by(FollowUp.due_at.desc())
+                .limit(TIMELINE_LIMIT)
+            )
+        )
+        flags = list(
+            session.scalars(
+                select(Flag)
+                .where(Flag.customer_id == customer_id, Flag.active.is_(True))
+                .order_by(Flag.created_at.desc())
+            )
+        )
+        per_visit: dict[int, int] = defaultdict(int)
+        totals: dict[str, int] = defaultdict(int)
+        briefs = []
+        for incident in incidents:
+            if incident.visit_id:
+                per_visit[incident.visit_id] += 1
+            currency = sites[incident.site_id].currency
+            if incident.remedy_cost:
+                totals[currency] += incident.remedy_cost
+            briefs.append(
+                IncidentBrief(
+                    id=incident.id,
+                    site_id=incident.site_id,
+                    occurred_at=incident.occurred_at,
+                    category=incident.category,
+                    severity=incident.severity,
+                    product=incident.product,
+                    description=incident.description,
+                    remedy_kind=incident.remedy_kind,
+                    remedy_cost=incident.remedy_cost,
+                    currency=currency,
+                    episode_status=episodes.get(incident.id, "open"),
+                    complete=incident.complete,
+                    promise=promise_of(incident),
+                )
+            )
+        visit_infos = [
+            VisitInfo(
+                id=visit.id,
+                site_id=visit.site_id,
+                site_name=sites[visit.site_id].name,
+                checked_in_at=visit.checked_in_at,
+                checked_out_at=visit.checked_out_at,
+                departure=visit.departure,
+                incidents=per_visit.get(visit.id, 0),
+            )
+            for visit in visits
+        ]
+        follow_up_briefs = [follow_up_brief(item, names) for item in follow_ups]
+        current = open_visit(session, customer_id, actor.site_id)
+        return CustomerCard(
+            id=customer.id,
+            version=customer.version,
+            name=customer.name,
+            phone=customer.phone,
+            email=customer.email,
+            consent_call=customer.consent_call,
+            consent_text=customer.consent_text,
+            consent_email=customer.consent_email,
+            consent_post=customer.consent_post,
+            postal_address=customer.postal_address,
+            notes=customer.notes,
+            customer_since=customer.customer_since,
+            visit_count=visit_count,
+            last_visit_at=customer.last_visit_at,
+            in_house_visit_id=current.id if current else None,
+            incident_count=len(incidents),
+            remedy_totals=dict(totals),
+            active_flags=tuple(flag_infos(session, flags)),
+            incidents=tuple(briefs),
+            follow_ups=tuple(follow_up_briefs),
+            open_promises=tuple(
+                brief.promise for brief in briefs if brief.promise and brief.promise.status == "pending"
+            ),
+            visits=tuple(visit_infos),
+            timeline=tuple(_timeline(visit_infos, briefs, follow_up_briefs)),
+        )
+
+
+def follow_up_brief(item: FollowUp, names: Mapping[int, str]) -> FollowUpBrief:
+    return FollowUpBrief(
+        id=item.id,
+        incident_id=item.incident_id,
+        kind=item.kind,
+        channel=item.channel,
+        due_at=item.due_at,
+        status=item.status,
+        outcome=item.outcome,
+        attempts=item.attempts,
+        owner=names.get(item.owner_id, "?"),
+        completed_at=item.completed_at,
+        completed_by=names.get(item.completed_by_id) if item.completed_by_id else None,
+    )
+
+
+def _timeline(
+    visits: list[VisitInfo], incidents: list[IncidentBrief], follow_ups: list[FollowUpBrief]
+) -> list[TimelineEntry]:
+    """Visits, incidents (with remedy) and follow-ups (with outcome), newest first."""
+    entries = [
+        TimelineEntry(
+            at=visit.checked_in_at,
+            kind="visit",
+            title=f"Visit at {visit.site_name}",
+            detail=(
+                f"{label(visit.departure)}" if visit.checked_out_at else "in house"
+            ) + (f" · {visit.incidents} incident{'s' if visit.incidents != 1 else ''}" if visit.incidents else ""),
+            record_id=visit.id,
+        )
+        for visit in visits
+    ]
+    for incident in incidents:
+        remedy = label(incident.remedy_kind) if incident.remedy_kind else "no remedy recorded"
+        if incident.remedy_cost:
+            remedy += f" {format_money(incident.remedy_cost, incident.currency)}"
+        entries.append(
+            TimelineEntry(
+                at=incident.occurred_at,
+                kind="incident",
+                title=f"Incident · {incident.category} · {incident.severity}",
+                detail=f"{incident.description.splitlines()[0] if incident.description else ''} · {remedy}",
+                record_id=incident.id,
+            )
+        )
+    for item in follow_ups:
+        when = item.completed_at or item.due_at
+        state = label(item.outcome) if item.outcome else label(item.status)
+        entries.append(
+            TimelineEntry(
+                at=when,
+                kind="follow_up",
+                title=f"Follow-up · {label(item.kind)} by {label(item.channel)}",
+                detail=f"{state} · {item.owner}",
+                record_id=item.id,
+            )
+        )
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries[:TIMELINE_LIMIT]
+
+
+def in_house(actor: Actor) -> list[InHouseGuest]:
+    """Guests in house now at this site who have an active flag or an incident today."""
+    with actor.store.read() as session:
+        tz = actor.zone(session)
+        today = timing.local(actor.now(), tz).date()
+        rows = session.execute(
+            select(Visit.id, Visit.customer_id, Visit.checked_in_at, Customer.name)
+            .join(Customer, Customer.id == Visit.customer_id)
+            .where(Visit.site_id == actor.site_id, Visit.checked_out_at.is_(None))
+            .order_by(Visit.checked_in_at)
+        ).all()
+        if not rows:
+            return []
+        ids = [row.customer_id for row in rows]
+        flags: dict[int, Flag] = {}
+        for flag in session.scalars(
+            select(Flag).where(Flag.customer_id.in_(ids), Flag.active.is_(True)).order_by(Flag.created_at)
+        ):
+            best = flags.get(flag.customer_id)
+            if best is None or LEVEL_RANK.get(flag.level, 0) >= LEVEL_RANK.get(best.level, 0):
+                flags[flag.customer_id] = flag
+        today_incidents: dict[int, Incident] = {}
+        for incident in session.scalars(
+            select(Incident)
+            .where(Incident.customer_id.in_(ids), Incident.site_id == actor.site_id, Incident.local_date == today)
+            .order_by(Incident.occurred_at)
+        ):
+            today_incidents[incident.customer_id or 0] = incident
+        guests = []
+        for row in rows:
+            flag = flags.get(row.customer_id)
+            incident = today_incidents.get(row.customer_id)
+            if flag is None and incident is None:
+                continue
+            guests.append(
+                InHouseGuest(
+                    visit_id=row.id,
+                    customer_id=row.customer_id,
+                    name=row.name,
+                    checked_in_at=row.checked_in_at,
+                    flag_level=flag.level if flag else None,
+                    flag_headline=flag.headline if flag else None,
+                    incident_today=summary_line(incident) if incident else None,
+                )
+            )
+        return guests
+
+
+def recent_customers(actor: Actor, days: int = 30, limit: int = 20) -> list[SearchHit]:
+    """Customers seen lately, flagged first: what the greet screen shows before typing."""
+    with actor.store.read() as session:
+        since = actor.now() - timedelta(days=days)
+        ids = session.scalars(
+            select(Customer.id).where(Customer.last_visit_at >= since).order_by(Customer.last_visit_at.desc()).limit(200)
+        )
+        return rank(session, ids, limit)
+

@@ -1,0 +1,135 @@
+"""Episodes: an incident with its flag and follow-ups, open until followed through.
+
+An episode closes only when no follow-up is open and its promise, if any, is
+settled (kept or broken); closing offers to clear the flag. "Reached – still
+unhappy" reopens it (see followups). Reopening by hand schedules a check-in
+for the original ally, so a reopened episode is never left without a next step.
+"""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from frontdesk import timing
+from frontdesk.schemas.reads import EpisodeInfo
+from frontdesk.services import audit
+from frontdesk.services.context import Actor
+from frontdesk.services.errors import Conflict, NotAllowed, NotFound
+from frontdesk.services.flags import deactivate
+from frontdesk.services.playbooks import DEFAULT_HOUR
+from frontdesk.store.models import Flag, FollowUp, Incident
+from frontdesk.store.queries import episode_for, open_follow_up_count, staff_names
+
+
+def _info(session: Session, incident: Incident) -> EpisodeInfo:
+    episode = episode_for(session, incident.id)
+    open_items = open_follow_up_count(session, incident.id)
+    flag_active = session.scalar(
+        select(Flag.id).where(Flag.incident_id == incident.id, Flag.active.is_(True)).limit(1)
+    ) is not None
+    blockers = []
+    if open_items:
+        blockers.append(f"{open_items} follow-up{'s are' if open_items > 1 else ' is'} still open")
+    if incident.promise_text and incident.promise_status == "pending":
+        blockers.append("the promise is not yet marked kept or broken")
+    return EpisodeInfo(
+        incident_id=incident.id,
+        status=episode.status,
+        open_follow_ups=open_items,
+        promise_status=incident.promise_status,
+        flag_active=flag_active,
+        can_close=episode.status == "open" and not open_items,
+        blockers=tuple(blockers),
+    )
+
+
+def _incident(session: Session, incident_id: int) -> Incident:
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound(f"incident {incident_id} does not exist")
+    return incident
+
+
+def episode_info(actor: Actor, incident_id: int) -> EpisodeInfo:
+    with actor.store.read() as session:
+        return _info(session, _incident(session, incident_id))
+
+
+def close_episode(
+    actor: Actor,
+    incident_id: int,
+    *,
+    settle_promise: Literal["kept", "broken"] | None = None,
+    clear_flag: bool = False,
+) -> EpisodeInfo:
+    """Close the episode; settle a pending promise on the way, and clear the flag if asked."""
+    try:
+        with actor.store.begin() as session:
+            actor.staff(session)
+            incident = _incident(session, incident_id)
+            episode = episode_for(session, incident_id)
+            if episode.status == "closed":
+                names = staff_names(session)
+                tz = actor.zone(session)
+                when = timing.local(episode.closed_at, tz) if episode.closed_at else None
+                raise Conflict(
+                    f"already closed by {names.get(episode.closed_by_id or 0, 'someone')}"
+                    + (f" at {when:%a %d %b %H:%M}" if when else "")
+                )
+            open_items = open_follow_up_count(session, incident_id)
+            if open_items:
+                raise NotAllowed(
+                    f"{open_items} follow-up{'s are' if open_items > 1 else ' is'} still open: "
+                    "do, skip or reassign them first"
+                )
+            if incident.promise_text and incident.promise_status == "pending":
+                if settle_promise is None:
+                    raise NotAllowed("say whether the promise was kept or broken before closing")
+                incident.promise_status = settle_promise
+                incident.promise_settled_at = actor.now()
+                session.flush()
+                audit.record(session, actor, "amend", "incident", incident.id, ("promise_status", "promise_settled_at"))
+            episode.status = "closed"
+            episode.closed_at = actor.now()
+            episode.closed_by_id = actor.staff_id
+            session.flush()
+            audit.record(session, actor, "close", "episode", episode.id, ("status", "closed_at", "closed_by_id"))
+            if clear_flag:
+                for flag in session.scalars(select(Flag).where(Flag.incident_id == incident_id, Flag.active.is_(True))):
+                    deactivate(session, actor, flag)
+            return _info(session, incident)
+    except StaleDataError:
+        raise Conflict("this episode was changed at another terminal meanwhile; look again and retry") from None
+
+
+def reopen_episode(actor: Actor, incident_id: int) -> EpisodeInfo:
+    """Reopen a closed episode and give the original ally a check-in tomorrow at 10:00."""
+    with actor.store.begin() as session:
+        actor.staff(session)
+        incident = _incident(session, incident_id)
+        episode = episode_for(session, incident_id)
+        if episode.status != "closed":
+            raise NotAllowed("this episode is already open")
+        episode.status = "open"
+        episode.closed_at = None
+        episode.closed_by_id = None
+        episode.reopened_count += 1
+        session.flush()
+        audit.record(session, actor, "reopen", "episode", episode.id, ("status",))
+        tz = actor.zone(session)
+        tomorrow = timing.local(actor.now(), tz).date() + timedelta(days=1)
+        row = FollowUp(
+            incident_id=incident.id, customer_id=incident.customer_id, site_id=incident.site_id, kind="check_in",
+            channel="call", due_at=timing.at_local(tomorrow, time(DEFAULT_HOUR), tz), owner_id=incident.ally_id,
+            status="open", attempts=0, needs_lead=False, words="The episode was reopened: check in again.",
+            created_at=actor.now(), updated_at=actor.now(), updated_by_id=actor.staff_id,
+        )
+        session.add(row)
+        session.flush()
+        audit.record(session, actor, "create", "follow_up", row.id, ("kind", "channel", "due_at", "owner_id"))
+        return _info(session, incident)

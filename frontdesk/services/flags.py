@@ -1,0 +1,80 @@
+"""Flags on a customer's file: acknowledge (every time, recorded), clear (a lead), raise by hand."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from frontdesk import timing
+from frontdesk.schemas.inputs import FlagInput
+from frontdesk.schemas.vocab import FlagLevel
+from frontdesk.services import audit
+from frontdesk.services.context import Actor
+from frontdesk.services.errors import Conflict, NotFound
+from frontdesk.store.models import Customer, Flag, FlagAcknowledgement
+from frontdesk.store.queries import staff_names
+
+CLEARING_ROLES = ("lead", "manager")
+
+
+def _flag(session: Session, flag_id: int) -> Flag:
+    flag = session.get(Flag, flag_id)
+    if flag is None:
+        raise NotFound(f"flag {flag_id} does not exist")
+    return flag
+
+
+def acknowledge_flag(actor: Actor, flag_id: int) -> None:
+    """Record that the person at this terminal has read the flag; the flag stays active."""
+    with actor.store.begin() as session:
+        staff = actor.staff(session)
+        flag = _flag(session, flag_id)
+        ack = FlagAcknowledgement(
+            flag_id=flag.id, staff_id=staff.id, site_id=actor.site_id, terminal=actor.terminal,
+            acknowledged_at=actor.now(),
+        )
+        session.add(ack)
+        session.flush()
+        audit.record(session, actor, "acknowledge", "flag", flag.id, ("acknowledged_at",))
+
+
+def deactivate(session: Session, actor: Actor, flag: Flag) -> None:
+    flag.active = False
+    flag.cleared_at = actor.now()
+    flag.cleared_by_id = actor.staff_id
+    session.flush()
+    audit.record(session, actor, "clear", "flag", flag.id, ("active", "cleared_at", "cleared_by_id"))
+
+
+def clear_flag(actor: Actor, flag_id: int) -> None:
+    """Clear a flag (a shift lead or manager, at any time)."""
+    try:
+        with actor.store.begin() as session:
+            actor.require_role(session, *CLEARING_ROLES)
+            flag = _flag(session, flag_id)
+            if not flag.active:
+                names = staff_names(session)
+                when = timing.local(flag.cleared_at, actor.zone(session)) if flag.cleared_at else None
+                raise Conflict(
+                    f"already cleared by {names.get(flag.cleared_by_id or 0, 'someone')}"
+                    + (f" at {when:%a %d %b %H:%M}" if when else "")
+                )
+            deactivate(session, actor, flag)
+    except StaleDataError:
+        raise Conflict("this flag was changed at another terminal meanwhile; look again") from None
+
+
+def raise_flag(actor: Actor, customer_id: int, data: FlagInput, level: FlagLevel = "care") -> int:
+    """Flag a customer's file by hand, without an incident."""
+    with actor.store.begin() as session:
+        staff = actor.staff(session)
+        if session.get(Customer, customer_id) is None:
+            raise NotFound(f"customer {customer_id} is not on file")
+        flag = Flag(
+            customer_id=customer_id, incident_id=None, level=level, headline=data.headline, message=data.message,
+            greeting=data.greeting, active=True, created_at=actor.now(), created_by_id=staff.id,
+        )
+        session.add(flag)
+        session.flush()
+        audit.record(session, actor, "create", "flag", flag.id, ("level", "headline", "message", "greeting"))
+        return flag.id

@@ -1,0 +1,465 @@
+"""Follow-ups: do them, record how they went, move them, and read the due queue.
+
+Rules (DESIGN.md):
+- "no answer" and "left a message" count an attempt and move the item to the
+  next local day at the same local time; at three attempts it is marked for
+  the lead's attention (and still rescheduled).
+- "reached – still unhappy" completes the item, keeps or reopens the episode,
+  and schedules a new check-in for the original ally the next day at 10:00.
+- A handwritten note and an "incomplete deposition" item may be done without
+  an outcome: there is nobody to reach.
+- Two terminals acting on one follow-up: the first wins. Every change names
+  the version the person saw; a stale version or a finished item raises
+  `Conflict` with who did what and when, and nothing is changed. On
+  PostgreSQL a race inside open transactions is caught by the ORM's version
+  check on UPDATE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import Literal, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from frontdesk import timing
+from frontdesk.schemas.inputs import FollowUpInput, OutcomeInput, RescheduleInput, SkipInput
+from frontdesk.schemas.reads import (
+    Attempt,
+    CompletionResult,
+    DueCounts,
+    DueItem,
+    DueQueue,
+    FollowUpDetail,
+    NoteToWrite,
+)
+from frontdesk.schemas.vocab import LEAD_ATTENTION_ATTEMPTS, RETRY_OUTCOMES, label
+from frontdesk.services import audit
+from frontdesk.services.context import Actor
+from frontdesk.services.errors import Conflict, InvalidInput, NotFound
+from frontdesk.services.incidents import detail_of
+from frontdesk.services.playbooks import DEFAULT_HOUR
+from frontdesk.store.models import Customer, Episode, FollowUp, FollowUpAttempt, Incident, Staff
+from frontdesk.store.queries import episode_for, staff_names, summary_line
+
+T = TypeVar("T")
+Scope = Literal["mine", "everyone"]
+Window = Literal["overdue", "today", "week", "all"]
+PAGE = 50
+OUTCOME_OPTIONAL_CHANNELS = frozenset({"note"})
+OUTCOME_OPTIONAL_KINDS = frozenset({"incomplete_deposition"})
+
+
+def _when(instant: datetime, now: datetime, tz: ZoneInfo) -> str:
+    wall = timing.local(instant, tz)
+    return f"{wall:%H:%M}" if wall.date() == timing.local(now, tz).date() else f"{wall:%a %d %b %H:%M}"
+
+
+def conflict_message(session: Session, actor: Actor, row: FollowUp) -> str:
+    """Who got there first, and what they did: "already done by Maria at 14:02"."""
+    names = staff_names(session)
+    tz = actor.zone(session)
+    now = actor.now()
+    if row.status == "done":
+        outcome = f" ({label(row.outcome)})" if row.outcome else ""
+        who = names.get(row.completed_by_id or 0, "someone")
+        return f"already done by {who} at {_when(row.completed_at or row.updated_at, now, tz)}{outcome}"
+    if row.status == "skipped":
+        who = names.get(row.completed_by_id or 0, "someone")
+        return f"already skipped by {who} at {_when(row.completed_at or row.updated_at, now, tz)}"
+    who = names.get(row.updated_by_id or 0, "someone")
+    return f"changed by {who} at {_when(row.updated_at, now, tz)} meanwhile; look again and retry"
+
+
+def _guarded(actor: Actor, follow_up_id: int, expected_version: int | None,
+             change: Callable[[Session, FollowUp], T]) -> T:
+    """Run `change` on an open follow-up that still has the version the person saw."""
+    try:
+        with actor.store.begin() as session:
+            actor.staff(session)
+            row = session.get(FollowUp, follow_up_id)
+            if row is None:
+                raise NotFound(f"follow-up {follow_up_id} does not exist")
+            if row.status != "open" or (expected_version is not None and row.version != expected_version):
+                raise Conflict(conflict_message(session, actor, row))
+            return change(session, row)
+    except StaleDataError:
+        with actor.store.read() as session:
+            row = session.get(FollowUp, follow_up_id)
+            assert row is not None
+            raise Conflict(conflict_message(session, actor, row)) from None
+
+
+def _touch(actor: Actor, row: FollowUp) -> None:
+    row.updated_at = actor.now()
+    row.updated_by_id = actor.staff_id
+
+
+def _next_day_same_time(row: FollowUp, now: datetime, tz: ZoneInfo) -> datetime:
+    """Tomorrow (local) at the item's own local time of day."""
+    wall = timing.local(row.due_at, tz)
+    tomorrow = timing.local(now, tz).date() + timedelta(days=1)
+    return timing.at_local(tomorrow, wall.time().replace(tzinfo=None), tz)
+
+
+def _new_check_in(session: Session, actor: Actor, row: FollowUp, tz: ZoneInfo) -> FollowUp:
+    incident = session.get(Incident, row.incident_id)
+    assert incident is not None
+    tomorrow = timing.local(actor.now(), tz).date() + timedelta(days=1)
+    channel = row.channel if row.channel in ("call", "text", "email", "in_person") else "call"
+    follow_up = FollowUp(
+        incident_id=row.incident_id,
+        customer_id=row.customer_id,
+        site_id=row.site_id,
+        kind="check_in",
+        channel=channel,
+        due_at=timing.at_local(tomorrow, time(DEFAULT_HOUR), tz),
+        owner_id=incident.ally_id,
+        status="open",
+        attempts=0,
+        needs_lead=False,
+        words="They were still unhappy last time: listen first, and ask what would make it right.",
+        created_at=actor.now(),
+        updated_at=actor.now(),
+        updated_by_id=actor.staff_id,
+    )
+    session.add(follow_up)
+    session.flush()
+    audit.record(session, actor, "create", "follow_up", follow_up.id, ("kind", "channel", "due_at", "owner_id"))
+    return follow_up
+
+
+def _reopen(session: Session, actor: Actor, incident_id: int) -> Episode:
+    episode = episode_for(session, incident_id)
+    if episode.status == "closed":
+        episode.status = "open"
+        episode.closed_at = None
+        episode.closed_by_id = None
+        episode.reopened_count += 1
+        session.flush()
+        audit.record(session, actor, "reopen", "episode", episode.id, ("status",))
+    return episode
+
+
+def complete(actor: Actor, follow_up_id: int, expected_version: int | None, data: OutcomeInput) -> CompletionResult:
+    """Record how a follow-up went, by DESIGN.md's rules for each outcome."""
+
+    def change(session: Session, row: FollowUp) -> CompletionResult:
+        if data.outcome is None and row.channel not in OUTCOME_OPTIONAL_CHANNELS and row.kind not in OUTCOME_OPTIONAL_KINDS:
+            raise InvalidInput.one("outcome", "say how it went")
+        tz = actor.zone(session)
+        now = actor.now()
+        fields = ["status", "outcome", "attempts", "completed_at", "completed_by_id"]
+        if data.outcome is not None:
+            row.attempts += 1
+            session.add(FollowUpAttempt(follow_up_id=row.id, at=now, by_id=actor.staff_id, outcome=data.outcome,
+                                        note=data.note))
+        row.outcome = data.outcome
+        if data.note:
+            row.note = data.note
+            fields.append("note")
+        new_follow_up = None
+        if data.outcome in RETRY_OUTCOMES:
+            row.due_at = _next_day_same_time(row, now, tz)
+            fields = ["outcome", "attempts", "due_at"]
+            if row.attempts >= LEAD_ATTENTION_ATTEMPTS and not row.needs_lead:
+                row.needs_lead = True
+                fields.append("needs_lead")
+        else:
+            row.status = "done"
+            row.completed_at = now
+            row.completed_by_id = actor.staff_id
+        _touch(actor, row)
+        session.flush()
+        audit.record(session, actor, "complete" if row.status == "done" else "attempt", "follow_up", row.id, fields)
+        episode = episode_for(session, row.incident_id)
+        if data.outcome == "reached_unhappy":
+            episode = _reopen(session, actor, row.incident_id)
+            new_follow_up = _new_check_in(session, actor, row, tz)
+        return CompletionResult(
+            follow_up_id=row.id,
+            status=row.status,
+            outcome=row.outcome,
+            attempts=row.attempts,
+            due_at=row.due_at,
+            needs_lead=row.needs_lead,
+            new_follow_up_id=new_follow_up.id if new_follow_up else None,
+            new_follow_up_due_at=new_follow_up.due_at if new_follow_up else None,
+            episode_status=episode.status,
+        )
+
+    return _guarded(actor, follow_up_id, expected_version, change)
+
+
+def reschedule(actor: Actor, follow_up_id: int, expected_version: int | None, data: RescheduleInput) -> datetime:
+    """Move a follow-up to a new due time; returns it."""
+
+    def change(session: Session, row: FollowUp) -> datetime:
+        row.due_at = data.due_at
+        _touch(actor, row)
+        session.flush()
+        audit.record(session, actor, "reschedule", "follow_up", row.id, ("due_at",))
+        return row.due_at
+
+    return _guarded(actor, follow_up_id, expected_version, change)
+
+
+def reschedule_by_days(actor: Actor, follow_up_id: int, expected_version: int | None, days: int) -> datetime:
+    """+1 day, +3 days, +1 week: counted from today (or the due date, if later), same local time."""
+
+    def change(session: Session, row: FollowUp) -> datetime:
+        tz = actor.zone(session)
+        wall = timing.local(row.due_at, tz)
+        base = max(wall.date(), timing.local(actor.now(), tz).date())
+        row.due_at = timing.at_local(base + timedelta(days=days), wall.time().replace(tzinfo=None), tz)
+        _touch(actor, row)
+        session.flush()
+        audit.record(session, actor, "reschedule", "follow_up", row.id, ("due_at",))
+        return row.due_at
+
+    return _guarded(actor, follow_up_id, expected_version, change)
+
+
+def reassign(actor: Actor, follow_up_id: int, expected_version: int | None, owner_id: int) -> None:
+    """Give the follow-up to someone else (the original ally stays on the incident)."""
+
+    def change(session: Session, row: FollowUp) -> None:
+        owner = session.get(Staff, owner_id)
+        if owner is None or not owner.active:
+            raise InvalidInput.one("owner_id", "not an active staff member")
+        row.owner_id = owner_id
+        _touch(actor, row)
+        session.flush()
+        audit.record(session, actor, "reassign", "follow_up", row.id, ("owner_id",))
+
+    _guarded(actor, follow_up_id, expected_version, change)
+
+
+def skip(actor: Actor, follow_up_id: int, expected_version: int | None, data: SkipInput) -> None:
+    """Decide not to do a follow-up, and say why."""
+
+    def change(session: Session, row: FollowUp) -> None:
+        row.status = "skipped"
+        row.skip_reason = data.reason
+        row.completed_at = actor.now()
+        row.completed_by_id = actor.staff_id
+        _touch(actor, row)
+        session.flush()
+        audit.record(session, actor, "skip", "follow_up", row.id, ("status", "skip_reason"))
+
+    _guarded(actor, follow_up_id, expected_version, change)
+
+
+def add_follow_up(actor: Actor, incident_id: int, data: FollowUpInput) -> int:
+    """A follow-up by hand on an incident's episode (reopening it if it was closed)."""
+    with actor.store.begin() as session:
+        staff = actor.staff(session)
+        incident = session.get(Incident, incident_id)
+        if incident is None:
+            raise NotFound(f"incident {incident_id} does not exist")
+        owner_id = data.owner_id or staff.id
+        owner = session.get(Staff, owner_id)
+        if owner is None or not owner.active:
+            raise InvalidInput.one("owner_id", "not an active staff member")
+        now = actor.now()
+        row = FollowUp(
+            incident_id=incident.id, customer_id=incident.customer_id, site_id=incident.site_id, kind=data.kind,
+            channel=data.channel, due_at=data.due_at, owner_id=owner_id, status="open", attempts=0,
+            needs_lead=False, words=data.words, created_at=now, updated_at=now, updated_by_id=actor.staff_id,
+        )
+        session.add(row)
+        session.flush()
+        audit.record(session, actor, "create", "follow_up", row.id, ("kind", "channel", "due_at", "owner_id"))
+        _reopen(session, actor, incident.id)
+        return row.id
+
+
+def _day_bounds(now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime, date]:
+    """Start of tomorrow and of the day a week after today, as UTC instants."""
+    today = timing.local(now, tz).date()
+    tomorrow = timing.at_local(today + timedelta(days=1), time(0), tz)
+    week_end = timing.at_local(today + timedelta(days=7), time(0), tz)
+    return tomorrow, week_end, today
+
+
+def due_queue(
+    actor: Actor,
+    *,
+    scope: Scope = "everyone",
+    window: Window = "all",
+    channel: str | None = None,
+    all_sites: bool = False,
+    offset: int = 0,
+    limit: int = PAGE,
+) -> DueQueue:
+    """Open follow-ups, earliest due first (so overdue, then today, then upcoming), one page at a time.
+
+    Counts of overdue, due today and due this week (the next seven local
+    days, overdue included) are for the same scope, channel and sites, and
+    ignore the window so they stay in view whatever is filtered.
+    """
+    with actor.store.read() as session:
+        tz = actor.zone(session)
+        now = actor.now()
+        tomorrow, week_end, _ = _day_bounds(now, tz)
+        conditions = [FollowUp.status == "open"]
+        if not all_sites:
+            conditions.append(FollowUp.site_id == actor.site_id)
+        if scope == "mine":
+            conditions.append(FollowUp.owner_id == (actor.staff_id or 0))
+        if channel:
+            conditions.append(FollowUp.channel == channel)
+        counted = session.execute(
+            select(
+                func.sum(case((FollowUp.due_at < now, 1), else_=0)),
+                func.sum(case(((FollowUp.due_at >= now) & (FollowUp.due_at < tomorrow), 1), else_=0)),
+                func.sum(case((FollowUp.due_at < week_end, 1), else_=0)),
+            ).where(*conditions)
+        ).one()
+        counts = DueCounts(overdue=counted[0] or 0, today=counted[1] or 0, week=counted[2] or 0)
+        if window == "overdue":
+            conditions.append(FollowUp.due_at < now)
+        elif window == "today":
+            conditions.append(FollowUp.due_at < tomorrow)
+        elif window == "week":
+            conditions.append(FollowUp.due_at < week_end)
+        total = {
+            "overdue": counts.overdue,
+            "today": counts.overdue + counts.today,
+            "week": counts.week,
+        }.get(window)
+        if total is None:
+            total = session.scalar(select(func.count()).select_from(FollowUp).where(*conditions)) or 0
+        rows = session.execute(
+            select(FollowUp, Incident, Customer.name)
+            .join(Incident, Incident.id == FollowUp.incident_id)
+            .outerjoin(Customer, Customer.id == FollowUp.customer_id)
+            .where(*conditions)
+            .order_by(FollowUp.due_at, FollowUp.id)
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        names = staff_names(session)
+        items = tuple(_due_item(row, incident, name, names, now, tomorrow) for row, incident, name in rows)
+        return DueQueue(items=items, counts=counts, total=total, offset=offset, limit=limit)
+
+
+def _due_item(row: FollowUp, incident: Incident, customer_name: str | None, names: dict[int, str],
+              now: datetime, tomorrow: datetime) -> DueItem:
+    bucket = "overdue" if row.due_at < now else "today" if row.due_at < tomorrow else "upcoming"
+    return DueItem(
+        id=row.id,
+        version=row.version,
+        incident_id=row.incident_id,
+        customer_id=row.customer_id,
+        customer_name=customer_name,
+        site_id=row.site_id,
+        kind=row.kind,
+        channel=row.channel,
+        due_at=row.due_at,
+        bucket=bucket,
+        owner_id=row.owner_id,
+        owner_name=names.get(row.owner_id, "?"),
+        attempts=row.attempts,
+        needs_lead=row.needs_lead or row.due_at < now - timedelta(days=1),
+        incident_summary=summary_line(incident),
+    )
+
+
+def follow_up_detail(actor: Actor, follow_up_id: int) -> FollowUpDetail:
+    """One follow-up with its story, promise, attempts, contact details and consent."""
+    with actor.store.read() as session:
+        row = session.get(FollowUp, follow_up_id)
+        if row is None:
+            raise NotFound(f"follow-up {follow_up_id} does not exist")
+        tz = actor.zone(session)
+        now = actor.now()
+        tomorrow, _, _ = _day_bounds(now, tz)
+        incident = session.get(Incident, row.incident_id)
+        assert incident is not None
+        customer = session.get(Customer, row.customer_id) if row.customer_id else None
+        names = staff_names(session)
+        attempts = session.scalars(
+            select(FollowUpAttempt).where(FollowUpAttempt.follow_up_id == row.id).order_by(FollowUpAttempt.at)
+        )
+        return FollowUpDetail(
+            item=_due_item(row, incident, customer.name if customer else None, names, now, tomorrow),
+            status=row.status,
+            outcome=row.outcome,
+            words=row.words,
+            note=row.note,
+            skip_reason=row.skip_reason,
+            completed_at=row.completed_at,
+            completed_by=names.get(row.completed_by_id) if row.completed_by_id else None,
+            attempts=tuple(
+                Attempt(at=attempt.at, by=names.get(attempt.by_id, "?"), outcome=attempt.outcome, note=attempt.note)
+                for attempt in attempts
+            ),
+            incident=detail_of(session, incident),
+            phone=customer.phone if customer else None,
+            email=customer.email if customer else None,
+            postal_address=customer.postal_address if customer else None,
+            consent={
+                "call": bool(customer and customer.consent_call),
+                "text": bool(customer and customer.consent_text),
+                "email": bool(customer and customer.consent_email),
+                "note": bool(customer and customer.consent_post),
+                "in_person": True,
+            },
+        )
+
+
+def notes_to_write(actor: Actor) -> list[NoteToWrite]:
+    """Handwritten notes due by the end of today at this site, with names and addresses."""
+    with actor.store.read() as session:
+        tz = actor.zone(session)
+        tomorrow, _, _ = _day_bounds(actor.now(), tz)
+        names = staff_names(session)
+        rows = session.execute(
+            select(FollowUp, Incident, Customer)
+            .join(Incident, Incident.id == FollowUp.incident_id)
+            .outerjoin(Customer, Customer.id == FollowUp.customer_id)
+            .where(FollowUp.site_id == actor.site_id, FollowUp.status == "open", FollowUp.channel == "note",
+                   FollowUp.due_at < tomorrow)
+            .order_by(FollowUp.due_at)
+        ).all()
+        return [
+            NoteToWrite(
+                follow_up_id=row.id,
+                customer_id=row.customer_id,
+                name=customer.name if customer else None,
+                postal_address=customer.postal_address if customer else None,
+                consent_post=bool(customer and customer.consent_post),
+                incident_summary=summary_line(incident),
+                words=row.words,
+                due_at=row.due_at,
+                owner_name=names.get(row.owner_id, "?"),
+            )
+            for row, incident, customer in rows
+        ]
+
+
+def notes_as_text(notes: list[NoteToWrite], site_name: str, day: date) -> str:
+    """Today's notes as plain text, to print or copy at the end of the shift."""
+    lines = [f"Notes to write — {site_name} — {day:%A %d %B %Y}", ""]
+    if not notes:
+        lines.append("No handwritten notes are due today.")
+    for number, note in enumerate(notes, 1):
+        lines.append(f"{number}. {note.name or 'Unknown guest'}")
+        if note.postal_address:
+            lines.extend(f"   {line}" for line in note.postal_address.splitlines())
+        else:
+            lines.append("   (no postal address on file)")
+        if not note.consent_post:
+            lines.append("   ! no consent to post on file: ask before sending")
+        lines.append(f"   About: {note.incident_summary}")
+        if note.words:
+            lines.append(f"   Suggested: {note.words}")
+        lines.append(f"   Owner: {note.owner_name}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+

@@ -1,0 +1,593 @@
+"""Depositions: log (full or quick), preview the plan, amend, read.
+
+Logging is one transaction that creates the incident and its episode; a flag
+on the customer when the severity is moderate or worse (or when asked); an
+alert to the site for moderate or worse; the playbook's follow-ups, owned by
+the original ally; a hand-off check for the ally when the fix was handed to
+someone else; and a promise check at the promise's due time. A quick log
+also gets an "incomplete deposition" follow-up for its logger, four hours on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from frontdesk import timing
+from frontdesk.schemas.base import InvalidInput, format_money
+from frontdesk.schemas.inputs import FlagInput, IncidentAmend, IncidentInput, PlannedStep, QuickLogInput
+from frontdesk.schemas.reads import IncidentDetail, IncidentRow, LogResult, PlanStepPreview
+from frontdesk.schemas.vocab import FLAG_LEVEL_FOR, SERIOUS, label
+from frontdesk.services import audit
+from frontdesk.services.context import Actor
+from frontdesk.services.customers import flag_infos, follow_up_brief
+from frontdesk.services.errors import Conflict, NotFound
+from frontdesk.services.playbooks import Step, check_step, plan_steps
+from frontdesk.store.models import (
+    Alert,
+    AuditEvent,
+    Category,
+    Customer,
+    Episode,
+    Flag,
+    FollowUp,
+    Incident,
+    Site,
+    Staff,
+)
+from frontdesk.store.queries import episode_for, staff_names, summary_line, visit_at
+
+QUICK_LOG_DUE = timedelta(hours=4)
+"""A quick log must be finished within four hours, while memory is fresh."""
+HANDOFF_DEFAULT_DAYS = 1
+"""A hand-off with no "expected fixed by" is checked the next day at 10:00."""
+
+
+def context(actor: Actor) -> dict[str, Any]:
+    """Validation context for this terminal's site: phone region, currency, zone, now."""
+    with actor.store.read() as session:
+        site = actor.site(session)
+        return {"region": site.phone_region, "currency": site.currency, "tz": timing.zone(site.time_zone),
+                "now": actor.now()}
+
+
+def parse_incident(actor: Actor, data: Mapping[str, Any]) -> IncidentInput:
+    return IncidentInput.parse(data, **context(actor))
+
+
+def parse_quick_log(actor: Actor, data: Mapping[str, Any]) -> QuickLogInput:
+    return QuickLogInput.parse(data, **context(actor))
+
+
+def parse_amend(actor: Actor, data: Mapping[str, Any]) -> IncidentAmend:
+    return IncidentAmend.parse(data, **context(actor))
+
+
+def _active_staff(session: Session, staff_id: int, field: str) -> Staff:
+    staff = session.get(Staff, staff_id)
+    if staff is None or not staff.active:
+        raise InvalidInput.one(field, "not an active staff member")
+    return staff
+
+
+def _check_references(session: Session, data: IncidentInput | QuickLogInput | IncidentAmend) -> None:
+    fields = data.model_fields_set
+    if "customer_id" in fields and data.customer_id is not None and session.get(Customer, data.customer_id) is None:
+        raise InvalidInput.one("customer_id", "that customer is not on file")
+    if "category" in fields and data.category is not None:
+        category = session.scalars(select(Category).where(Category.key == data.category)).first()
+        if category is None or not category.active:
+            raise InvalidInput.one("category", "not one of this store's categories")
+    for field in ("ally_id", "handoff_staff_id"):
+        if field in fields and getattr(data, field, None) is not None:
+            _active_staff(session, getattr(data, field), field)
+
+
+def _handoff_anchor(occurred_at: datetime, expected_at: datetime | None, tz: ZoneInfo) -> datetime:
+    if expected_at is not None:
+        return expected_at
+    return timing.scheduled(occurred_at, tz, HANDOFF_DEFAULT_DAYS, 10)
+
+
+def _plan(
+    session: Session,
+    tz: ZoneInfo,
+    *,
+    severity: str,
+    category: str | None,
+    occurred_at: datetime,
+    ally_id: int,
+    handoff: bool,
+    handoff_expected_at: datetime | None,
+    promise_due_at: datetime | None,
+) -> list[PlannedStep]:
+    """The follow-ups an incident gets: the playbook's steps, then the checks."""
+    steps: list[tuple[Step, datetime]] = [(step, occurred_at) for step in plan_steps(session, severity, category)]
+    if handoff:
+        steps.append((check_step(session, "handoff_check"), _handoff_anchor(occurred_at, handoff_expected_at, tz)))
+    if promise_due_at is not None:
+        steps.append((check_step(session, "promise_check"), promise_due_at))
+    return [
+        PlannedStep.model_construct(
+            kind=step.kind, channel=step.channel, due_at=step.due(anchor, tz), owner_id=ally_id, words=step.words
+        )
+        for step, anchor in steps
+    ]
+
+
+def _previews(session: Session, plan: list[PlannedStep]) -> tuple[PlanStepPreview, ...]:
+    names = staff_names(session)
+    return tuple(
+        PlanStepPreview(
+            kind=step.kind,
+            channel=step.channel,
+            due_at=step.due_at,
+            owner_id=step.owner_id,
+            owner_name=names.get(step.owner_id, "?"),
+            words=step.words,
+        )
+        for step in sorted(plan, key=lambda step: step.due_at)
+    )
+
+
+def preview_plan(actor: Actor, data: IncidentInput) -> tuple[PlanStepPreview, ...]:
+    """What logging `data` would create as follow-ups, for the screen to show and edit."""
+    with actor.store.read() as session:
+        tz = actor.zone(session)
+        ally_id = data.ally_id or actor.staff(session).id
+        plan = _plan(
+            session,
+            tz,
+            severity=data.severity,
+            category=data.category,
+            occurred_at=data.occurred_at,
+            ally_id=ally_id,
+            handoff=bool(data.handoff_to or data.handoff_staff_id),
+            handoff_expected_at=data.handoff_expected_at,
+            promise_due_at=data.promise_due_at,
+        )
+        return _previews(session, plan)
+
+
+def default_flag(session: Session, incident: Incident, tz: ZoneInfo) -> FlagInput:
+    """The flag a deposition suggests: a neutral headline, the story, a greeting cue."""
+    category = session.scalars(select(Category.label).where(Category.key == incident.category)).first()
+    wall = timing.local(incident.occurred_at, tz)
+    headline = f"{category or incident.category} follow-up · {wall:%d %b}"
+    story = [incident.description]
+    site = session.get(Site, incident.site_id)
+    if incident.remedy_kind and incident.remedy_kind != "none":
+        remedy = label(incident.remedy_kind)
+        if incident.remedy_cost and site is not None:
+            remedy += f" ({format_money(incident.remedy_cost, site.currency)})"
+        story.append(f"Remedy: {remedy}")
+    if incident.promise_text:
+        due = f" by {timing.local(incident.promise_due_at, tz):%a %d %b %H:%M}" if incident.promise_due_at else ""
+        story.append(f"Promised: {incident.promise_text}{due}")
+    day = timing.WEEKDAY_NAMES[wall.weekday()]
+    if incident.severity in ("major", "critical"):
+        greeting = f"Acknowledge what happened on {day} before anything else; the manager will stop by."
+    else:
+        greeting = f"Acknowledge what happened on {day}; ask whether it was put right."
+    return FlagInput.model_construct(headline=headline[:120], message="\n".join(story), greeting=greeting)
+
+
+def _raise_flag(session: Session, actor: Actor, incident: Incident, spec: FlagInput) -> Flag:
+    assert incident.customer_id is not None
+    flag = Flag(
+        customer_id=incident.customer_id,
+        incident_id=incident.id,
+        level=FLAG_LEVEL_FOR[incident.severity],
+        headline=spec.headline,
+        message=spec.message,
+        greeting=spec.greeting,
+        active=True,
+        created_at=actor.now(),
+        created_by_id=actor.staff_id,
+    )
+    session.add(flag)
+    session.flush()
+    audit.record(session, actor, "create", "flag", flag.id, ("level", "headline", "message", "greeting"))
+    return flag
+
+
+def _add_follow_ups(session: Session, actor: Actor, incident: Incident, plan: list[PlannedStep]) -> list[FollowUp]:
+    now = actor.now()
+    rows = []
+    for step in plan:
+        _active_staff(session, step.owner_id, "plan")
+        row = FollowUp(
+            incident_id=incident.id,
+            customer_id=incident.customer_id,
+            site_id=incident.site_id,
+            kind=step.kind,
+            channel=step.channel,
+            due_at=step.due_at,
+            owner_id=step.owner_id,
+            status="open",
+            attempts=0,
+            needs_lead=False,
+            words=step.words,
+            created_at=now,
+            updated_at=now,
+            updated_by_id=actor.staff_id,
+        )
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    for row in rows:
+        audit.record(session, actor, "create", "follow_up", row.id, ("kind", "channel", "due_at", "owner_id"))
+    return rows
+
+
+def _alert(session: Session, actor: Actor, incident: Incident, headline: str) -> Alert:
+    alert = Alert(
+        incident_id=incident.id,
+        site_id=incident.site_id,
+        headline=headline,
+        created_at=actor.now(),
+        created_terminal=actor.terminal,
+    )
+    session.add(alert)
+    session.flush()
+    audit.record(session, actor, "create", "alert", alert.id, ("headline",))
+    return alert
+
+
+def _new_incident(session: Session, actor: Actor, tz: ZoneInfo, values: dict[str, Any]) -> Incident:
+    local_date, local_hour, local_weekday = timing.local_parts(values["occurred_at"], tz)
+    customer_id = values.get("customer_id")
+    visit = visit_at(session, customer_id, actor.site_id, values["occurred_at"]) if customer_id else None
+    incident = Incident(
+        site_id=actor.site_id,
+        visit_id=visit.id if visit else None,
+        local_date=local_date,
+        local_hour=local_hour,
+        local_weekday=local_weekday,
+        logged_at=actor.now(),
+        logged_by_id=actor.staff_id,
+        logged_terminal=actor.terminal,
+        **values,
+    )
+    session.add(incident)
+    session.flush()
+    session.add(Episode(incident_id=incident.id, status="open", opened_at=actor.now()))
+    session.flush()
+    audit.record(session, actor, "create", "incident", incident.id, values.keys())
+    return incident
+
+
+def _finish_log(
+    session: Session,
+    actor: Actor,
+    tz: ZoneInfo,
+    incident: Incident,
+    *,
+    want_flag: bool,
+    flag_spec: FlagInput | None,
+    plan: list[PlannedStep],
+    time_notes: dict[str, str],
+) -> LogResult:
+    flag = None
+    if want_flag and incident.customer_id is not None:
+        flag = _raise_flag(session, actor, incident, flag_spec or default_flag(session, incident, tz))
+    alert = None
+    if incident.severity in SERIOUS:
+        headline = flag.headline if flag else default_flag(session, incident, tz).headline
+        alert = _alert(session, actor, incident, headline)
+    _add_follow_ups(session, actor, incident, plan)
+    return LogResult(
+        incident_id=incident.id,
+        flag_id=flag.id if flag else None,
+        alert_id=alert.id if alert else None,
+        follow_ups=_previews(session, plan),
+        time_notes=time_notes,
+    )
+
+
+def log_incident(actor: Actor, data: IncidentInput) -> LogResult:
+    """Record a full deposition and everything it sets in motion, in one transaction."""
+    with actor.store.begin() as session:
+        staff = actor.staff(session)
+        _check_references(session, data)
+        tz = actor.zone(session)
+        ally_id = data.ally_id or staff.id
+        handoff = bool(data.handoff_to or data.handoff_staff_id)
+        values = data.model_dump(
+            exclude={"flag", "raise_flag", "plan", "ally_id", "handoff_expected_at"}
+        )
+        values.update(
+            ally_id=ally_id,
+            handoff_expected_at=data.handoff_expected_at if handoff else None,
+            promise_status="pending" if data.promise_text else None,
+            handoff_status="pending" if handoff else None,
+            complete=True,
+        )
+        incident = _new_incident(session, actor, tz, values)
+        plan = data.plan if data.plan is not None else _plan(
+            session,
+            tz,
+            severity=data.severity,
+            category=data.category,
+            occurred_at=data.occurred_at,
+            ally_id=ally_id,
+            handoff=handoff,
+            handoff_expected_at=data.handoff_expected_at,
+            promise_due_at=data.promise_due_at,
+        )
+        want_flag = data.raise_flag if data.raise_flag is not None else data.severity in SERIOUS
+        return _finish_log(
+            session, actor, tz, incident, want_flag=want_flag, flag_spec=data.flag, plan=plan,
+            time_notes=data.time_notes,
+        )
+
+
+def quick_log(actor: Actor, data: QuickLogInput) -> LogResult:
+    """A 20-second log: flag and alert at once, the playbook, and a reminder to finish it."""
+    with actor.store.begin() as session:
+        staff = actor.staff(session)
+        _check_references(session, data)
+        tz = actor.zone(session)
+        ally_id = data.ally_id or staff.id
+        values = data.model_dump()
+        values.update(ally_id=ally_id, complete=False)
+        incident = _new_incident(session, actor, tz, values)
+        plan = _plan(
+            session,
+            tz,
+            severity=data.severity,
+            category=data.category,
+            occurred_at=data.occurred_at,
+            ally_id=ally_id,
+            handoff=False,
+            handoff_expected_at=None,
+            promise_due_at=None,
+        )
+        plan.append(
+            PlannedStep.model_construct(
+                kind="incomplete_deposition",
+                channel="in_person",
+                due_at=actor.now() + QUICK_LOG_DUE,
+                owner_id=staff.id,
+                words="Finish the deposition while it is fresh: what happened, what was done, what was promised.",
+            )
+        )
+        return _finish_log(
+            session, actor, tz, incident, want_flag=data.severity in SERIOUS, flag_spec=None, plan=plan,
+            time_notes=data.time_notes,
+        )
+
+
+def _incident(session: Session, incident_id: int) -> Incident:
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound(f"incident {incident_id} does not exist")
+    return incident
+
+
+def _open_checks(session: Session, incident_id: int, kind: str) -> list[FollowUp]:
+    return list(
+        session.scalars(
+            select(FollowUp).where(FollowUp.incident_id == incident_id, FollowUp.kind == kind, FollowUp.status == "open")
+        )
+    )
+
+
+def _close_checks(session: Session, actor: Actor, rows: list[FollowUp], note: str) -> None:
+    for row in rows:
+        row.status = "done"
+        row.completed_at = actor.now()
+        row.completed_by_id = actor.staff_id
+        row.note = note
+        row.updated_at = actor.now()
+        row.updated_by_id = actor.staff_id
+        session.flush()
+        audit.record(session, actor, "complete", "follow_up", row.id, ("status", "completed_at", "note"))
+
+
+def amend_incident(actor: Actor, incident_id: int, expected_version: int, changes: IncidentAmend) -> IncidentDetail:
+    """Correct or complete a deposition; only given fields change, each change is audited.
+
+    Side effects follow the rules of logging: a new hand-off or promise gets
+    its check, a moved due date moves the open check, a promise marked kept
+    or broken closes its promise check, attaching a customer to an unknown
+    guest's serious incident raises the flag it could not have before, and
+    marking the deposition complete closes its "incomplete deposition" item.
+    """
+    with actor.store.begin() as session:
+        actor.staff(session)
+        incident = _incident(session, incident_id)
+        if incident.version != expected_version:
+            names = staff_names(session)
+            raise Conflict(f"incident {incident_id} was changed at another terminal meanwhile "
+                           f"(by {names.get(_last_editor(session, incident_id), 'someone')}); reopen it and try again")
+        _check_references(session, changes)
+        tz = actor.zone(session)
+        given = {field: getattr(changes, field) for field in changes.model_fields_set}
+        if given.get("description", incident.description) is None:
+            raise InvalidInput.one("description", "required")
+        before = {field: getattr(incident, field) for field in given}
+        changed = [field for field, value in given.items() if before[field] != value]
+        had_customer = incident.customer_id is not None
+        for field in changed:
+            setattr(incident, field, given[field])
+        _check_amended(incident)
+        if "occurred_at" in changed:
+            incident.local_date, incident.local_hour, incident.local_weekday = timing.local_parts(incident.occurred_at, tz)
+            changed += ["local_date", "local_hour", "local_weekday"]
+        if "promise_text" in changed and incident.promise_text and not incident.promise_status:
+            incident.promise_status = "pending"
+        if "promise_status" in changed and incident.promise_status in ("kept", "broken"):
+            incident.promise_settled_at = actor.now()
+            changed.append("promise_settled_at")
+            _close_checks(session, actor, _open_checks(session, incident.id, "promise_check"),
+                          f"promise marked {incident.promise_status}")
+        handoff = bool(incident.handoff_to or incident.handoff_staff_id)
+        if handoff and not incident.handoff_status:
+            incident.handoff_status = "pending"
+        new_steps: list[PlannedStep] = []
+        if {"handoff_to", "handoff_staff_id", "handoff_expected_at"} & set(changed) and handoff:
+            anchor = _handoff_anchor(incident.occurred_at, incident.handoff_expected_at, tz)
+            new_steps += _place_check(session, incident, "handoff_check", anchor, tz)
+        if {"promise_text", "promise_due_at"} & set(changed) and incident.promise_due_at and incident.promise_status == "pending":
+            new_steps += _place_check(session, incident, "promise_check", incident.promise_due_at, tz)
+        if new_steps:
+            _add_follow_ups(session, actor, incident, new_steps)
+        if "customer_id" in changed:
+            _attach_customer(session, actor, incident, tz, had_customer)
+        if "severity" in changed and incident.customer_id is not None and incident.severity in SERIOUS:
+            _ensure_flag(session, actor, incident, tz)
+        if "complete" in changed and incident.complete:
+            _close_checks(session, actor, _open_checks(session, incident.id, "incomplete_deposition"),
+                          "deposition completed")
+        if changed:
+            session.flush()
+            audit.record(session, actor, "amend", "incident", incident.id, changed)
+        return detail_of(session, incident)
+
+
+def _last_editor(session: Session, incident_id: int) -> int | None:
+    return session.scalar(
+        select(AuditEvent.staff_id)
+        .where(AuditEvent.record_type == "incident", AuditEvent.record_id == incident_id)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+
+
+def _check_amended(incident: Incident) -> None:
+    """The cross-field rules of a deposition, on the amended whole."""
+    errors = {}
+    if incident.promise_text and incident.promise_due_at is None:
+        errors["promise_due_at"] = "say by when it was promised"
+    if incident.promise_text and incident.promise_likelihood is None:
+        errors["promise_likelihood"] = "say how likely it honestly is"
+    if incident.promise_status in ("kept", "broken") and not incident.promise_text:
+        errors["promise_status"] = "there is no promise to settle"
+    if incident.handoff_status and incident.handoff_status != "pending" and not (incident.handoff_to or incident.handoff_staff_id):
+        errors["handoff_status"] = "there is no hand-off to update"
+    if incident.remedy_cost and incident.remedy_kind in (None, "none", "apology"):
+        errors["remedy_kind"] = "say what the remedy was (refund, voucher, …)"
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _place_check(session: Session, incident: Incident, kind: str, anchor: datetime, tz: ZoneInfo) -> list[PlannedStep]:
+    """Move the open check of this kind to its new anchor, or plan a new one."""
+    step = check_step(session, kind)
+    open_checks = _open_checks(session, incident.id, kind)
+    if open_checks:
+        for row in open_checks:
+            row.due_at = step.due(anchor, tz)
+        return []
+    return [PlannedStep.model_construct(kind=kind, channel=step.channel, due_at=step.due(anchor, tz),
+                                        owner_id=incident.ally_id, words=step.words)]
+
+
+def _attach_customer(session: Session, actor: Actor, incident: Incident, tz: ZoneInfo, had_customer: bool) -> None:
+    for row in session.scalars(select(FollowUp).where(FollowUp.incident_id == incident.id)):
+        row.customer_id = incident.customer_id
+    if incident.customer_id is None:
+        return
+    visit = visit_at(session, incident.customer_id, incident.site_id, incident.occurred_at)
+    incident.visit_id = visit.id if visit else None
+    for flag in session.scalars(select(Flag).where(Flag.incident_id == incident.id)):
+        flag.customer_id = incident.customer_id
+    if not had_customer and incident.severity in SERIOUS:
+        _ensure_flag(session, actor, incident, tz)
+
+
+def _ensure_flag(session: Session, actor: Actor, incident: Incident, tz: ZoneInfo) -> None:
+    """Raise the incident's flag unless it already has one (active or cleared)."""
+    exists = session.scalar(select(Flag.id).where(Flag.incident_id == incident.id).limit(1))
+    if exists is None:
+        session.flush()
+        _raise_flag(session, actor, incident, default_flag(session, incident, tz))
+
+
+def detail_of(session: Session, incident: Incident) -> IncidentDetail:
+    names = staff_names(session)
+    site = session.get(Site, incident.site_id)
+    customer = session.get(Customer, incident.customer_id) if incident.customer_id else None
+    flag = session.scalars(
+        select(Flag).where(Flag.incident_id == incident.id).order_by(Flag.active.desc(), Flag.created_at.desc())
+    ).first()
+    follow_ups = session.scalars(
+        select(FollowUp).where(FollowUp.incident_id == incident.id).order_by(FollowUp.due_at)
+    )
+    return IncidentDetail(
+        id=incident.id,
+        version=incident.version,
+        site_id=incident.site_id,
+        customer_id=incident.customer_id,
+        customer_name=customer.name if customer else None,
+        guest_description=incident.guest_description,
+        occurred_at=incident.occurred_at,
+        local_date=incident.local_date,
+        local_hour=incident.local_hour,
+        local_weekday=incident.local_weekday,
+        logged_at=incident.logged_at,
+        logged_by=names.get(incident.logged_by_id, "?"),
+        category=incident.category,
+        product=incident.product,
+        location=incident.location,
+        severity=incident.severity,
+        description=incident.description,
+        reaction=incident.reaction,
+        remedy_kind=incident.remedy_kind,
+        remedy_cost=incident.remedy_cost,
+        currency=site.currency if site else "",
+        promise_text=incident.promise_text,
+        promise_due_at=incident.promise_due_at,
+        promise_likelihood=incident.promise_likelihood,
+        promise_status=incident.promise_status,
+        ally_id=incident.ally_id,
+        ally_name=names.get(incident.ally_id, "?"),
+        handoff_to=incident.handoff_to,
+        handoff_staff_id=incident.handoff_staff_id,
+        handoff_expected_at=incident.handoff_expected_at,
+        handoff_status=incident.handoff_status,
+        root_cause=incident.root_cause,
+        complete=incident.complete,
+        episode_status=episode_for(session, incident.id).status,
+        flag=flag_infos(session, [flag])[0] if flag else None,
+        follow_ups=tuple(follow_up_brief(row, names) for row in follow_ups),
+    )
+
+
+def incident_detail(actor: Actor, incident_id: int) -> IncidentDetail:
+    with actor.store.read() as session:
+        return detail_of(session, _incident(session, incident_id))
+
+
+def todays_incidents(actor: Actor, days: int = 1) -> list[IncidentRow]:
+    """Incidents at this site on the last `days` local dates, newest first."""
+    with actor.store.read() as session:
+        tz = actor.zone(session)
+        today = timing.local(actor.now(), tz).date()
+        rows = session.execute(
+            select(Incident, Customer.name, Episode.status)
+            .outerjoin(Customer, Customer.id == Incident.customer_id)
+            .join(Episode, Episode.incident_id == Incident.id)
+            .where(Incident.site_id == actor.site_id, Incident.local_date > today - timedelta(days=days))
+            .order_by(Incident.occurred_at.desc())
+        ).all()
+        return [
+            IncidentRow(
+                id=incident.id,
+                occurred_at=incident.occurred_at,
+                customer_id=incident.customer_id,
+                customer_name=name,
+                category=incident.category,
+                severity=incident.severity,
+                summary=summary_line(incident),
+                complete=incident.complete,
+                episode_status=status,
+            )
+            for incident, name, status in rows
+        ]

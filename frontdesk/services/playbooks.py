@@ -1,0 +1,174 @@
+"""Playbooks and categories: stored, seeded from `data/`, replaced from a checked file.
+
+They live in the store so every terminal on a shared store follows the same
+plan. A replacement file is validated whole before anything is changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from frontdesk import timing
+from frontdesk.paths import bundled
+from frontdesk.schemas.playbooks import (
+    CategorySpec,
+    PlaybookFile,
+    PlaybookFileError,
+    parse_categories,
+    parse_playbook_file,
+)
+from frontdesk.store.db import Store
+from frontdesk.store.models import Category, Playbook, PlaybookStep
+
+CHECKS_SEVERITY = "any"
+"""The playbook row that holds the hand-off and promise checks."""
+DEFAULT_HOUR = 10
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str
+    channel: str
+    offset_days: int
+    at_hour: int | None
+    at_minute: int
+    words: str | None
+
+    def due(self, anchor: datetime, tz: ZoneInfo) -> datetime:
+        """Calendar days after the anchor's local date, at the step's local hour.
+
+        Without an hour the step keeps the anchor's own local time; a
+        same-day step whose hour has already passed is due at the anchor.
+        """
+        if self.at_hour is None:
+            wall = timing.local(anchor, tz)
+            due = timing.scheduled(anchor, tz, self.offset_days, wall.hour, wall.minute)
+        else:
+            due = timing.scheduled(anchor, tz, self.offset_days, self.at_hour, self.at_minute)
+        return max(due, anchor)
+
+
+def _step(row: PlaybookStep) -> Step:
+    return Step(row.kind, row.channel, row.offset_days, row.at_hour, row.at_minute, row.words)
+
+
+def plan_steps(session: Session, severity: str, category: str | None) -> list[Step]:
+    """The steps for an incident: its category's own plan, else its severity's."""
+    playbooks = {
+        playbook.category: playbook
+        for playbook in session.scalars(select(Playbook).where(Playbook.severity == severity))
+    }
+    playbook = playbooks.get(category) or playbooks.get(None)
+    return [_step(row) for row in playbook.steps] if playbook else []
+
+
+def check_step(session: Session, kind: str) -> Step:
+    """The hand-off or promise check step (due at its anchor unless the file says otherwise)."""
+    playbook = session.scalars(select(Playbook).where(Playbook.severity == CHECKS_SEVERITY)).first()
+    for row in playbook.steps if playbook else []:
+        if row.kind == kind:
+            return _step(row)
+    return Step(kind, "call" if kind == "promise_check" else "in_person", 0, None, 0, None)
+
+
+def _replace_playbooks(session: Session, spec: PlaybookFile) -> None:
+    session.execute(delete(PlaybookStep))
+    session.execute(delete(Playbook))
+    session.flush()
+    for playbook_spec in spec.playbook:
+        playbook = Playbook(severity=playbook_spec.severity, category=playbook_spec.category, name=playbook_spec.name)
+        playbook.steps = [
+            PlaybookStep(position=number, **step.model_dump())
+            for number, step in enumerate(playbook_spec.step)
+        ]
+        session.add(playbook)
+    if spec.check:
+        checks = Playbook(severity=CHECKS_SEVERITY, category=None, name="Hand-off and promise checks")
+        checks.steps = [PlaybookStep(position=number, **check.model_dump()) for number, check in enumerate(spec.check)]
+        session.add(checks)
+
+
+def _replace_categories(session: Session, categories: list[CategorySpec]) -> None:
+    """Upsert categories in file order; keys no longer listed are kept but inactive."""
+    existing = {category.key: category for category in session.scalars(select(Category))}
+    for position, spec in enumerate(categories):
+        row = existing.pop(spec.key, None)
+        if row is None:
+            session.add(Category(key=spec.key, label=spec.label, position=position, active=True))
+        else:
+            row.label, row.position, row.active = spec.label, position, True
+    for row in existing.values():
+        row.active = False
+
+
+def category_keys(session: Session) -> set[str]:
+    return set(session.scalars(select(Category.key)))
+
+
+def seed_defaults(session: Session) -> None:
+    """Load the bundled categories and playbooks (on setup of a new store)."""
+    _replace_categories(session, parse_categories(bundled("categories.toml"), "categories.toml"))
+    session.flush()
+    spec = parse_playbook_file(bundled("playbooks.toml"), "playbooks.toml")
+    _check_categories(spec, category_keys(session), "playbooks.toml")
+    _replace_playbooks(session, spec)
+
+
+def _check_categories(spec: PlaybookFile, known: set[str], source: str) -> None:
+    for number, playbook in enumerate(spec.playbook, 1):
+        if playbook.category is not None and playbook.category not in known:
+            raise PlaybookFileError(
+                f"{source}: playbook {number}: category {playbook.category!r} is not known "
+                f"(known: {', '.join(sorted(known))})"
+            )
+
+
+def load_playbook_file(store: Store, path: Path) -> PlaybookFile:
+    """Replace every playbook (and the categories, if the file lists them) from `path`.
+
+    The whole file is checked first; on any problem nothing is changed.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PlaybookFileError(f"{path}: cannot read it ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise PlaybookFileError(f"{path}: not a UTF-8 text file") from None
+    spec = parse_playbook_file(text, str(path))
+    with store.begin() as session:
+        if spec.category is not None:
+            _replace_categories(session, spec.category)
+            session.flush()
+            known = {category.key for category in spec.category}
+        else:
+            known = set(session.scalars(select(Category.key).where(Category.active.is_(True))))
+        _check_categories(spec, known, str(path))
+        _replace_playbooks(session, spec)
+    return spec
+
+
+def categories(store: Store) -> list[tuple[str, str]]:
+    """Active categories as (key, label), in their file order."""
+    with store.read() as session:
+        rows = session.execute(
+            select(Category.key, Category.label).where(Category.active.is_(True)).order_by(Category.position)
+        )
+        return [(row.key, row.label) for row in rows]
+
+
+def describe_playbooks(store: Store) -> list[str]:
+    """One line per playbook step, for `frontdesk playbooks list`."""
+    lines = []
+    with store.read() as session:
+        for playbook in session.scalars(select(Playbook).order_by(Playbook.severity, Playbook.category)):
+            lines.append(f"{playbook.severity}/{playbook.category or '*'}: {playbook.name}")
+            for row in playbook.steps:
+                hour = f"{row.at_hour:02d}:{row.at_minute:02d}" if row.at_hour is not None else "anchor time"
+                lines.append(f"  +{row.offset_days}d {hour}  {row.kind} by {row.channel}")
+    return lines

@@ -1,0 +1,1 @@
+"""SQLAlchemy models, engines, migrations and the change feed."""

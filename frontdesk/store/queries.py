@@ -1,0 +1,66 @@
+"""Small query helpers that services share; each receives the session."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from frontdesk.store.models import Episode, FollowUp, Incident, Site, Staff, Visit
+
+
+def staff_names(session: Session) -> dict[int, str]:
+    """Every staff member's name by id (a small table, read whole)."""
+    return {row.id: row.name for row in session.execute(select(Staff.id, Staff.name))}
+
+
+def sites_by_id(session: Session) -> dict[int, Site]:
+    return {site.id: site for site in session.scalars(select(Site))}
+
+
+def open_visit(session: Session, customer_id: int, site_id: int) -> Visit | None:
+    statement = (
+        select(Visit)
+        .where(Visit.customer_id == customer_id, Visit.site_id == site_id, Visit.checked_out_at.is_(None))
+        .order_by(Visit.checked_in_at.desc())
+        .limit(1)
+    )
+    return session.scalars(statement).first()
+
+
+def open_follow_up_count(session: Session, incident_id: int) -> int:
+    statement = select(func.count()).where(FollowUp.incident_id == incident_id, FollowUp.status == "open")
+    return session.scalar(statement) or 0
+
+
+def episode_for(session: Session, incident_id: int) -> Episode:
+    episode = session.scalars(select(Episode).where(Episode.incident_id == incident_id)).one()
+    return episode
+
+
+def visit_at(session: Session, customer_id: int, site_id: int, instant: datetime) -> Visit | None:
+    """The customer's visit at the site that spans `instant` (for linking an incident)."""
+    statement = (
+        select(Visit)
+        .where(
+            Visit.customer_id == customer_id,
+            Visit.site_id == site_id,
+            Visit.checked_in_at <= instant,
+            (Visit.checked_out_at.is_(None)) | (Visit.checked_out_at >= instant),
+        )
+        .order_by(Visit.checked_in_at.desc())
+        .limit(1)
+    )
+    return session.scalars(statement).first()
+
+
+def summary_line(incident: Incident, width: int = 80) -> str:
+    """An incident in one line: "food · major · Soup arrived cold".
+
+    Built from the stored words and the customer-typed description; screens
+    still render it literally.
+    """
+    first_line = (incident.description or "").splitlines()[0] if incident.description else ""
+    text = f"{incident.category} · {incident.severity} · {first_line}"
+    return text if len(text) <= width else text[: width - 1] + "…"
