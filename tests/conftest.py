@@ -1,0 +1,145 @@
+"""Shared fixtures: a store on SQLite and on PostgreSQL, a pinned clock, a site and staff.
+
+PostgreSQL tests read FRONTDESK_TEST_DATABASE_URL and skip with a reason when
+it is unset; with FRONTDESK_TEST_REQUIRE_PG=1 (CI sets it when the server
+answers) they fail instead, so a broken connection cannot pass as green.
+Each PostgreSQL test gets its own schema, named in the URL's search_path, so
+a second process given the same URL sees the same tables.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from frontdesk.clock import FixedClock
+
+PG_URL = os.environ.get("FRONTDESK_TEST_DATABASE_URL")
+REQUIRE_PG = os.environ.get("FRONTDESK_TEST_REQUIRE_PG") == "1"
+NO_PG_REASON = "FRONTDESK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped"
+
+PINNED_NOW = datetime(2026, 11, 20, 18, 30, tzinfo=UTC)
+"""A Friday, 19:30 in Berlin: dinner service."""
+SITE_ZONE = "Europe/Berlin"
+
+
+@pytest.fixture(autouse=True)
+def _private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never read or write the real user's config, data or logs."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local/state"))
+    monkeypatch.setenv("FRONTDESK_CONFIG", str(home / "no-config.toml"))
+    monkeypatch.setenv("FRONTDESK_LOG_DIR", str(home / "logs"))
+    for name in ("FRONTDESK_DATABASE_URL", "FRONTDESK_STAFF", "FRONTDESK_SITE", "FRONTDESK_TERMINAL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def pg_schema_url(base: str, schema: str) -> str:
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite store, copied for each test (migrating each time is slow)."""
+    from frontdesk.store.migrate import open_store
+
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    store = open_store(f"sqlite:///{path}")
+    store.dispose()
+    return path
+
+
+def _pg_url() -> str:
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("FRONTDESK_TEST_REQUIRE_PG=1 but FRONTDESK_TEST_DATABASE_URL is not set")
+        pytest.skip(NO_PG_REASON)
+    return PG_URL
+
+
+def new_pg_schema() -> tuple[str, str]:
+    """A fresh, empty schema on the test server: (its name, a URL that uses it)."""
+    import psycopg
+
+    base = _pg_url()
+    schema = f"t_{secrets.token_hex(6)}"
+    dsn = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    return schema, pg_schema_url(base, schema)
+
+
+def drop_pg_schema(schema: str) -> None:
+    import psycopg
+
+    dsn = _pg_url().replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path, _sqlite_template: Path) -> Iterator[str]:
+    """A migrated, empty store URL on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "store.db"
+        shutil.copyfile(_sqlite_template, path)
+        os.chmod(path, 0o600)
+        yield f"sqlite:///{path}"
+        return
+    schema, url = new_pg_schema()
+    try:
+        yield url
+    finally:
+        drop_pg_schema(schema)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, _sqlite_template: Path) -> str:
+    path = tmp_path / "store.db"
+    shutil.copyfile(_sqlite_template, path)
+    os.chmod(path, 0o600)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(PINNED_NOW)
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[object]:
+    from frontdesk.store.migrate import open_store
+
+    store = open_store(store_url)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def desk(store: object, clock: FixedClock) -> object:
+    """A set-up store: site "Bistro Berlin" (Europe/Berlin, DE, EUR), manager Maria, lead Lena,
+    staff Tom and host Hana; the actor is Maria at terminal "stand"."""
+    from frontdesk.schemas.inputs import SiteInput, StaffInput
+    from frontdesk.services import setup
+    from frontdesk.services.context import Actor
+
+    site, maria = setup.setup_store(
+        store,
+        clock,
+        SiteInput.parse({"name": "Bistro Berlin", "time_zone": SITE_ZONE, "phone_region": "DE", "currency": "EUR"}),
+        StaffInput.parse({"name": "Maria", "role": "manager"}),
+        "stand",
+    )
+    for name, role in (("Lena", "lead"), ("Tom", "staff"), ("Hana", "host")):
+        setup.add_staff(store, clock, StaffInput.parse({"name": name, "role": role}), "stand", site_id=site.id)
+    return Actor(store, clock, site.id, "stand", maria.id)
