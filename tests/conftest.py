@@ -125,10 +125,9 @@ def store(store_url: str) -> Iterator[object]:
     store.dispose()
 
 
-@pytest.fixture
-def desk(store: object, clock: FixedClock) -> object:
-    """A set-up store: site "Bistro Berlin" (Europe/Berlin, DE, EUR), manager Maria, lead Lena,
-    staff Tom and host Hana; the actor is Maria at terminal "stand"."""
+def set_up_desk(store: object, clock: FixedClock) -> object:
+    """Site "Bistro Berlin" (Europe/Berlin, DE, EUR), manager Maria, lead Lena, staff Tom and
+    host Hana; returns the actor: Maria at terminal "stand"."""
     from frontdesk.schemas.inputs import SiteInput, StaffInput
     from frontdesk.services import setup
     from frontdesk.services.context import Actor
@@ -143,3 +142,33 @@ def desk(store: object, clock: FixedClock) -> object:
     for name, role in (("Lena", "lead"), ("Tom", "staff"), ("Hana", "host")):
         setup.add_staff(store, clock, StaffInput.parse({"name": name, "role": role}), "stand", site_id=site.id)
     return Actor(store, clock, site.id, "stand", maria.id)
+
+
+@pytest.fixture
+def desk(store: object, clock: FixedClock) -> object:
+    """A set-up store on each backend (see set_up_desk)."""
+    return set_up_desk(store, clock)
+
+
+@pytest.fixture
+def sqlite_store(sqlite_url: str) -> Iterator[object]:
+    from frontdesk.store.migrate import open_store
+
+    store = open_store(sqlite_url)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def sqlite_desk(sqlite_store: object, clock: FixedClock) -> object:
+    """A set-up SQLite store, for Pilot and snapshot tests (see set_up_desk)."""
+    return set_up_desk(sqlite_store, clock)
+
+
+@pytest.fixture(autouse=True)
+def _steady_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cursors do not blink in tests, so snapshots are the same every run."""
+    from textual.widgets import Input, TextArea
+
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)

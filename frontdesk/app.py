@@ -1,0 +1,405 @@
+"""FrontdeskApp: the shell every screen lives in.
+
+The first frame is painted before SQLAlchemy and pydantic are imported; a
+worker then opens the store (upgrading it after a backup), offers the demo or
+setup on an empty store, and asks who is at the terminal. Global keys switch
+modes (F2–F5), show help (F1), switch staff (F9) and acknowledge alerts (F7);
+none of them escapes an open dialog.
+"""
+
+from __future__ import annotations
+
+import sys
+import weakref
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from frontdesk import crash
+from frontdesk.config import Settings
+from frontdesk.messages import DeskReady, StoreChanged
+from frontdesk.screens.dialogs import ApologyScreen, StoreProblemScreen
+from frontdesk.widgets.safe import literal
+
+if TYPE_CHECKING:
+    from frontdesk.clock import Clock
+    from frontdesk.schemas.reads import AlertInfo, SiteInfo, StaffInfo
+    from frontdesk.services.context import Actor
+    from frontdesk.store.db import Store
+
+
+def _greet() -> Screen[Any]:
+    from frontdesk.screens.greet import GreetScreen
+
+    return GreetScreen()
+
+
+def _incident() -> Screen[Any]:
+    from frontdesk.screens.incident import IncidentScreen
+
+    return IncidentScreen()
+
+
+def _followups() -> Screen[Any]:
+    from frontdesk.screens.followups import FollowUpsScreen
+
+    return FollowUpsScreen()
+
+
+def _reports() -> Screen[Any]:
+    from frontdesk.screens.reports import ReportsScreen
+
+    return ReportsScreen()
+
+
+GLOBAL_ACTIONS = frozenset(
+    {"switch_mode", "toggle_help", "switch_staff", "acknowledge_alert", "command_palette", "quit"}
+)
+"""Actions bound on the App; only quit stays live under a dialog."""
+
+
+class FrontdeskApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "frontdesk"
+    MODES = {"greet": _greet, "incident": _incident, "followups": _followups, "reports": _reports}
+    BINDING_GROUP_TITLE = "Everywhere"
+    BINDINGS = [
+        Binding("f1", "toggle_help", "Help", id="help", priority=True, tooltip="Show or hide the keys"),
+        Binding("f2", "switch_mode('greet')", "Greet", id="greet", priority=True, show=False,
+                tooltip="Find an arriving guest"),
+        Binding("f3", "switch_mode('incident')", "Log incident", id="incident", priority=True, show=False,
+                tooltip="Record what went wrong"),
+        Binding("f4", "switch_mode('followups')", "Follow-ups", id="followups", priority=True, show=False,
+                tooltip="The queue of what is due"),
+        Binding("f5", "switch_mode('reports')", "Reports", id="reports", priority=True, show=False,
+                tooltip="Recurring problems and follow-through"),
+        Binding("f7", "acknowledge_alert", "Ack alert", id="acknowledge_alert", priority=True,
+                tooltip="Acknowledge the newest alert"),
+        Binding("f9", "switch_staff", "Staff", id="switch_staff", priority=True,
+                tooltip="Change who is at this terminal"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Quit frontdesk"),
+    ]
+
+    alerts: reactive[tuple[AlertInfo, ...]] = reactive(())
+    """Unacknowledged alerts for this site from other terminals, newest first."""
+    desk_label: reactive[str] = reactive("")
+    """Who is at the terminal and where, shown in the screens row."""
+
+    class StoreOpened(Message):
+        def __init__(self, store: Store, empty: bool) -> None:
+            super().__init__()
+            self.store = store
+            self.empty = empty
+
+    class StoreFailed(Message):
+        def __init__(self, problem: str) -> None:
+            super().__init__()
+            self.problem = problem
+
+    class StaffNeeded(Message):
+        def __init__(self, site: SiteInfo, staff: list[StaffInfo], can_cancel: bool) -> None:
+            super().__init__()
+            self.site = site
+            self.staff = staff
+            self.can_cancel = can_cancel
+
+    class StaffChosen(Message):
+        def __init__(self, site: SiteInfo, staff: StaffInfo) -> None:
+            super().__init__()
+            self.site = site
+            self.staff = staff
+
+    class AlertsLoaded(Message):
+        def __init__(self, alerts: tuple[AlertInfo, ...]) -> None:
+            super().__init__()
+            self.alerts = alerts
+
+    def __init__(self, settings: Settings | None = None, clock: Clock | None = None,
+                 *, watch_store: bool = True) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        self._clock = clock
+        self.watch_store = watch_store
+        """Run the change feed (tests that count queries or need quiet turn it off)."""
+        self.store: Store | None = None
+        self.desk: Actor | None = None
+        """The staff member, site and terminal every write is attributed to."""
+        self.site: SiteInfo | None = None
+        self.staff: StaffInfo | None = None
+        self.store_problem: str | None = None
+        self.desk_screens: weakref.WeakSet[Screen[Any]] = weakref.WeakSet()
+        """Screens that refresh on DeskReady and StoreChanged."""
+
+    @property
+    def clock(self) -> Clock:
+        if self._clock is None:
+            from frontdesk.clock import SystemClock
+
+            self._clock = SystemClock()
+        return self._clock
+
+    def on_mount(self) -> None:
+        if self.settings.theme:
+            if self.settings.theme in self.available_themes:
+                self.theme = self.settings.theme
+            else:
+                self.notify(f"Unknown theme {self.settings.theme}; using the default.", severity="warning")
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        self.switch_mode("greet")
+        self.open_store()
+
+    # -- opening the store -------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="open", exit_on_error=False)
+    def open_store(self) -> None:
+        from frontdesk.services.setup import is_empty
+        from frontdesk.store.db import StoreError, default_url
+        from frontdesk.store.migrate import open_store
+
+        try:
+            store = open_store(self.settings.database_url or default_url())
+        except StoreError as exc:
+            self.post_message(self.StoreFailed(str(exc)))
+            return
+        self.post_message(self.StoreOpened(store, is_empty(store)))
+
+    def on_frontdesk_app_store_failed(self, event: StoreFailed) -> None:
+        self.store_problem = event.problem
+        self.push_screen(StoreProblemScreen(event.problem))
+
+    def on_frontdesk_app_store_opened(self, event: StoreOpened) -> None:
+        self.store = event.store
+        self.sub_title = event.store.display_url
+        if event.empty:
+            self.offer_first_run()
+        else:
+            self.find_desk(can_cancel=False)
+
+    def offer_first_run(self) -> None:
+        from frontdesk.screens.setup import FirstRunScreen
+
+        def chosen(choice: str | None) -> None:
+            if choice == "demo":
+                self.notify("Building the demo restaurant…", timeout=10)
+                self.build_demo()
+            else:
+                self.offer_setup()
+
+        self.push_screen(FirstRunScreen(), chosen)
+
+    def offer_setup(self) -> None:
+        from frontdesk.screens.setup import SetupScreen
+
+        assert self.store is not None
+
+        def done(saved: bool | None) -> None:
+            if saved:
+                self.find_desk(can_cancel=False)
+            else:
+                self.offer_first_run()
+
+        self.push_screen(SetupScreen(self.store, self.clock, self.settings.terminal), done)
+
+    @work(thread=True, exclusive=True, group="write", exit_on_error=False)
+    def build_demo(self) -> None:
+        from frontdesk.services.demo import build_demo
+
+        assert self.store is not None
+        summary = build_demo(self.store, self.clock, terminal=self.settings.terminal, force=False)
+        self.notify(summary)
+        self.find_desk(can_cancel=False)
+
+    @work(thread=True, exclusive=True, group="desk", exit_on_error=False)
+    def find_desk(self, can_cancel: bool) -> None:
+        """Resolve this terminal's site and staff member (asking when not configured)."""
+        from frontdesk.services import setup
+        from frontdesk.services.errors import NotFound
+
+        assert self.store is not None
+        try:
+            site = setup.find_site(self.store, self.settings.site)
+        except NotFound as exc:
+            self.post_message(self.StoreFailed(str(exc)))
+            return
+        if self.settings.staff and self.desk is None:
+            try:
+                self.post_message(self.StaffChosen(site, setup.find_staff(self.store, self.settings.staff, site.id)))
+                return
+            except NotFound as exc:
+                self.notify(f"{exc}; pick who is at the terminal.", severity="warning")
+        self.post_message(self.StaffNeeded(site, setup.list_staff(self.store, site_id=site.id), can_cancel))
+
+    def on_frontdesk_app_staff_needed(self, event: StaffNeeded) -> None:
+        from frontdesk.screens.staff_picker import StaffPicker
+
+        assert self.store is not None
+
+        def picked(staff_id: int | None) -> None:
+            if staff_id is None:
+                return
+            staff = next(staff for staff in event.staff if staff.id == staff_id)
+            self.post_message(self.StaffChosen(event.site, staff))
+
+        self.push_screen(StaffPicker(self.store, event.staff, can_cancel=event.can_cancel), picked)
+
+    def on_frontdesk_app_staff_chosen(self, event: StaffChosen) -> None:
+        from frontdesk.services.context import Actor
+
+        assert self.store is not None
+        first = self.desk is None
+        self.site, self.staff = event.site, event.staff
+        self.desk = Actor(self.store, self.clock, event.site.id, self.settings.terminal, event.staff.id)
+        self.desk_label = f"{event.staff.name} · {event.site.name}"
+        self.broadcast(DeskReady())
+        self.load_alerts()
+        if first and self.watch_store:
+            self.watch_changes(self.store)
+
+    def broadcast(self, message_type: type[Message] | Message) -> None:
+        for screen in list(self.desk_screens):
+            screen.post_message(message_type if isinstance(message_type, Message) else message_type())
+
+    # -- the change feed and alerts ------------------------------------------
+
+    @work(thread=True, exclusive=True, group="feed", exit_on_error=False)
+    def watch_changes(self, store: Store) -> None:
+        from frontdesk.store.feed import open_feed
+
+        feed = open_feed(store)
+        worker = get_current_worker()
+        try:
+            while not worker.is_cancelled:
+                if feed.wait():
+                    self.post_message(StoreChanged())
+        finally:
+            feed.close()
+
+    def on_store_changed(self, _: StoreChanged) -> None:
+        self.load_alerts()
+        for screen in list(self.desk_screens):
+            screen.post_message(StoreChanged())
+
+    @work(thread=True, exclusive=True, group="alerts", exit_on_error=False)
+    def load_alerts(self) -> None:
+        from frontdesk.services.alerts import active_alerts
+
+        if self.desk is not None:
+            self.post_message(self.AlertsLoaded(tuple(active_alerts(self.desk))))
+
+    def on_frontdesk_app_alerts_loaded(self, event: AlertsLoaded) -> None:
+        self.alerts = event.alerts
+        self.refresh_bindings()
+
+    def action_acknowledge_alert(self) -> None:
+        if self.alerts and self.desk is not None:
+            self.acknowledge(self.desk, self.alerts[0].id)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def acknowledge(self, desk: Actor, alert_id: int) -> None:
+        from frontdesk.services.alerts import acknowledge_alert
+        from frontdesk.services.errors import Conflict
+
+        try:
+            acknowledge_alert(desk, alert_id)
+        except Conflict as exc:
+            self.notify(str(exc))
+        self.load_alerts()
+
+    # -- keys -----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in GLOBAL_ACTIONS and action != "quit" and isinstance(self.screen, ModalScreen):
+            return False
+        if action == "acknowledge_alert":
+            return bool(self.alerts)
+        if action == "switch_staff":
+            return self.desk is not None
+        return True
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def action_switch_staff(self) -> None:
+        self.find_desk(can_cancel=True)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The product's own commands (no Screenshot: it writes customer data to disk)."""
+        if isinstance(screen, ModalScreen):
+            return
+        yield SystemCommand("Greet (F2)", "Find an arriving guest", lambda: self.switch_mode("greet"))
+        yield SystemCommand("Log incident (F3)", "Record what went wrong", lambda: self.switch_mode("incident"))
+        yield SystemCommand("Follow-ups (F4)", "The queue of what is due", lambda: self.switch_mode("followups"))
+        yield SystemCommand("Reports (F5)", "Recurring problems and follow-through",
+                            lambda: self.switch_mode("reports"))
+        yield SystemCommand("Switch staff (F9)", "Change who is at this terminal", self.action_switch_staff)
+        yield SystemCommand("Keys (F1)", "Show or hide the keys", self.action_toggle_help)
+        yield SystemCommand("Theme", "Change the colours (ansi-dark suits a Linux console)",
+                            self.action_change_theme)
+        if hasattr(screen, "get_screen_commands"):
+            yield from screen.get_screen_commands()
+        yield SystemCommand("Quit (Ctrl+Q)", "Quit frontdesk", self.action_quit)
+
+    # -- errors ---------------------------------------------------------------
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Notifications are literal: they may carry customer text."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    @on(Worker.StateChanged)
+    def report_worker_error(self, event: Worker.StateChanged) -> None:
+        """A worker's refusal becomes a notification; anything unexpected, an apology."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        assert error is not None
+        expected = _expected_error_text(error)
+        if expected is not None:
+            self.notify(expected, severity="error", timeout=8)
+            return
+        reference = crash.record(error, where=f"worker {event.worker.group}")
+        self.push_screen(ApologyScreen(reference))
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Replace Textual's traceback (it prints local values: customer data) with an apology."""
+        reference = crash.record(error, where="app")
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        self.panic(literal(crash.apology(reference)))
+
+
+def _expected_error_text(error: BaseException) -> str | None:
+    """The sentence for a refusal or a store outage; None for a bug."""
+    services_errors = sys.modules.get("frontdesk.services.errors")
+    if services_errors is not None and isinstance(error, (services_errors.ServiceError, services_errors.InvalidInput)):
+        return str(error)
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_exc is not None and isinstance(error, sqlalchemy_exc.OperationalError):
+        return "The store is not answering; nothing was saved. Try again in a moment."
+    store_db = sys.modules.get("frontdesk.store.db")
+    if store_db is not None and isinstance(error, store_db.StoreError):
+        return str(error)
+    return None
+
+
+def run_app(settings: Settings) -> int:
+    """Run the app; a store that cannot be opened is also reported on stderr after exit."""
+    app = FrontdeskApp(settings)
+    app.run()
+    if app.store_problem:
+        print(f"frontdesk: {app.store_problem}", file=sys.stderr)
+        return 2
+    return app.return_code or 0

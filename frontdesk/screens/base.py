@@ -1,0 +1,68 @@
+"""The frame every mode screen shares: header, screens row, alert bar, body, footer.
+
+A `DeskScreen` refreshes its data when the desk becomes ready and when the
+store changes; a screen that is not showing only marks itself stale and
+refreshes when it is shown again, so an idle or hidden screen runs no queries.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from frontdesk.messages import DeskReady, StoreChanged
+from frontdesk.widgets.alert_bar import AlertBar
+from frontdesk.widgets.mode_bar import ModeBar
+
+if TYPE_CHECKING:
+    from frontdesk.services.context import Actor
+
+
+class DeskScreen(Screen[None]):
+    MODE: str = ""
+    """The mode this screen is shown in (greet, incident, followups, reports)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stale = False
+
+    @property
+    def desk(self) -> Actor | None:
+        """Who is acting at this terminal, once the store is open and staff picked."""
+        return self.app.desk  # type: ignore[attr-defined,no-any-return]
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        yield ModeBar(self.MODE)
+        yield AlertBar()
+        yield from self.compose_body()
+        yield Footer(compact=True)
+
+    def compose_body(self) -> ComposeResult:
+        """The screen's own widgets, between the alert bar and the footer."""
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.app.desk_screens.add(self)  # type: ignore[attr-defined]
+        if self.desk is not None:
+            self.refresh_data()
+
+    def on_desk_ready(self, _: DeskReady) -> None:
+        self.refresh_data()
+
+    def on_store_changed(self, _: StoreChanged) -> None:
+        if self.is_current:
+            self.refresh_data()
+        else:
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        if self._stale and self.desk is not None:
+            self._stale = False
+            self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """Re-query what this screen shows, in a worker; screens override it."""

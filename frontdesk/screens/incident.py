@@ -1,0 +1,16 @@
+"""Log incident (placeholder): the deposition form arrives in its own issue."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from frontdesk.screens.base import DeskScreen
+
+
+class IncidentScreen(DeskScreen):
+    MODE = "incident"
+    BINDING_GROUP_TITLE = "Log incident"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Log incident: the deposition form is being built.", classes="placeholder")

@@ -1,0 +1,144 @@
+"""First run: an empty store is offered the demo restaurant or a clean start."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, LoadingIndicator, Static
+
+from frontdesk.widgets.safe import literal
+
+if TYPE_CHECKING:
+    from frontdesk.clock import Clock
+    from frontdesk.store.db import Store
+
+
+class FirstRunScreen(ModalScreen[str]):
+    """This store is empty: load the demo restaurant, or set up our own site."""
+
+    BINDING_GROUP_TITLE = "First run"
+    BINDINGS = [
+        Binding("d", "choose('demo')", "Demo restaurant", tooltip="Fill this store with a realistic demo"),
+        Binding("s", "choose('setup')", "Set up my site", tooltip="Start clean with your own site"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Welcome to frontdesk", classes="dialog-title")
+            yield Static(
+                "This store is empty.\n\n"
+                "[d]  Load the demo restaurant: customers, visits, incidents and due follow-ups to try things on.\n"
+                "[s]  Set up my own site: its name, time zone, phone region and currency, and the first manager.",
+                markup=False,
+            )
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+
+def local_zone_name() -> str:
+    """The machine's IANA zone (from TZ or /etc/localtime), to prefill the setup form."""
+    if os.environ.get("TZ", "").count("/") == 1:
+        return os.environ["TZ"]
+    try:
+        target = Path("/etc/localtime").resolve()
+    except OSError:
+        return ""
+    parts = target.parts
+    if "zoneinfo" in parts:
+        return "/".join(parts[parts.index("zoneinfo") + 1 :])
+    return ""
+
+
+class SetupScreen(ModalScreen[bool]):
+    """A clean start: the site and its first manager, checked field by field."""
+
+    BINDING_GROUP_TITLE = "Set up"
+    AUTO_FOCUS = "#name"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", tooltip="Create the site and its manager", priority=True),
+        Binding("escape", "cancel", "Back", tooltip="Back to the first-run choice"),
+    ]
+    FIELDS = (
+        ("name", "Site name", "e.g. Trattoria Lumen"),
+        ("time_zone", "Time zone", "e.g. Europe/Berlin"),
+        ("phone_region", "Default phone region", "two letters, e.g. DE"),
+        ("currency", "Currency", "three letters, e.g. EUR"),
+        ("staff_name", "First manager's name", "your name"),
+    )
+
+    class Done(Message):
+        def __init__(self, errors: dict[str, str] | None) -> None:
+            super().__init__()
+            self.errors = errors
+
+    def __init__(self, store: Store, clock: Clock, terminal: str) -> None:
+        super().__init__()
+        self.store = store
+        self.clock = clock
+        self.terminal = terminal
+
+    def compose(self) -> ComposeResult:
+        defaults = {"time_zone": local_zone_name()}
+        with VerticalScroll(classes="dialog"):
+            yield Label("Set up this store", classes="dialog-title")
+            for field, title, placeholder in self.FIELDS:
+                yield Label(title, classes="field-label")
+                yield Input(value=defaults.get(field, ""), placeholder=placeholder, id=field)
+                yield Label("", id=f"{field}-error", classes="field-error")
+            yield LoadingIndicator(classes="-hidden")
+            yield Label("Ctrl+S: save    Esc: back", classes="dialog-keys")
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_save(self) -> None:
+        values = {field: self.query_one(f"#{field}", Input).value for field, _, _ in self.FIELDS}
+        for field, _, _ in self.FIELDS:
+            self.query_one(f"#{field}-error", Label).update("")
+        self.query_one(LoadingIndicator).remove_class("-hidden")
+        self.save(values)
+
+    @work(thread=True, exclusive=True, group="write", exit_on_error=False)
+    def save(self, values: dict[str, Any]) -> None:
+        from frontdesk.schemas.base import InvalidInput
+        from frontdesk.schemas.inputs import SiteInput, StaffInput
+        from frontdesk.services import setup
+
+        errors: dict[str, str] = {}
+        site = staff = None
+        try:
+            site = SiteInput.parse({key: values[key] for key in ("name", "time_zone", "phone_region", "currency")})
+        except InvalidInput as exc:
+            errors.update(exc.errors)
+        try:
+            staff = StaffInput.parse({"name": values["staff_name"], "role": "manager"})
+        except InvalidInput as exc:
+            errors.update({"staff_name" if key == "name" else key: message for key, message in exc.errors.items()})
+        if site is not None and staff is not None:
+            try:
+                setup.setup_store(self.store, self.clock, site, staff, self.terminal)
+            except InvalidInput as exc:
+                errors.update(exc.errors)
+        self.post_message(self.Done(errors or None))
+
+    def on_setup_screen_done(self, event: Done) -> None:
+        self.query_one(LoadingIndicator).add_class("-hidden")
+        if event.errors is None:
+            self.dismiss(True)
+            return
+        first = None
+        for field, message in event.errors.items():
+            if field in {name for name, _, _ in self.FIELDS}:
+                self.query_one(f"#{field}-error", Label).update(literal(message))
+                first = first or field
+        if first:
+            self.query_one(f"#{first}", Input).focus()

@@ -1,0 +1,49 @@
+"""The alert bar: serious incidents at this site, until someone acknowledges them.
+
+A bar, not a dialog: it never takes focus and never blocks keys. The neutral
+headline comes first, because guests can see the screen.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.widgets import Static
+
+from frontdesk.widgets.safe import literal
+
+if TYPE_CHECKING:
+    from frontdesk.schemas.reads import AlertInfo
+
+
+class AlertBar(Static, can_focus=False):
+    DEFAULT_CSS = """
+    AlertBar {
+        height: auto;
+        max-height: 2;
+        padding: 0 1;
+        display: none;
+    }
+    AlertBar.-active {
+        display: block;
+    }
+    """
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "alerts", self.show_alerts)
+
+    def show_alerts(self, alerts: tuple[AlertInfo, ...]) -> None:
+        self.set_class(bool(alerts), "-active")
+        if not alerts:
+            self.update("")
+            return
+        newest = alerts[0]
+        line = Text("⚠ ALERT ", style="bold", end="")
+        line.append(f"({newest.severity}) ")
+        line.append(literal(newest.headline))
+        more = len(alerts) - 1
+        if more:
+            line.append(f"  (+{more} more)")
+        line.append("  · F7 acknowledge", style="italic")
+        self.update(line)

@@ -1,0 +1,80 @@
+"""Helpers for Pilot and snapshot tests: an app on a test store, and waiting for it.
+
+Pilot tests drive the app by keys only, then assert what the store holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.worker import WorkerState
+
+from frontdesk.app import FrontdeskApp
+from frontdesk.clock import Clock
+from frontdesk.config import Settings
+
+BUSY = (WorkerState.PENDING, WorkerState.RUNNING)
+
+
+def make_app(
+    store_url: str,
+    clock: Clock,
+    *,
+    staff: str | None = "Maria",
+    site: str | None = None,
+    terminal: str = "stand",
+    watch_store: bool = False,
+    **settings: Any,
+) -> FrontdeskApp:
+    """The app on `store_url` with the clock pinned; the change feed off unless asked."""
+    return FrontdeskApp(
+        Settings(database_url=store_url, staff=staff, site=site, terminal=terminal, **settings),
+        clock=clock,
+        watch_store=watch_store,
+    )
+
+
+async def settle(pilot: Pilot[Any], timeout: float = 10.0) -> None:
+    """Wait until every worker but the change feed has finished, then for the screen."""
+    app = pilot.app
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        busy = [worker for worker in app.workers if worker.group != "feed" and worker.state in BUSY]
+        if not busy:
+            await pilot.pause()
+            if not [w for w in app.workers if w.group != "feed" and w.state in BUSY]:
+                return
+            continue
+        if loop.time() > deadline:
+            raise TimeoutError(f"workers still busy: {[worker.name for worker in busy]}")
+        await asyncio.sleep(0.02)
+
+
+async def ready(pilot: Pilot[Any], timeout: float = 10.0) -> FrontdeskApp:
+    """Wait until the store is open and the staff member is known."""
+    app = pilot.app
+    assert isinstance(app, FrontdeskApp)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while app.desk is None:
+        if app.store_problem:
+            raise AssertionError(f"store problem: {app.store_problem}")
+        if loop.time() > deadline:
+            raise TimeoutError("the desk never became ready")
+        await asyncio.sleep(0.02)
+    await settle(pilot, timeout)
+    return app
+
+
+async def type_text(pilot: Pilot[Any], text: str) -> None:
+    """Type `text` key by key, as a person would."""
+    await pilot.press(*text)
+
+
+def screen_text(app: FrontdeskApp) -> str:
+    """What the terminal shows right now, one line per row, as plain text."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
