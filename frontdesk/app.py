@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from frontdesk import crash
 from frontdesk.config import Settings
-from frontdesk.messages import DeskReady, StoreChanged
+from frontdesk.messages import AmendIncident, DeskReady, LogIncidentFor, OpenCustomer, StoreChanged
 from frontdesk.screens.dialogs import ApologyScreen, StoreProblemScreen
 from frontdesk.widgets.safe import literal
 
@@ -312,6 +312,21 @@ class FrontdeskApp(App[int]):
         except Conflict as exc:
             self.notify(str(exc))
         self.load_alerts()
+
+    # -- moving between screens -------------------------------------------------
+
+    async def on_open_customer(self, event: OpenCustomer) -> None:
+        """Any screen asks for a customer's card: switch to F2 and show it."""
+        await self.switch_mode("greet")
+        self.screen.show_customer(event.customer_id)  # type: ignore[attr-defined]
+
+    async def on_log_incident_for(self, event: LogIncidentFor) -> None:
+        await self.switch_mode("incident")
+        self.screen.start_incident(event.customer_id)  # type: ignore[attr-defined]
+
+    async def on_amend_incident(self, event: AmendIncident) -> None:
+        await self.switch_mode("incident")
+        self.screen.amend_incident(event.incident_id)  # type: ignore[attr-defined]
 
     # -- keys -----------------------------------------------------------------
 

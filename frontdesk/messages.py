@@ -17,3 +17,27 @@ class StoreChanged(Message):
 
 class DeskReady(Message):
     """The store is open and the staff member at the terminal is known."""
+
+
+class OpenCustomer(Message):
+    """Show this customer's card on the greet screen (F2)."""
+
+    def __init__(self, customer_id: int) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+
+
+class LogIncidentFor(Message):
+    """Open the incident screen (F3) with this customer attached (None: nobody yet)."""
+
+    def __init__(self, customer_id: int | None) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+
+
+class AmendIncident(Message):
+    """Open this incident on the incident screen (F3) to correct or finish it."""
+
+    def __init__(self, incident_id: int) -> None:
+        super().__init__()
+        self.incident_id = incident_id

@@ -14,3 +14,6 @@ class GreetScreen(DeskScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("Greet: the host stand's search and customer card is being built.", classes="placeholder")
+
+    def show_customer(self, customer_id: int) -> None:
+        """Open a customer's card (asked for by another screen)."""

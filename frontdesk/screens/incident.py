@@ -14,3 +14,9 @@ class IncidentScreen(DeskScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("Log incident: the deposition form is being built.", classes="placeholder")
+
+    def start_incident(self, customer_id: int | None) -> None:
+        """Start a new deposition, with this customer attached."""
+
+    def amend_incident(self, incident_id: int) -> None:
+        """Open an existing incident to correct or finish it."""
