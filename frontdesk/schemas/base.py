@@ -228,9 +228,15 @@ def normalise_phone(value: Any, info: ValidationInfo) -> str | None:
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
-        raise problem(f"not a phone number (e.g. 555 0123, or +44 20 7946 0018 for abroad)") from None
-    if not phonenumbers.is_possible_number(number):
-        raise problem(f"not a possible phone number in {phonenumbers.region_code_for_number(number) or region}")
+        raise problem("not a phone number (e.g. 212 555 0123, or +44 20 7946 0018 for abroad)") from None
+    possible = phonenumbers.is_possible_number_with_reason(number)
+    if possible == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
+        # Dialable only inside its area: without the area code it has no E.164 form to store.
+        raise problem("needs the area code too (this is only a local number)")
+    if possible != phonenumbers.ValidationResult.IS_POSSIBLE:
+        # Name the country the number was typed for (+44 ... at a German site is British).
+        country = phonenumbers.region_code_for_country_code(number.country_code)
+        raise problem(f"not a possible phone number in {country if country != 'ZZ' else region}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -28,7 +28,17 @@ from frontdesk.schemas.base import (
     RequiredText,
     problem,
 )
-from frontdesk.schemas.vocab import Channel, FollowUpKind, HandoffStatus, Likelihood, Outcome, RemedyKind, Role, Severity
+from frontdesk.schemas.vocab import (
+    Channel,
+    FollowUpKind,
+    HandoffStatus,
+    Likelihood,
+    Outcome,
+    PromiseStatus,
+    RemedyKind,
+    Role,
+    Severity,
+)
 
 
 def _context(info: ValidationInfo) -> tuple[datetime, ZoneInfo]:
@@ -265,7 +275,7 @@ class IncidentAmend(Input):
     promise_text: OptionalText = None
     promise_due_at: Due = None
     promise_likelihood: Likelihood | None = None
-    promise_status: Annotated[str | None, Field(pattern="^(pending|kept|broken)$")] = None
+    promise_status: PromiseStatus | None = None
     ally_id: OptionalId = None
     handoff_to: OptionalLine = None
     handoff_staff_id: OptionalId = None
