@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import weakref
+from pathlib import Path
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +67,7 @@ GLOBAL_ACTIONS = frozenset(
 
 
 class FrontdeskApp(App[int]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "frontdesk"
     MODES = {"greet": _greet, "incident": _incident, "followups": _followups, "reports": _reports}
     BINDING_GROUP_TITLE = "Everywhere"

@@ -74,6 +74,8 @@ def prepare_sqlite_file(path: Path) -> None:
         return
     except PermissionError:
         raise StoreError(f"cannot create {path}: the folder is not writable") from None
+    except OSError as exc:
+        raise StoreError(f"cannot create {path}: {exc.strerror}") from None
     os.close(fd)
 
 

@@ -1,0 +1,200 @@
+"""The `frontdesk` command as a person runs it: real processes, real stores."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import drop_pg_schema, new_pg_schema
+
+EXPORT_KEYS = {"sites", "customers", "visits", "staff", "incidents", "flags", "alerts", "follow_ups", "audit_events"}
+SETUP = ["setup", "--site", "Bistro [Mitte]", "--tz", "Europe/Berlin", "--region", "DE", "--currency", "EUR",
+         "--staff", "Maria"]
+
+
+def frontdesk(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "frontdesk", *args],
+        capture_output=True, text=True, input=stdin, timeout=60, env=os.environ.copy(),
+    )
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """A refusal: exit status 2, one line on stderr, no traceback."""
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("frontdesk: ")
+    return lines[0]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> object:
+    """An empty store URL that no one has opened yet."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'cli.db'}"
+        return
+    schema, url = new_pg_schema()
+    try:
+        yield url.replace("postgresql+psycopg://", "postgresql://")  # a plain URL must get psycopg 3
+    finally:
+        drop_pg_schema(schema)
+
+
+def test_version() -> None:
+    result = frontdesk("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("frontdesk ")
+
+
+def test_setup_then_export_prints_the_nine_keys(empty_url: str) -> None:
+    setup = frontdesk(*SETUP, "--db", empty_url)
+    assert setup.returncode == 0, setup.stderr
+    assert "Bistro [Mitte]" in setup.stdout
+    result = frontdesk("export", "--db", empty_url)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert EXPORT_KEYS <= set(data)
+    assert [site["name"] for site in data["sites"]] == ["Bistro [Mitte]"]
+    assert data["sites"][0]["time_zone"] == "Europe/Berlin"
+    assert [(staff["name"], staff["role"]) for staff in data["staff"]] == [("Maria", "manager")]
+    assert all("pin_hash" not in staff for staff in data["staff"])
+    assert {event["action"] for event in data["audit_events"]} >= {"create"}
+
+
+def test_export_shape_and_times(desk: object) -> None:
+    """Every documented field is present; times are ISO 8601 in UTC."""
+    from frontdesk.services import customers, incidents
+
+    actor = desk
+    customer_id = customers.create_customer(actor, customers.parse_customer(actor, {
+        "name": "Ana García", "phone": "030 1234567", "email": "ana@example.com"}))
+    customers.check_in(actor, customer_id)
+    incidents.log_incident(actor, incidents.parse_incident(actor, {
+        "customer_id": customer_id, "category": "wait", "severity": "major", "description": "45 min wait"}))
+    url = actor.store.url.render_as_string(hide_password=False)
+    data = json.loads(frontdesk("export", "--db", url).stdout)
+    fields = {
+        "customers": {"id", "name", "phone", "email"},
+        "visits": {"id", "customer_id", "site_id", "checked_in_at", "checked_out_at"},
+        "staff": {"id", "name", "role"},
+        "incidents": {"id", "customer_id", "site_id", "occurred_at", "category", "severity"},
+        "flags": {"id", "customer_id", "incident_id", "active", "headline"},
+        "alerts": {"id", "incident_id", "site_id", "acknowledged_at"},
+        "follow_ups": {"id", "incident_id", "customer_id", "kind", "channel", "due_at", "status", "outcome",
+                       "owner_id", "completed_by_id", "completed_at"},
+    }
+    for key, expected in fields.items():
+        assert data[key], key
+        assert expected <= set(data[key][0]), key
+    assert data["customers"][0]["phone"] == "+49301234567"
+    assert data["incidents"][0]["occurred_at"].endswith("+00:00")
+    assert data["visits"][0]["checked_in_at"] == "2026-11-20T18:30:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["export", "--db", "not a url"], "not a database URL"),
+        (["export", "--db", "postgresql://nobody@127.0.0.1:1/none"], "cannot reach"),
+        (["--db", "oracle://x/y", "export"], "unsupported database"),
+    ],
+)
+def test_bad_store_urls_are_one_clear_line(args: list[str], expected: str) -> None:
+    assert expected in one_line_error(frontdesk(*args))
+
+
+def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "recipes.db"
+    path.write_text("flour, water, salt\n" * 300)
+    assert "not a frontdesk store" in one_line_error(frontdesk("export", "--db", f"sqlite:///{path}"))
+
+
+def test_a_read_only_store_folder(tmp_path: Path) -> None:
+    from tests.test_store import _read_only_folder
+
+    folder = _read_only_folder(tmp_path)
+    message = one_line_error(frontdesk("export", "--db", f"sqlite:///{folder}/store.db"))
+    assert "not writable" in message
+
+
+def test_setup_refuses_a_store_that_is_set_up(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'twice.db'}"
+    assert frontdesk(*SETUP, "--db", url).returncode == 0
+    assert "already set up" in one_line_error(frontdesk(*SETUP, "--db", url))
+
+
+def test_setup_without_a_terminal_names_the_missing_flag(tmp_path: Path) -> None:
+    message = one_line_error(frontdesk("setup", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--site", "A"))
+    assert "time zone" in message.lower()
+
+
+def test_setup_rejects_a_bad_zone_in_plain_words(tmp_path: Path) -> None:
+    args = [a if a != "Europe/Berlin" else "Mars/Olympus" for a in SETUP]
+    message = one_line_error(frontdesk(*args, "--db", f"sqlite:///{tmp_path / 'x.db'}"))
+    assert "unknown time zone" in message
+
+
+def test_staff_and_sites(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'team.db'}"
+    assert frontdesk(*SETUP, "--db", url).returncode == 0
+    assert frontdesk("staff", "add", "Lena", "--role", "lead", "--pin", "1234", "--db", url).returncode == 0
+    assert frontdesk("site", "add", "Bistro Ost", "--tz", "Europe/Berlin", "--region", "DE", "--currency", "EUR",
+                     "--db", url).returncode == 0
+    assert frontdesk("staff", "add", "Tom", "--site", "Bistro Ost", "--db", url).returncode == 0
+    listed = frontdesk("staff", "list", "--db", url).stdout
+    assert "Lena" in listed and "shift lead" in listed and "PIN" in listed and "Tom" in listed
+    assert "Bistro Ost" in frontdesk("site", "list", "--db", url).stdout
+    assert frontdesk("staff", "disable", "Tom", "--db", url).returncode == 0
+    assert "Tom" not in frontdesk("staff", "list", "--db", url).stdout
+    assert "disabled" in frontdesk("staff", "list", "--all", "--db", url).stdout
+    assert "role" in one_line_error(frontdesk("staff", "add", "Kim", "--role", "chef", "--db", url))
+    assert "no active staff member" in one_line_error(frontdesk("staff", "disable", "Nobody", "--db", url))
+
+
+def test_playbooks_load_names_the_file_and_the_entry(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'plans.db'}"
+    assert frontdesk(*SETUP, "--db", url).returncode == 0
+    bad = tmp_path / "plans.toml"
+    bad.write_text(
+        '[[playbook]]\nseverity = "minor"\nname = "x"\n[[playbook.step]]\nkind = "check_in"\n'
+        'channel = "fax"\noffset_days = 1\n'
+    )
+    message = one_line_error(frontdesk("playbooks", "load", str(bad), "--db", url))
+    assert str(bad) in message and "playbook 1" in message and "step 1" in message and "channel" in message
+    before = frontdesk("playbooks", "list", "--db", url).stdout
+    assert "critical" in before
+
+
+def test_db_upgrade_and_check(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'schema.db'}"
+    upgraded = frontdesk("db", "upgrade", "--db", url)
+    assert upgraded.returncode == 0 and "was empty" in upgraded.stdout
+    assert "is current" in frontdesk("db", "upgrade", "--db", url).stdout
+    checked = frontdesk("db", "check", "--db", url)
+    assert checked.returncode == 0 and "match" in checked.stdout
+
+
+def test_unexpected_errors_are_an_apology_without_personal_data(tmp_path: Path) -> None:
+    """A bug in a command prints an apology and a reference; the crash log holds no customer data."""
+    script = (
+        "import frontdesk.cli as cli, sys\n"
+        "def boom(args):\n"
+        "    raise RuntimeError('Zoë Canary +49301234567 canary@example.com')\n"
+        "cli.COMMANDS['export'] = boom\n"
+        "sys.exit(cli.main(['export']))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "Canary" not in result.stderr
+    assert "reference FD-" in result.stderr
+    log = Path(os.environ["FRONTDESK_LOG_DIR"]) / "crash.log"
+    content = log.read_text()
+    assert "RuntimeError" in content and "Canary" not in content and "canary@" not in content
+    assert "+49301234567" not in content
