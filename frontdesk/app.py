@@ -178,7 +178,6 @@ class FrontdeskApp(App[int]):
 
     def on_frontdesk_app_store_opened(self, event: StoreOpened) -> None:
         self.store = event.store
-        self.sub_title = event.store.display_url
         if event.empty:
             self.offer_first_run()
         else:

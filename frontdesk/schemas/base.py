@@ -17,6 +17,8 @@ import phonenumbers
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PrivateAttr, ValidationError, ValidationInfo
 from pydantic_core import PydanticCustomError
 
+from frontdesk.money import format_money, minor_digits
+
 NAME_MAX = 120
 LINE_MAX = 120
 TEXT_MAX = 4000
@@ -258,13 +260,6 @@ def normalise_email(value: Any) -> str | None:
 Phone = Annotated[str | None, BeforeValidator(normalise_phone)]
 Email = Annotated[str | None, BeforeValidator(normalise_email)]
 
-MINOR_DIGITS = {"JPY": 0, "KRW": 0, "ISK": 0, "VND": 0, "CLP": 0, "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3, "TND": 3}
-
-
-def minor_digits(currency: str) -> int:
-    return MINOR_DIGITS.get(currency.upper(), 2)
-
-
 def parse_money(value: Any, info: ValidationInfo) -> int:
     """An amount typed as "12.50" (or an int of minor units) to integer minor units."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -297,9 +292,3 @@ def parse_money(value: Any, info: ValidationInfo) -> int:
 
 Money = Annotated[int, BeforeValidator(parse_money)]
 
-
-def format_money(minor: int, currency: str) -> str:
-    digits = minor_digits(currency)
-    if digits == 0:
-        return f"{minor} {currency}"
-    return f"{minor / 10**digits:,.{digits}f} {currency}"

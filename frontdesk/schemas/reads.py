@@ -342,3 +342,37 @@ class CompletionResult(ReadModel):
     """The new check-in scheduled after "reached – still unhappy"."""
     new_follow_up_due_at: datetime | None
     episode_status: str
+
+
+class Count(ReadModel):
+    key: str
+    label: str
+    count: int
+
+
+class Report(ReadModel):
+    """What recurs and whether follow-through happens, for a manager, over a period."""
+
+    first_day: date
+    last_day: date
+    site_name: str | None
+    """None when the report covers every site."""
+    incidents: int
+    by_category: tuple[Count, ...]
+    by_product: tuple[Count, ...]
+    by_hour: tuple[Count, ...]
+    by_weekday: tuple[Count, ...]
+    by_severity: tuple[Count, ...]
+    remedy_totals: dict[str, int]
+    """Remedy value given, per currency, in minor units."""
+    follow_ups_due: int
+    follow_ups_on_time: int
+    follow_ups_late: int
+    follow_ups_overdue: int
+    promises_made: int
+    promises_kept: int
+    promises_broken: int
+    promises_pending: int
+    customers_with_incidents: int
+    customers_returned: int
+    """Of those, how many came back for a later visit."""

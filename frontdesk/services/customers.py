@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -139,14 +139,26 @@ def _customer(session: Session, customer_id: int) -> Customer:
 
 
 def check_in(actor: Actor, customer_id: int) -> int:
-    """Start a visit at the terminal's site; returns the visit id."""
+    """Start a visit at the terminal's site; returns the visit id.
+
+    A visit still open from an earlier local day was never checked out (a
+    forgotten check-out is common at a busy stand): it is closed at the end
+    of its day, recorded as such in the audit trail, and the new visit starts.
+    A visit open since earlier today is refused: the guest is in house.
+    """
     with actor.store.begin() as session:
         actor.staff(session)
         customer = _customer(session, customer_id)
+        now = actor.now()
         if (current := open_visit(session, customer_id, actor.site_id)) is not None:
             tz = actor.zone(session)
-            raise Conflict(f"already checked in at {timing.local(current.checked_in_at, tz):%H:%M}")
-        now = actor.now()
+            started = timing.local(current.checked_in_at, tz)
+            if started.date() == timing.local(now, tz).date():
+                raise Conflict(f"already checked in at {started:%H:%M}")
+            current.checked_out_at = min(now, timing.at_local(started.date() + timedelta(days=1), time(0), tz))
+            current.departure = "out"
+            session.flush()
+            audit.record(session, actor, "auto_check_out", "visit", current.id, ("checked_out_at", "departure"))
         visit = Visit(customer_id=customer_id, site_id=actor.site_id, checked_in_at=now, checked_in_by_id=actor.staff_id)
         session.add(visit)
         customer.last_visit_at = now
