@@ -75,6 +75,8 @@ def plain_message(error: Mapping[str, Any]) -> str:
         return f"at most {ctx.get('max_length')} characters"
     if kind == "string_too_short":
         return "required" if ctx.get("min_length") == 1 else f"at least {ctx.get('min_length')} characters"
+    if kind == "too_short":
+        return "needs at least one entry" if ctx.get("min_length") == 1 else f"needs at least {ctx.get('min_length')} entries"
     if kind == "literal_error":
         return f"choose one of: {ctx.get('expected', '').replace(chr(39), '')}"
     if kind in ("greater_than_equal", "greater_than"):

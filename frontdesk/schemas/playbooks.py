@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from frontdesk.schemas.base import Input, OptionalText, RequiredLine, plain_message
+from frontdesk.schemas.base import Input, OptionalText, RequiredLine, plain_message, problem
 from frontdesk.schemas.vocab import SEVERITIES, Channel, Severity
 
 
@@ -36,9 +37,20 @@ class PlaybookSpec(Input):
     step: list[StepSpec] = Field(min_length=1)
 
 
+_CATEGORY_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
 class CategorySpec(Input):
-    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    key: str
     label: RequiredLine
+
+    @field_validator("key", mode="before")
+    @classmethod
+    def _key(cls, value: Any) -> str:
+        """Checked by hand: a regex pattern's own error is not words a manager can act on."""
+        if not isinstance(value, str) or not _CATEGORY_KEY.match(value):
+            raise problem("lower-case letters, digits and _ only, starting with a letter, at most 40 (e.g. food)")
+        return value
 
 
 class PlaybookFile(Input):
