@@ -438,6 +438,7 @@ def amend_incident(actor: Actor, incident_id: int, expected_version: int, change
             new_steps += _place_check(session, incident, "promise_check", incident.promise_due_at, tz)
         if new_steps:
             _add_follow_ups(session, actor, incident, new_steps)
+            _reopen_for_new_check(session, actor, incident.id)
         if "customer_id" in changed:
             _attach_customer(session, actor, incident, tz, had_customer)
         if "severity" in changed and incident.customer_id is not None and incident.severity in SERIOUS:
@@ -449,6 +450,18 @@ def amend_incident(actor: Actor, incident_id: int, expected_version: int, change
             session.flush()
             audit.record(session, actor, "amend", "incident", incident.id, changed)
         return detail_of(session, incident)
+
+
+def _reopen_for_new_check(session: Session, actor: Actor, incident_id: int) -> None:
+    """A new hand-off or promise check reopens a closed episode: a closed one has nothing open."""
+    episode = episode_for(session, incident_id)
+    if episode.status == "closed":
+        episode.status = "open"
+        episode.closed_at = None
+        episode.closed_by_id = None
+        episode.reopened_count += 1
+        session.flush()
+        audit.record(session, actor, "reopen", "episode", episode.id, ("status",))
 
 
 def _last_editor(session: Session, incident_id: int) -> int | None:
