@@ -4,19 +4,21 @@ Everything goes through the services (as a screen would), so the tests check
 the product's rules and not the store's internals; the few places that read
 tables directly say why.
 
-`store_url` is overridden here for speed only: on PostgreSQL, running Alembic
-for every test costs about 0.25 s, so the statements one real migration
-executes are recorded once per session and replayed into each test's fresh
-schema (about a tenth of the time). The result is the same schema at the
-same revision; `open_store` still checks it. SQLite keeps the shared
-template copy.
+`store_url` is overridden here for speed only. On PostgreSQL, running Alembic
+for every test costs about 0.25 s: the statements one real migration executes
+are recorded once per session and replayed into each test's fresh schema
+(the same tables at the same revision; `open_store` still checks it), and a
+helper thread makes the next schemas and drops used ones while tests run.
+SQLite keeps the shared template copy.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import secrets
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -41,13 +43,13 @@ def _pg_dsn() -> str:
 
 
 def _schema_url(schema: str) -> str:
+    """The test schema's URL; commits skip waiting for the WAL flush (durability, not visibility or locking)."""
     assert PG_URL
     separator = "&" if "?" in PG_URL else "?"
-    return f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    return f"{PG_URL}{separator}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
 
 
-@pytest.fixture(scope="session")
-def _pg_migration() -> Iterator[list[str]]:
+def _recorded_migration(dsn: str) -> list[str]:
     """The statements that migrating an empty PostgreSQL schema executes (DDL and the revision row)."""
     import psycopg
     from sqlalchemy import event
@@ -55,7 +57,6 @@ def _pg_migration() -> Iterator[list[str]]:
 
     from frontdesk.store.migrate import open_store
 
-    dsn = _pg_dsn()
     schema = f"t_{secrets.token_hex(6)}"
     statements: list[str] = []
 
@@ -74,7 +75,83 @@ def _pg_migration() -> Iterator[list[str]]:
         with psycopg.connect(dsn, autocommit=True) as connection:
             connection.execute(f"DROP SCHEMA {schema} CASCADE")
     assert any("alembic_version" in statement and "INSERT" in statement for statement in statements)
-    yield statements
+    return statements
+
+
+class SchemaPool:
+    """Fresh migrated schemas made a little ahead, and used ones dropped, on two helper threads.
+
+    Creating and dropping a schema is mostly waiting for the server's disk;
+    done beside the running test, it stays off the suite's clock.
+    """
+
+    AHEAD = 2
+
+    def __init__(self, dsn: str, migration: list[str]) -> None:
+        self._dsn, self._migration = dsn, migration
+        self._ready: queue.Queue[str | BaseException] = queue.Queue(maxsize=self.AHEAD)
+        self._used: queue.Queue[str | None] = queue.Queue()
+        self._stopping = threading.Event()
+        self._threads = [threading.Thread(target=self._make, daemon=True),
+                         threading.Thread(target=self._drop, daemon=True)]
+        for thread in self._threads:
+            thread.start()
+
+    def _make(self) -> None:
+        import psycopg
+
+        try:
+            with psycopg.connect(self._dsn, options="-csynchronous_commit=off") as connection:
+                while not self._stopping.is_set():
+                    schema = f"t_{secrets.token_hex(6)}"
+                    with connection.transaction():
+                        connection.execute(f"CREATE SCHEMA {schema}")
+                        connection.execute(f"SET LOCAL search_path TO {schema}")
+                        for statement in self._migration:
+                            connection.execute(statement)
+                    while True:
+                        try:
+                            self._ready.put(schema, timeout=0.2)
+                            break
+                        except queue.Full:
+                            if self._stopping.is_set():
+                                self._used.put(schema)
+                                return
+        except BaseException as exc:  # noqa: BLE001 - handed to the test that waits for a schema
+            self._ready.put(exc)
+
+    def _drop(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self._dsn, autocommit=True, options="-csynchronous_commit=off") as connection:
+            while (schema := self._used.get()) is not None:
+                connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+    def take(self) -> str:
+        item = self._ready.get(timeout=60)
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def give_back(self, schema: str) -> None:
+        self._used.put(schema)
+
+    def close(self) -> None:
+        self._stopping.set()
+        self._threads[0].join(30)
+        while not self._ready.empty():
+            item = self._ready.get()
+            if isinstance(item, str):
+                self._used.put(item)
+        self._used.put(None)
+        self._threads[1].join(60)
+
+
+@pytest.fixture(scope="session")
+def _pg_schemas() -> Iterator[SchemaPool]:
+    pool = SchemaPool(_pg_dsn(), _recorded_migration(_pg_dsn()))
+    yield pool
+    pool.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -86,21 +163,12 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path, _sqlite_template: 
         os.chmod(path, 0o600)
         yield f"sqlite:///{path}"
         return
-    import psycopg
-
-    dsn = _pg_dsn()
-    migration = request.getfixturevalue("_pg_migration")
-    schema = f"t_{secrets.token_hex(6)}"
-    with psycopg.connect(dsn) as connection:
-        connection.execute(f"CREATE SCHEMA {schema}")
-        connection.execute(f"SET LOCAL search_path TO {schema}")
-        for statement in migration:
-            connection.execute(statement)
+    pool: SchemaPool = request.getfixturevalue("_pg_schemas")
+    schema = pool.take()
     try:
         yield _schema_url(schema)
     finally:
-        with psycopg.connect(dsn, autocommit=True) as connection:
-            connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        pool.give_back(schema)
 
 
 @pytest.fixture

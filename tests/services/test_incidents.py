@@ -315,3 +315,16 @@ def test_edited_plan_replaces_the_playbook(desk, staff, log):
     assert [(row.kind, row.channel, row.owner_id, row.due_at) for row in rows] == [
         ("check_in", "text", staff["Lena"], due)
     ]
+
+
+def test_moving_the_promise_moves_its_open_check(desk, staff, log):
+    result = log(ally_id=staff["Tom"], promise_text="A call from the chef", promise_due_at="2026-11-23 12:00",
+                 promise_likelihood="uncertain")
+    version = incidents.incident_detail(desk, result.incident_id).version
+
+    incidents.amend_incident(desk, result.incident_id, version,
+                             incidents.parse_amend(desk, {"promise_due_at": "2026-11-25 18:00"}))
+
+    checks = [row for row in follow_ups_of(desk, result.incident_id) if row.kind == "promise_check"]
+    assert [(row.status, row.owner_id, row.due_at) for row in checks] == [
+        ("open", staff["Tom"], utc(2026, 11, 25, 17))], "moved, not doubled"
