@@ -177,3 +177,16 @@ def test_incidents_link_to_the_visit_they_happened_in(desk, clock, new_customer,
     card = customers.customer_card(desk, ana)
     assert {v.id: v.incidents for v in card.visits} == {visit_id: 1}
     assert {i.id for i in card.incidents} == {during.incident_id, before.incident_id}
+
+
+def test_in_house_today_is_the_sites_local_day(desk, clock, new_customer, log):
+    """Just after midnight in Berlin (still yesterday in UTC): 00:15 is today, 23:50 was yesterday."""
+    late, early = new_customer("Lars Late"), new_customer("Erin Early")
+    clock.set(utc(2026, 11, 20, 21))
+    customers.check_in(desk, late)
+    customers.check_in(desk, early)
+    clock.set(utc(2026, 11, 20, 23, 30))  # Sat 21 Nov 00:30 in Berlin
+    log(customer_id=late, occurred_at="yesterday 23:50")
+    log(customer_id=early, occurred_at="00:15")
+
+    assert [guest.name for guest in customers.in_house(desk)] == ["Erin Early"]
