@@ -229,7 +229,8 @@ class Demo:
         return timing.at_local(day, at, self.tz)
 
 
-def _unique_site_name(store: Store, wanted: str) -> str:
+def unique_site_name(store: Store, wanted: str) -> str:
+    """`wanted`, or "wanted (2)" and so on when a site of that name exists (a forced second build)."""
     taken = {site.name.lower() for site in setup.list_sites(store)}
     for number in itertools.count(1):
         name = wanted if number == 1 else f"{wanted} ({number})"
@@ -242,7 +243,7 @@ def _set_up(store: Store, clock: Clock, terminal: str) -> tuple[SiteInfo, dict[s
     """The demo site and its staff; on a forced run, staff of the same name are reused."""
     data = demo_data()
     site = setup.add_site(
-        store, clock, SiteInput.parse({**data.site, "name": _unique_site_name(store, data.site["name"])}), terminal
+        store, clock, SiteInput.parse({**data.site, "name": unique_site_name(store, data.site["name"])}), terminal
     )
     staff: dict[str, int] = {}
     for name, role in data.staff:

@@ -1,0 +1,381 @@
+"""`frontdesk bench`: build a synthetic restaurant group and time what a guest waits for.
+
+It measures at the service layer, the way the screens call it: finding a
+customer as the host types (`search_ms`, over queries drawn from the store's
+own names, phones and emails, a quarter of them one or two characters
+long), saving a full deposition with its flag and follow-up plan on a store
+that syncs every commit (`log_incident_ms`), and the first page of the due
+queue with exactly 10,000 open follow-ups at the site (`queue_page_ms`).
+The app-level figures (startup, keystroke to render, main-thread stall,
+queue open) belong to the screens and are added through `app_figures`.
+
+The JSON keys are a contract that later figures extend:
+{"customers": N, "search_ms": {"p50", "p95", "n"}, "log_incident_ms": {"p50", "p95"},
+"queue_page_ms": {"p50", "p95", "open_follow_ups"}, "backend", "build_s", "peak_rss_mb", …}.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import random
+import re
+import resource
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from frontdesk import __version__
+
+SEARCHES = 240
+"""Queries timed; at least a fifth of them are one or two characters long."""
+SHORT_SHARE = 0.25
+DEPOSITIONS = 200
+QUEUE_REPEATS = 50
+QUEUE_OPEN = 10_000
+"""Open follow-ups at the measured site when its queue is timed."""
+WARM_UP = 10
+TERMINAL = "bench"
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile: the value that `share` of the samples do not exceed."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    return {"p50": round(percentile(samples, 0.50), 3), "p95": round(percentile(samples, 0.95), 3)}
+
+
+def peak_rss_mb() -> float:
+    """The bench process's peak resident memory so far (the build included)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
+
+
+def app_figures(store_url: str, *, site: str, staff: str, out: TextIO) -> dict[str, Any]:
+    """The app-level figures, measured on the bench store while it exists: the screens' hook.
+
+    The screens work fills this in (startup against a bare Textual app,
+    keystroke to render, main-thread stall while typing, queue open) and
+    returns JSON keys to merge, e.g. {"startup_ms": {...}}; it may import
+    Textual, lazily, in here only. Until then there is nothing to add.
+    """
+    return {}
+
+
+class Progress:
+    """Says what the build is doing and how far it is, about every tenth of a stage."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.started = time.perf_counter()
+        self.stage = ""
+        self.shown = -1
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage.startswith("index "):
+            self.say(f"building {stage} ({done + 1} of {total})")
+            return
+        tenth = 10 * done // total if total else 10
+        if stage != self.stage or tenth > self.shown:
+            self.stage, self.shown = stage, tenth
+            self.say(f"{stage}: {done:,} of {total:,} ({100 * done // total if total else 100}%)")
+
+    def say(self, text: str) -> None:
+        print(f"  {time.perf_counter() - self.started:7.1f} s  {text}", file=self.out, flush=True)
+
+
+@contextmanager
+def _bench_store(database_url: str | None, force: bool) -> Iterator[Any]:
+    """The store to fill: a temporary SQLite file (removed afterwards) or the given URL, if empty."""
+    from frontdesk.services import setup
+    from frontdesk.services.errors import NotAllowed
+    from frontdesk.store.migrate import open_store
+
+    folder = Path(tempfile.mkdtemp(prefix="frontdesk-bench-")) if database_url is None else None
+    try:
+        store = open_store(database_url or f"sqlite:///{folder}/bench.db")
+        try:
+            if not setup.is_empty(store) and not force:
+                raise NotAllowed(f"{store.display_url} already has data; the bench fills an empty store "
+                                 "(use --force to add its synthetic sites anyway)")
+            yield store
+        finally:
+            store.dispose()
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def search_queries(store: Any, rng: random.Random, count: int) -> list[str]:
+    """What hosts type: names, surname prefixes, phone digits however written, emails; a quarter 1–2 characters."""
+    from sqlalchemy import func, select
+
+    from frontdesk.services.search import fold, phone_digits
+    from frontdesk.store.models import Customer
+
+    with store.read() as session:
+        low, high = session.execute(select(func.min(Customer.id), func.max(Customer.id))).one()
+        wanted = {rng.randint(low, high) for _ in range(count * 2)}
+        people = session.execute(
+            select(Customer.name, Customer.phone, Customer.email).where(Customer.id.in_(sorted(wanted)))
+        ).all()
+    rng.shuffle(people)
+    short = max(math.ceil(count * SHORT_SHARE), math.ceil(count / 5))
+    queries = []
+    for number, (name, phone, email) in enumerate(people[:count]):
+        words = name.split()
+        if number < short:
+            national = [min(phone_digits(phone), key=len)] if phone else []
+            queries.append(rng.choice(words + national)[: rng.choice((1, 2))])
+            continue
+        style = rng.randrange(6)
+        if style == 0:
+            queries.append(words[0])
+        elif style == 1:
+            queries.append(fold(words[-1])[: rng.randint(3, 5)])
+        elif style == 2:
+            queries.append(f"{words[0]} {words[-1][: rng.randint(1, 4)]}")
+        elif style == 3 and phone:
+            queries.append(_typed_phone(phone, rng))
+        elif style == 4 and email:
+            queries.append(email[: rng.randint(4, len(email))])
+        else:
+            queries.append(fold(words[0])[:3] + " " + fold(words[-1])[:3])
+    rng.shuffle(queries)
+    return queries
+
+
+def _typed_phone(e164: str, rng: random.Random) -> str:
+    """A phone's first digits as a host types them: "+44 79 12", "0044 7912", "212 55"."""
+    import phonenumbers
+
+    number = phonenumbers.parse(e164)
+    national = phonenumbers.national_significant_number(number)
+    code = str(number.country_code)
+    cut = rng.randint(3, len(national))
+    style = rng.randrange(3)
+    if style == 0:
+        return f"+{code} {national[:cut]}"
+    if style == 1:
+        return f"00{code} {national[:cut]}"
+    return re.sub(r"(\d{3})(?=\d)", r"\1 ", national[:cut])
+
+
+def measure_search(store: Any, queries: list[str]) -> tuple[list[float], int]:
+    """Each query once, after a short warm-up; returns times in ms and how many found nobody."""
+    from frontdesk.services.search import find_customers
+
+    for query in queries[:WARM_UP]:
+        find_customers(store, query)
+    samples, misses = [], 0
+    for query in queries:
+        started = time.perf_counter()
+        hits = find_customers(store, query)
+        samples.append((time.perf_counter() - started) * 1000)
+        misses += not hits
+    return samples, misses
+
+
+def measure_queue(actor: Any, repeats: int) -> tuple[list[float], int]:
+    """The first page of the everyone/all queue, as the F4 screen opens it."""
+    from frontdesk.services.followups import due_queue
+
+    total = 0
+    for _ in range(3):
+        total = due_queue(actor).total
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        due_queue(actor)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples, total
+
+
+def measure_log_incident(actor: Any, customer_ids: list[int], count: int, rng: random.Random) -> list[float]:
+    """Full depositions, each with a flag, the playbook's plan, a remedy, and often a promise and a hand-off."""
+    from frontdesk.services import incidents
+    from frontdesk.services.demo import demo_data
+
+    stories = demo_data().stories
+    samples = []
+    for number in range(count + 3):
+        story = rng.choice(stories)
+        now = actor.now()
+        raw: dict[str, Any] = {
+            "customer_id": rng.choice(customer_ids),
+            "occurred_at": now - timedelta(minutes=rng.randint(5, 60)),
+            "category": story.category,
+            "severity": rng.choice([s for s in story.severities if s != "minor"] or ["moderate"]),
+            "description": story.description,
+            "reaction": story.reaction,
+            "product": story.product,
+            "location": "Table 12",
+            "remedy_kind": story.remedy,
+            "remedy_cost": story.cost * 100 if story.remedy not in (None, "none", "apology") else 0,
+            "raise_flag": True,
+            "flag": {"headline": f"{story.category} follow-up", "message": story.description,
+                     "greeting": "Acknowledge what happened first; the manager will stop by."},
+        }
+        if story.promise:
+            raw.update(promise_text=story.promise, promise_likelihood="likely", promise_due_at=now + timedelta(days=2))
+        if story.handoff:
+            raw.update(handoff_to=story.handoff, handoff_expected_at=now + timedelta(days=1))
+        data = incidents.parse_incident(actor, raw)
+        started = time.perf_counter()
+        result = incidents.log_incident(actor, data)
+        elapsed = (time.perf_counter() - started) * 1000
+        if result.flag_id is None or not result.follow_ups:
+            raise RuntimeError("a bench deposition came back without its flag or plan; the figure would flatter")
+        if number >= 3:
+            samples.append(elapsed)
+    return samples
+
+
+def _synchronous(store: Any) -> str:
+    """What the app's own connections run with (the figure promises FULL on SQLite)."""
+    if not store.is_sqlite:
+        return "n/a"
+    with store.engine.connect() as connection:
+        level = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+    return {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(level, str(level))
+
+
+def run_bench(
+    customers: int,
+    database_url: str | None,
+    json_path: str | None,
+    force: bool,
+    seed: int,
+    screens: bool,
+    *,
+    searches: int = SEARCHES,
+    depositions: int = DEPOSITIONS,
+    queue_repeats: int = QUEUE_REPEATS,
+    queue_open: int = QUEUE_OPEN,
+    out: TextIO | None = None,
+) -> int:
+    """Build, measure, print a table, and write the JSON; returns the exit status.
+
+    The keyword-only counts exist so tests can run a small bench quickly.
+    """
+    from frontdesk.clock import FixedClock, SystemClock
+    from frontdesk.services import setup
+    from frontdesk.services.context import Actor
+    from frontdesk.services.errors import InvalidInput
+    from frontdesk.store import synth
+
+    out = out or sys.stdout
+    if customers < 100:
+        raise InvalidInput.one("customers", "at least 100 (the figures mean little below that)")
+    rng = random.Random(seed)
+    figures: dict[str, Any] = {"customers": customers}
+    with _bench_store(database_url, force) as store:
+        backend = "sqlite" if store.is_sqlite else "postgresql"
+        print(f"Building a synthetic store of {customers:,} customers ({backend}, seed {seed}) "
+              f"in {store.display_url}", file=out, flush=True)
+        started = time.perf_counter()
+        progress = Progress(out)
+        now = datetime.now(UTC)
+        sites = synth.set_up_group(store, FixedClock(now - timedelta(days=synth.HISTORY_DAYS + 2)), seed)
+        counts = synth.build(store, sites, customers=customers, now=now, seed=seed, progress=progress)
+        progress.say(f"setting exactly {queue_open:,} open follow-ups at {sites[0].name}")
+        open_follow_ups = synth.set_open_follow_ups(store, sites[0].id, queue_open, now=now, seed=seed)
+        build_s = time.perf_counter() - started
+        progress.say(f"built in {build_s:.1f} s; measuring")
+        site = sites[0]
+        lead = next(s for s in setup.list_staff(store, site_id=site.id) if s.role == "lead" and s.site_id == site.id)
+        actor = Actor(store, SystemClock(), site.id, TERMINAL, lead.id)
+
+        queries = search_queries(store, rng, searches)
+        search_samples, misses = measure_search(store, queries)
+        queue_samples, queue_total = measure_queue(actor, queue_repeats)
+        with store.read() as session:
+            from sqlalchemy import select
+
+            from frontdesk.store.models import Customer
+
+            customer_ids = list(session.scalars(select(Customer.id).where(Customer.site_id == site.id).limit(5000)))
+        log_samples = measure_log_incident(actor, customer_ids, depositions, rng)
+        figures.update({
+            "backend": backend,
+            "build_s": round(build_s, 1),
+            "search_ms": {**summary(search_samples), "n": len(search_samples)},
+            "log_incident_ms": summary(log_samples),
+            "queue_page_ms": {**summary(queue_samples), "open_follow_ups": open_follow_ups},
+        })
+        if screens:
+            figures.update(app_figures(store.url.render_as_string(hide_password=False),
+                                       site=site.name, staff=lead.name, out=out))
+        figures.update({
+            "peak_rss_mb": peak_rss_mb(),
+            "store": {
+                "visits": counts.visits, "search_tokens": counts.search_tokens, "incidents": counts.incidents,
+                "follow_ups": counts.follow_ups, "active_flags": counts.active_flags, "in_house": counts.in_house,
+                "sites": len(sites),
+            },
+            "search_detail": {
+                "short_queries": sum(len(query.strip()) <= 2 for query in queries),
+                "no_hits": misses,
+                "queue_total_seen": queue_total,
+            },
+            "repeats": {"log_incident": len(log_samples), "queue_page": len(queue_samples)},
+            "synchronous": _synchronous(store),
+            "seed": seed,
+            "screens": screens,
+            "frontdesk": __version__,
+            "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version,
+            "machine": f"{platform.machine()}, {_cpus()} cores",
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        })
+    _print_table(figures, out, screens)
+    if json_path:
+        path = Path(json_path).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        print(f"Figures written to {path}", file=out)
+    return 0
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+GOALS: dict[str, tuple[str, float, str]] = {
+    "search_ms": ("p95", 1.0, "search, p95 ≤ 1 ms"),
+    "log_incident_ms": ("p95", 20.0, "log incident, p95 ≤ 20 ms"),
+    "queue_page_ms": ("p95", 50.0, "first queue page ≤ 50 ms"),
+}
+
+
+def _print_table(figures: dict[str, Any], out: TextIO, screens: bool) -> None:
+    rows: list[tuple[str, str, str, str]] = []
+    for key, (field, goal, label) in GOALS.items():
+        figure = figures[key]
+        met = "met" if figure[field] <= goal else "missed"
+        rows.append((label, f"{figure['p50']:.3f}", f"{figure['p95']:.3f}", met))
+    print(file=out)
+    print(f"frontdesk bench · {figures['customers']:,} customers · {figures['backend']} "
+          f"(synchronous {figures['synchronous']}) · built in {figures['build_s']:.1f} s", file=out)
+    print(f"  {'figure':<30} {'p50 ms':>9} {'p95 ms':>9}  goal", file=out)
+    for label, p50, p95, met in rows:
+        print(f"  {label:<30} {p50:>9} {p95:>9}  {met}", file=out)
+    print(f"  search over {figures['search_ms']['n']} queries ({figures['search_detail']['short_queries']} of "
+          f"1–2 characters); queue with {figures['queue_page_ms']['open_follow_ups']:,} open follow-ups", file=out)
+    print(f"  peak RSS of the bench process: {figures['peak_rss_mb']:.0f} MB", file=out)
+    app_keys = [key for key in figures if key.endswith("_ms") and key not in GOALS and key != "search_ms"]
+    if screens and not app_keys:
+        print("  app figures (startup, keystroke to render, stall, queue open): not measured yet", file=out)
