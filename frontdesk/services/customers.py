@@ -285,13 +285,11 @@ def customer_card(actor: Actor, customer_id: int) -> CustomerCard:
                 .limit(TIMELINE_LIMIT)
             )
         )
-        flags = list(
-            session.scalars(
-                select(Flag)
-                .where(Flag.customer_id == customer_id, Flag.active.is_(True))
-                .order_by(Flag.created_at.desc())
-            )
-        )
+        flags = sorted(
+            session.scalars(select(Flag).where(Flag.customer_id == customer_id, Flag.active.is_(True))),
+            key=lambda flag: (LEVEL_RANK.get(flag.level, 0), flag.created_at),
+            reverse=True,
+        )  # the same order as search: highest level first, then newest
         per_visit: dict[int, int] = defaultdict(int)
         totals: dict[str, int] = defaultdict(int)
         briefs = []

@@ -140,6 +140,7 @@ class Store:
     def begin(self) -> Iterator[Session]:
         """One write transaction: committed on success, rolled back on error."""
         with self._writer() as session, session.begin():
+            session.info["write"] = True
             yield session
             if not self.is_sqlite:
                 session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})

@@ -35,8 +35,16 @@ def open_follow_up_count(session: Session, incident_id: int) -> int:
 
 
 def episode_for(session: Session, incident_id: int) -> Episode:
-    episode = session.scalars(select(Episode).where(Episode.incident_id == incident_id)).one()
-    return episode
+    """The incident's episode; in a write transaction its row is locked (FOR UPDATE).
+
+    Closing an episode and adding a follow-up to it then take turns on
+    PostgreSQL, so a close can never miss a follow-up added meanwhile.
+    (SQLite's IMMEDIATE write transactions already take turns.)
+    """
+    statement = select(Episode).where(Episode.incident_id == incident_id)
+    if session.info.get("write"):
+        statement = statement.with_for_update()
+    return session.scalars(statement).one()
 
 
 def visit_at(session: Session, customer_id: int, site_id: int, instant: datetime) -> Visit | None:

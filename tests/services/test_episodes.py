@@ -126,3 +126,50 @@ def test_a_promise_added_to_a_closed_episode_reopens_it(desk, staff, log):
     assert (info.status, info.open_follow_ups) == ("open", 1)
     check = next(row for row in follow_ups_of(desk, result.incident_id) if row.status == "open")
     assert (check.kind, check.owner_id, check.due_at) == ("promise_check", staff["Tom"], utc(2026, 11, 23, 11))
+
+
+def test_closing_and_adding_a_follow_up_at_once_never_leave_a_closed_episode_with_work_open(desk, promised):
+    """Close and add-follow-up race from two connections: the episode row is locked, so either the
+    close sees the new follow-up (and refuses) or the add reopens the closed episode."""
+    import threading
+    from datetime import UTC, datetime, timedelta
+
+    from frontdesk.schemas.inputs import FollowUpInput
+    from frontdesk.services.errors import NotAllowed as Refused
+
+    _, result = promised
+    do_all(desk, result.incident_id)
+    incidents.amend_incident(desk, result.incident_id, incidents.incident_detail(desk, result.incident_id).version,
+                             incidents.parse_amend(desk, {"promise_status": "kept"}))
+    due = datetime(2026, 11, 25, 9, tzinfo=UTC)
+    for round_ in range(8):
+        barrier = threading.Barrier(2)
+        errors: list[BaseException] = []
+
+        def close() -> None:
+            barrier.wait()
+            try:
+                episodes.close_episode(desk, result.incident_id)
+            except (Refused, Conflict):
+                pass
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        def add() -> None:
+            barrier.wait()
+            try:
+                followups.add_follow_up(desk, result.incident_id,
+                                        FollowUpInput.parse({"due_at": due + timedelta(days=round_)},
+                                                            now=desk.now()))
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+
+        threads = [threading.Thread(target=close), threading.Thread(target=add)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        info = episodes.episode_info(desk, result.incident_id)
+        assert not (info.status == "closed" and info.open_follow_ups), f"round {round_}: closed with work open"
+        do_all(desk, result.incident_id)
