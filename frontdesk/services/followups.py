@@ -75,9 +75,26 @@ def conflict_message(session: Session, actor: Actor, row: FollowUp) -> str:
     return f"changed by {who} at {_when(row.updated_at, now, tz)} meanwhile; look again and retry"
 
 
+def _refuse_if_taken(actor: Actor, follow_up_id: int, expected_version: int | None) -> None:
+    """Refuse a finished or changed follow-up from a plain read, before asking for the write lock.
+
+    A terminal that lost a race hears so at once instead of queueing behind
+    the writers (on SQLite a write transaction holds the whole store), and its
+    refusal no longer keeps the others waiting. Versions only grow, so a
+    refusal here stays right; the check inside the write transaction decides.
+    """
+    with actor.store.read() as session:
+        row = session.get(FollowUp, follow_up_id)
+        if row is not None and (
+            row.status != "open" or (expected_version is not None and row.version != expected_version)
+        ):
+            raise Conflict(conflict_message(session, actor, row))
+
+
 def _guarded(actor: Actor, follow_up_id: int, expected_version: int | None,
              change: Callable[[Session, FollowUp], T]) -> T:
     """Run `change` on an open follow-up that still has the version the person saw."""
+    _refuse_if_taken(actor, follow_up_id, expected_version)
     try:
         with actor.store.begin() as session:
             actor.staff(session)
