@@ -172,3 +172,13 @@ def _steady_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
     monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """--deep: the larger counts behind an option (200 crash kills instead of 20, 2,000 racing follow-ups, …)."""
+    parser.addoption(
+        "--deep",
+        action="store_true",
+        default=False,
+        help="run the stress, crash and fuzz tests with their larger counts (slow: minutes, not seconds)",
+    )
