@@ -129,6 +129,7 @@ def search_queries(store: Any, rng: random.Random, count: int) -> list[str]:
         wanted = {rng.randint(low, high) for _ in range(count * 2)}
         people = session.execute(
             select(Customer.name, Customer.phone, Customer.email).where(Customer.id.in_(sorted(wanted)))
+            .order_by(Customer.id)
         ).all()
     rng.shuffle(people)
     short = max(math.ceil(count * SHORT_SHARE), math.ceil(count / 5))
@@ -282,6 +283,7 @@ def run_bench(
     figures: dict[str, Any] = {"customers": customers}
     with _bench_store(database_url, force) as store:
         backend = "sqlite" if store.is_sqlite else "postgresql"
+        where = store.display_url
         print(f"Building a synthetic store of {customers:,} customers ({backend}, seed {seed}) "
               f"in {store.display_url}", file=out, flush=True)
         started = time.perf_counter()
@@ -340,6 +342,8 @@ def run_bench(
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         })
     _print_table(figures, out, screens)
+    if database_url:
+        print(f"The synthetic store stays in {where}.", file=out)
     if json_path:
         path = Path(json_path).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)

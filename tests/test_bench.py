@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tempfile
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -108,6 +109,7 @@ def test_synthetic_store_proportions_and_tokens(store: Any) -> None:
                                            .group_by(Visit.customer_id)).all())
         assert all(last_visits[row.id] == row.last_visit_at for row in people)
         assert all(row.last_visit_at <= NOW for row in people)
+        assert all(re.fullmatch(r"\+[1-9]\d{7,14}", row.phone) for row in people if row.phone), "E.164"
         phones = [phonenumbers.parse(row.phone) for row in people if row.phone]
         assert sum(phonenumbers.is_valid_number(number) for number in phones) >= 0.95 * len(phones)
         assert len({number.country_code for number in phones}) >= 8

@@ -178,7 +178,7 @@ class Writer:
         self.raw = self.engine.raw_connection()
         self.cursor = self.raw.cursor()
         if self.is_sqlite:
-            for pragma in ("synchronous=OFF", "foreign_keys=OFF", "cache_size=-131072", "busy_timeout=30000"):
+            for pragma in ("synchronous=OFF", "foreign_keys=OFF", "cache_size=-65536", "busy_timeout=30000"):
                 self.cursor.execute(f"PRAGMA {pragma}")
         else:
             self.cursor.execute("SET synchronous_commit TO off")
@@ -390,7 +390,7 @@ def _write_customers(
             origin = pick(origins)
             first, last = pick(origin.first), pick(origin.last)
             name = f"{first} {last}"
-            phone = "+" + _fill(pick(origin.phone), rng) if draw() < 0.9 else None
+            phone = _fill(pick(origin.phone), rng) if draw() < 0.9 else None
             email = None
             if phone is None or draw() < 0.75:
                 suffix = "" if draw() < 0.5 else str(int(draw() * 9999))
