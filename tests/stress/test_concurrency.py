@@ -75,7 +75,7 @@ class Children:
         self.go.set()
         return started
 
-    def results(self, timeout: float = 300) -> list[Any]:
+    def results(self, timeout: float = 900) -> list[Any]:
         deadline = time.monotonic() + timeout
         results = []
         for process, receive in self.running:
@@ -309,7 +309,7 @@ def test_readers_never_see_a_locked_database(sqlite_desk: Actor, sqlite_url: str
         children.start(workers.poll_reader, sqlite_url, now, desk.site_id, desk.staff_id, customer_ids, seed,
                        children.go, stop)
     started = children.start_all_at_once()
-    writer, *readers = children.results(timeout=600)
+    writer, *readers = children.results()
     seconds = time.perf_counter() - started
 
     everything = Counter(writer["errors"])
