@@ -48,6 +48,8 @@ def test_bench_in_a_temporary_folder(tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert 0 < figures[key]["p50"] <= figures[key]["p95"] < 2_000, key
     assert figures["search_detail"]["short_queries"] >= figures["search_ms"]["n"] / 5
     assert figures["search_detail"]["no_hits"] <= figures["search_ms"]["n"] / 20, "queries come from the store"
+    assert set(figures["cpu_ms"]) == {"search", "log_incident", "queue_page"}
+    assert all(0 < figures["cpu_ms"][key]["p50"] <= figures["cpu_ms"][key]["p95"] for key in figures["cpu_ms"])
     assert figures["synchronous"] == "FULL"
     assert figures["build_s"] > 0 and figures["peak_rss_mb"] > 20
     assert not list(tmp_path.glob("frontdesk-bench-*")), "the temporary store is removed"
