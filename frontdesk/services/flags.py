@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -26,16 +28,7 @@ def _flag(session: Session, flag_id: int) -> Flag:
 
 def acknowledge_flag(actor: Actor, flag_id: int) -> None:
     """Record that the person at this terminal has read the flag; the flag stays active."""
-    with actor.store.begin() as session:
-        staff = actor.staff(session)
-        flag = _flag(session, flag_id)
-        ack = FlagAcknowledgement(
-            flag_id=flag.id, staff_id=staff.id, site_id=actor.site_id, terminal=actor.terminal,
-            acknowledged_at=actor.now(),
-        )
-        session.add(ack)
-        session.flush()
-        audit.record(session, actor, "acknowledge", "flag", flag.id, ("acknowledged_at",))
+    acknowledge_flags(actor, (flag_id,))
 
 
 def deactivate(session: Session, actor: Actor, flag: Flag) -> None:
@@ -78,3 +71,20 @@ def raise_flag(actor: Actor, customer_id: int, data: FlagInput, level: FlagLevel
         session.flush()
         audit.record(session, actor, "create", "flag", flag.id, ("level", "headline", "message", "greeting"))
         return flag.id
+
+
+def acknowledge_flags(actor: Actor, flag_ids: Sequence[int]) -> None:
+    """Record that the person at this terminal has read every flag on the card, all or none.
+
+    The host reads the card's flags together, so one key records them together.
+    """
+    with actor.store.begin() as session:
+        staff = actor.staff(session)
+        for flag_id in flag_ids:
+            flag = _flag(session, flag_id)
+            session.add(FlagAcknowledgement(
+                flag_id=flag.id, staff_id=staff.id, site_id=actor.site_id, terminal=actor.terminal,
+                acknowledged_at=actor.now(),
+            ))
+            session.flush()
+            audit.record(session, actor, "acknowledge", "flag", flag.id, ("acknowledged_at",))
