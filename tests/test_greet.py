@@ -330,7 +330,7 @@ async def test_card_states_tenure_incidents_per_visit_remedies_and_open_promises
         assert "2 incidents in 12 visits · remedies given 24.00 EUR" in text
         assert "Notes: Prefers the window table" in text
         assert "• Dessert on the house next visit · due today 22:00 · likely" in text
-        assert "Incident · food · major" in text and "Main course came 50 minutes late" in text
+        assert "Incident · Food and drink · major" in text and "Main course came 50 minutes late" in text
         assert "reached – satisfied · Maria" in text
         await pilot.press("f8")
         await settle(pilot)
@@ -509,7 +509,7 @@ async def test_in_house_list_gains_a_guest_when_another_writer_logs_an_incident(
         log(sqlite_desk, ids["jose"], ago(minutes=5), description="Glass chipped")  # another connection
         await until(lambda: ids["jose"] in {guest.customer_id for guest in in_house.guests})
         await pilot.pause()
-        assert "José Fernández · food incident today" in screen_text(app)
+        assert "José Fernández · Food and drink incident today" in screen_text(app)
         assert "Glass chipped" not in screen_text(app)  # the story stays on the card
 
 

@@ -161,6 +161,7 @@ class InHouseGuest(ReadModel):
     flag_level: str | None
     flag_headline: str | None
     incident_today: str | None
+    """The category of today's incident ("Food and drink"): neutral, as guests can see the list."""
 
 
 class PlanStepPreview(ReadModel):

@@ -39,7 +39,7 @@ from frontdesk.store.models import (
     Incident,
     Visit,
 )
-from frontdesk.store.queries import open_visit, sites_by_id, staff_names, summary_line
+from frontdesk.store.queries import category_labels, open_visit, sites_by_id, staff_names
 
 EDITABLE = (
     "name",
@@ -355,7 +355,7 @@ def customer_card(actor: Actor, customer_id: int) -> CustomerCard:
                 brief.promise for brief in briefs if brief.promise and brief.promise.status == "pending"
             ),
             visits=tuple(visit_infos),
-            timeline=tuple(_timeline(visit_infos, briefs, follow_up_briefs)),
+            timeline=tuple(_timeline(visit_infos, briefs, follow_up_briefs, category_labels(session))),
         )
 
 
@@ -376,7 +376,8 @@ def follow_up_brief(item: FollowUp, names: Mapping[int, str]) -> FollowUpBrief:
 
 
 def _timeline(
-    visits: list[VisitInfo], incidents: list[IncidentBrief], follow_ups: list[FollowUpBrief]
+    visits: list[VisitInfo], incidents: list[IncidentBrief], follow_ups: list[FollowUpBrief],
+    categories: Mapping[str, str],
 ) -> list[TimelineEntry]:
     """Visits, incidents (with remedy) and follow-ups (with outcome), newest first."""
     entries = [
@@ -399,7 +400,7 @@ def _timeline(
             TimelineEntry(
                 at=incident.occurred_at,
                 kind="incident",
-                title=f"Incident · {incident.category} · {incident.severity}",
+                title=f"Incident · {categories.get(incident.category, incident.category)} · {label(incident.severity)}",
                 detail=f"{incident.description.splitlines()[0] if incident.description else ''} · {remedy}",
                 record_id=incident.id,
             )
@@ -448,6 +449,7 @@ def in_house(actor: Actor) -> list[InHouseGuest]:
             .order_by(Incident.occurred_at)
         ):
             today_incidents[incident.customer_id or 0] = incident
+        categories = category_labels(session)
         guests = []
         for row in rows:
             flag = flags.get(row.customer_id)
@@ -462,7 +464,7 @@ def in_house(actor: Actor) -> list[InHouseGuest]:
                     checked_in_at=row.checked_in_at,
                     flag_level=flag.level if flag else None,
                     flag_headline=flag.headline if flag else None,
-                    incident_today=summary_line(incident) if incident else None,
+                    incident_today=categories.get(incident.category, incident.category) if incident else None,
                 )
             )
         return guests

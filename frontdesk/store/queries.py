@@ -7,12 +7,17 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from frontdesk.store.models import Episode, FollowUp, Incident, Site, Staff, Visit
+from frontdesk.store.models import Category, Episode, FollowUp, Incident, Site, Staff, Visit
 
 
 def staff_names(session: Session) -> dict[int, str]:
     """Every staff member's name by id (a small table, read whole)."""
     return {row.id: row.name for row in session.execute(select(Staff.id, Staff.name))}
+
+
+def category_labels(session: Session) -> dict[str, str]:
+    """Category key to its on-screen label (a small table, read whole)."""
+    return {row.key: row.label for row in session.execute(select(Category.key, Category.label))}
 
 
 def sites_by_id(session: Session) -> dict[int, Site]:

@@ -93,10 +93,8 @@ class InHouseList(Widget, can_focus=False):
 def neutral_line(guest: InHouseGuest) -> str:
     """What a passing guest may read: the flag's neutral headline, or only the incident's category.
 
-    The incident summary starts with its category ("food · minor · Soup arrived
-    cold"); the description stays on the card, behind the story key.
+    The description stays on the card, behind the story key.
     """
     if guest.flag_headline:
         return guest.flag_headline
-    category = (guest.incident_today or "").split(" · ")[0]
-    return f"{category} incident today" if category else "incident today"
+    return f"{guest.incident_today} incident today" if guest.incident_today else "incident today"

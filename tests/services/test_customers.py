@@ -152,7 +152,7 @@ def test_in_house_lists_flagged_guests_and_todays_incidents_only(desk, clock, ne
 
     assert [(g.name, g.visit_id) for g in guests] == [("Flora Flag", visits[flagged]), ("Tina Today", visits[today])]
     assert (guests[0].flag_level, guests[0].incident_today) == ("care", None)
-    assert (guests[1].flag_level, guests[1].incident_today) == (None, "food · minor · Wrong wine")
+    assert (guests[1].flag_level, guests[1].incident_today) == (None, "Food and drink")
 
 
 def test_in_house_is_per_site(desk, add_site, new_customer, log):
