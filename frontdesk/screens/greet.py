@@ -25,7 +25,6 @@ from textual.worker import get_current_worker
 from frontdesk import timing
 from frontdesk.messages import LogIncidentFor
 from frontdesk.screens.base import DeskScreen
-from frontdesk.screens.customer_form import CustomerForm
 from frontdesk.screens.dialogs import ConfirmDialog
 from frontdesk.widgets.customer_card import CustomerCardView
 from frontdesk.widgets.in_house import InHouseList
@@ -290,10 +289,14 @@ class GreetScreen(DeskScreen):
         self.post_message(LogIncidentFor(self.card.id))
 
     def action_edit(self) -> None:
+        from frontdesk.screens.customer_form import CustomerForm  # a heavy form: loaded when first used
+
         assert self.card is not None and self.desk is not None
         self.app.push_screen(CustomerForm(self.desk, card=self.card), self.form_closed)
 
     def action_new_customer(self) -> None:
+        from frontdesk.screens.customer_form import CustomerForm
+
         if self.desk is None:
             return
         self.app.push_screen(CustomerForm(self.desk, typed=self.search_box.value), self.form_closed)

@@ -1,0 +1,290 @@
+"""App-level benchmark figures: startup, keystroke to render, main-thread stalls, queue open.
+
+`frontdesk bench` calls `app_figures()`. Startup is measured from outside, on
+a pseudo-terminal: process start to the first frame, alternating frontdesk
+with a bare Textual app (Header, Input, a 20-row list, Footer). The other
+figures come from a child process that runs the app headless on the
+benchmark store, so the peak RSS reported is the app's own.
+
+    python -m frontdesk.bench_ui bare           # the bare app, for comparison
+    python -m frontdesk.bench_ui app --db URL --staff NAME --site NAME
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fcntl
+import json
+import os
+import pty
+import resource
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+from collections.abc import Callable
+from statistics import median
+from typing import Any, TextIO
+
+STARTUP_RUNS = 5
+FRAME_TIMEOUT_S = 30.0
+FRONTDESK_MARKER = b"name or phone number"
+"""Part of the greet screen's search placeholder: on the very first frame."""
+BARE_MARKER = b"guests by name"
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return round(ordered[index], 2)
+
+
+# -- startup, from outside -------------------------------------------------------
+
+
+def time_to_first_frame(command: list[str], marker: bytes, env: dict[str, str]) -> float:
+    """Milliseconds from starting `command` on an 80×24 pty to `marker` on its screen."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    started = time.monotonic()
+    process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
+                               start_new_session=True)
+    os.close(slave)
+    seen = b""
+    elapsed = None
+    try:
+        while time.monotonic() - started < FRAME_TIMEOUT_S:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                seen = (seen + chunk)[-65536:]
+                if marker in seen:
+                    elapsed = (time.monotonic() - started) * 1000
+                    break
+            elif process.poll() is not None:
+                break
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+        os.close(master)
+    if elapsed is None:
+        raise RuntimeError(f"no first frame from {command[2:4]} within {FRAME_TIMEOUT_S:.0f} s")
+    return elapsed
+
+
+def measure_startup(store_url: str, site: str, staff: str, runs: int = STARTUP_RUNS) -> dict[str, float]:
+    """Median of `runs` alternating starts of frontdesk and of the bare Textual app."""
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
+    frontdesk = [sys.executable, "-m", "frontdesk", "--db", store_url, "--staff", staff, "--site", site,
+                 "--terminal", "bench"]
+    bare = [sys.executable, "-m", "frontdesk.bench_ui", "bare"]
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(runs):
+        ours.append(time_to_first_frame(frontdesk, FRONTDESK_MARKER, env))
+        theirs.append(time_to_first_frame(bare, BARE_MARKER, env))
+    return {
+        "frontdesk": round(median(ours), 1),
+        "bare_textual": round(median(theirs), 1),
+        "ratio": round(median(ours) / median(theirs), 3),
+        "runs": runs,
+    }
+
+
+# -- the bare app ------------------------------------------------------------------
+
+
+def run_bare() -> None:
+    """A bare Textual app of the same shape as the greet screen's first frame."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Footer, Header, Input, OptionList
+
+    class BareApp(App[None]):
+        BINDINGS = [("ctrl+q", "quit", "Quit")]
+
+        def compose(self) -> ComposeResult:
+            yield Header()
+            yield Input(placeholder="Search guests by name or phone")
+            yield OptionList(*[f"Guest number {number}" for number in range(20)])
+            yield Footer()
+
+    BareApp().run()
+
+
+# -- inside the app, headless ------------------------------------------------------
+
+
+class LoopWatch:
+    """Records how late the event loop wakes a 1 ms sleeper: the main thread's stalls."""
+
+    def __init__(self) -> None:
+        self.gaps: list[float] = []
+        self.running = True
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self.running:
+            before = loop.time()
+            await asyncio.sleep(0.001)
+            self.gaps.append((loop.time() - before - 0.001) * 1000)
+
+
+def _send_key(app: Any, key: str) -> None:
+    """Deliver one key the way the terminal driver does, without waiting for it."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    name = _character_to_key(key) if len(key) == 1 and not key.isalnum() else key
+    character = key if len(key) == 1 else None
+    event = events.Key(name, character)
+    event.set_sender(app)
+    app._driver.send_message(event)
+
+
+async def _wait(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise TimeoutError("the screen never showed the answer")
+        await asyncio.sleep(0.0005)
+
+
+async def _inside_app(store_url: str, site: str, staff: str, words: list[str]) -> dict[str, Any]:
+    from frontdesk.app import FrontdeskApp
+    from frontdesk.config import Settings
+    from frontdesk.widgets.search_results import SearchResults
+
+    drawn: dict[str, float] = {}
+    original_render = SearchResults.render
+
+    def render(self: SearchResults) -> Any:
+        result = original_render(self)
+        if self.query is not None and self.query not in drawn:
+            drawn[self.query] = time.perf_counter()
+        return result
+
+    SearchResults.render = render  # type: ignore[method-assign]
+    app = FrontdeskApp(Settings(database_url=store_url, staff=staff, site=site, terminal="bench"),
+                       watch_store=False)
+    figures: dict[str, Any] = {}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _wait(lambda: app.desk is not None, timeout=60)
+        await pilot.pause(0.5)
+        watch = LoopWatch()
+        watcher = asyncio.create_task(watch.run())
+        latencies: list[float] = []
+        for word in words:
+            await pilot.press("ctrl+u")
+            drawn.clear()
+            typed = ""
+            for character in word:
+                typed += character
+                pressed = time.perf_counter()
+                _send_key(app, character)
+                await _wait(lambda text=typed: text in drawn)
+                latencies.append((drawn[typed] - pressed) * 1000)
+                await asyncio.sleep(0.05)  # a fast typist: 20 keys a second
+        watch.running = False
+        await watcher
+        figures["keystroke_to_render_ms"] = {
+            "p50": _percentile(latencies, 0.50), "p95": _percentile(latencies, 0.95), "n": len(latencies),
+        }
+        figures["main_thread_stall_ms"] = {
+            "p99": _percentile(watch.gaps, 0.99), "max": round(max(watch.gaps, default=0.0), 2),
+            "samples": len(watch.gaps),
+        }
+        queue = await _queue_open(app, pilot)
+        if queue is not None:
+            figures["queue_open_ms"] = queue
+    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return figures
+
+
+async def _queue_open(app: Any, pilot: Any) -> dict[str, Any] | None:
+    """F4 pressed to the queue's first rows drawn, if the queue screen says when they are."""
+    try:
+        from frontdesk.widgets.due_table import DueTable
+    except ImportError:
+        return None
+    if not hasattr(DueTable, "first_row_text"):
+        return None
+    started = time.perf_counter()
+    _send_key(app, "f4")
+    await _wait(lambda: bool(_first_due_row(app)), timeout=30)
+    elapsed = (time.perf_counter() - started) * 1000
+    open_count = app.desk and _open_follow_ups(app)
+    return {"ms": round(elapsed, 1), "open_follow_ups": open_count}
+
+
+def _first_due_row(app: Any) -> str:
+    from frontdesk.widgets.due_table import DueTable
+
+    tables = app.screen.query(DueTable)
+    return tables.first().first_row_text if tables else ""
+
+
+def _open_follow_ups(app: Any) -> int:
+    from frontdesk.services.followups import due_queue
+
+    return due_queue(app.desk, limit=1).total
+
+
+def app_main(args: argparse.Namespace) -> None:
+    words = json.loads(args.words) if args.words else ["gar", "mar", "jo", "smi", "ann", "li"]
+    figures = asyncio.run(_inside_app(args.db, args.site, args.staff, words))
+    print(json.dumps(figures))
+
+
+def measure_inside_app(store_url: str, site: str, staff: str, words: list[str]) -> dict[str, Any]:
+    """Run the headless measurements in a child process (its peak RSS is the app's)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "frontdesk.bench_ui", "app", "--db", store_url, "--site", site, "--staff", staff,
+         "--words", json.dumps(words)],
+        capture_output=True, text=True, timeout=1800,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"the app measurement failed: {result.stderr.strip().splitlines()[-1:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def app_figures(store_url: str, *, site: str, staff: str, words: list[str], out: TextIO) -> dict[str, Any]:
+    out.write("Measuring startup (5 alternating runs of frontdesk and a bare Textual app)…\n")
+    out.flush()
+    figures: dict[str, Any] = {"startup_ms": measure_startup(store_url, site, staff)}
+    out.write("Measuring keystroke to render, main-thread stalls and queue open in the app…\n")
+    out.flush()
+    figures.update(measure_inside_app(store_url, site, staff, words))
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m frontdesk.bench_ui")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("bare")
+    app = commands.add_parser("app")
+    app.add_argument("--db", required=True)
+    app.add_argument("--site", required=True)
+    app.add_argument("--staff", required=True)
+    app.add_argument("--words")
+    args = parser.parse_args(argv)
+    if args.command == "bare":
+        run_bare()
+    else:
+        app_main(args)
+
+
+if __name__ == "__main__":
+    main()
