@@ -17,8 +17,10 @@ Rules (DESIGN.md):
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -480,3 +482,25 @@ def notes_as_text(notes: list[NoteToWrite], site_name: str, day: date) -> str:
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
+
+def save_notes(actor: Actor, path: Path) -> tuple[Path, int]:
+    """Write today's notes as plain text to `path` (readable by its owner only: it holds addresses).
+
+    Returns where the file went and how many notes it holds; a path that
+    cannot be written is refused in words, on the field "path".
+    """
+    notes = notes_to_write(actor)
+    with actor.store.read() as session:
+        site_name = actor.site(session).name
+        day = timing.local(actor.now(), actor.zone(session)).date()
+    target = path.expanduser()
+    if not target.is_absolute():
+        target = Path.home() / target
+    try:
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            os.fchmod(out.fileno(), 0o600)
+            out.write(notes_as_text(notes, site_name, day))
+    except OSError as exc:
+        raise InvalidInput.one("path", f"cannot write there: {exc.strerror or exc}") from None
+    return target, len(notes)

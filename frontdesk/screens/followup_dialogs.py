@@ -1,0 +1,541 @@
+"""Dialogs of the follow-ups queue: done, reschedule, reassign, skip, close the episode, notes.
+
+Each dialog saves through its service in a "write" worker and stays open on
+bad input, with the message under the field and focus on it, so nothing typed
+is lost. Every change names the version the lead saw: when another terminal
+got there first, the dialog closes with the service's sentence ("already done
+by Tom at 19:42"), marked as refused, and the queue shows it and refreshes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from frontdesk.schemas.vocab import OUTCOMES, label
+from frontdesk.timing import describe_due, local
+from frontdesk.widgets.follow_up_detail import how
+from frontdesk.widgets.safe import joined, literal
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from frontdesk.schemas.reads import DueItem, EpisodeInfo
+    from frontdesk.services.context import Actor
+
+
+@dataclass(frozen=True)
+class ActionDone:
+    """What a dialog did, for the queue's message line."""
+
+    message: str
+    refused: bool = False
+    """Nothing was changed: another terminal got there first, or a rule said no."""
+    closable: EpisodeInfo | None = None
+    """The episode this left with nothing open, so the lead can close it now."""
+
+
+def who(item: DueItem) -> str:
+    return item.customer_name or "unknown guest"
+
+
+OUTCOME_HINTS = {
+    "reached_satisfied": "done",
+    "reached_unhappy": "done; a new check-in tomorrow",
+    "no_answer": "try again tomorrow, same time",
+    "left_message": "try again tomorrow, same time",
+}
+NO_OUTCOME = "none"
+"""The option id for a note written, or anything else with nobody to reach."""
+
+
+class ActionDialog(ModalScreen[ActionDone | None]):
+    """A dialog that does one thing in a worker and closes saying what happened (None: cancelled)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without changing anything")]
+
+    class Done(Message):
+        def __init__(self, result: ActionDone) -> None:
+            super().__init__()
+            self.result = result
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.saving = False
+        """A save is under way: Enter again does not save twice."""
+
+    def on_action_dialog_done(self, event: Done) -> None:
+        self.dismiss(event.result)
+
+    @on(Worker.StateChanged)
+    def allow_retry(self, event: Worker.StateChanged) -> None:
+        """An unexpected failure (the App apologises for it) leaves the dialog open to try again."""
+        if event.state == WorkerState.ERROR:
+            self.saving = False
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChoiceDialog(ActionDialog):
+    """A dialog of numbered choices: 1–4 pick in the list that has focus (a text field takes digits)."""
+
+    BINDINGS = [
+        *(Binding(str(number), f"pick({number - 1})", "Pick", show=False, tooltip="Choose this one")
+          for number in range(1, 5)),
+    ]
+
+    def action_pick(self, index: int) -> None:
+        focused = self.focused
+        if isinstance(focused, OptionList) and index < focused.option_count:
+            focused.highlighted = index
+
+
+class FollowUpDialog(ChoiceDialog):
+    """The frame of a follow-up dialog: a heading, the fields, their errors, and saving."""
+
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Field names in screen order: each has a widget #<name> and a Label #<name>-error."""
+    KEYS = "Enter: save · Esc: cancel"
+    BINDINGS = [Binding("enter", "save", "Save", priority=True, tooltip="Save and go back to the queue")]
+
+    class Refused(Message):
+        def __init__(self, errors: dict[str, str]) -> None:
+            super().__init__()
+            self.errors = errors
+
+    def __init__(self, desk: Actor, item: DueItem, zone: ZoneInfo) -> None:
+        super().__init__()
+        self.desk = desk
+        self.item = item
+        self.zone = zone
+
+    def heading(self) -> Text:
+        item = self.item
+        due = describe_due(item.due_at, self.desk.now(), self.zone)
+        return joined(literal(who(item)), f"{label(item.kind)} {how(item.channel)}",
+                      due if item.bucket == "overdue" else f"due {due}", separator=" · ")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.heading(), classes="dialog-title")
+            yield from self.compose_fields()
+            yield field_error("form")
+            yield Label(self.KEYS, classes="dialog-keys")
+
+    def compose_fields(self) -> ComposeResult:
+        yield from ()
+
+    def action_save(self) -> None:
+        """Read the fields (on the UI thread) and save them in a worker."""
+        if not self.saving:
+            self.saving = True
+            self.save(self.values())
+
+    def values(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def save(self, values: dict[str, Any]) -> None:
+        from frontdesk.services.errors import InvalidInput, ServiceError
+
+        try:
+            result = self.write(**values)
+        except InvalidInput as exc:
+            self.post_message(self.Refused(exc.errors))
+            return
+        except ServiceError as exc:
+            result = ActionDone(f"Not saved: {exc}. Nothing was changed.", refused=True)
+        self.post_message(self.Done(result))
+
+    def write(self, **values: Any) -> ActionDone:
+        """Call the service (in the worker thread) and say what happened."""
+        raise NotImplementedError
+
+    def closable(self) -> EpisodeInfo | None:
+        """The episode, if this action left nothing open in it (worker thread)."""
+        from frontdesk.services.episodes import episode_info
+
+        info = episode_info(self.desk, self.item.incident_id)
+        return info if info.can_close else None
+
+    def on_follow_up_dialog_refused(self, event: Refused) -> None:
+        self.saving = False
+        first: Widget | None = None
+        unplaced = [message for field, message in event.errors.items() if field not in self.FIELDS]
+        for field, message in [*((field, event.errors.get(field, "")) for field in self.FIELDS),
+                               ("form", "; ".join(unplaced))]:
+            show_error(self, field, message)
+            if message and first is None and field != "form":
+                first = self.query_one(f"#{field}")
+        if first is not None:
+            first.focus()
+
+
+def choices(list_id: str, options: list[tuple[str, str]]) -> OptionList:
+    """A numbered list of choices, (id, words), none chosen yet: a default could be saved by mistake."""
+    numbered = (Option(Text(f"{number} {words}"), id=key) for number, (key, words) in enumerate(options, 1))
+    choice_list = OptionList(*numbered, id=list_id, markup=False)
+    choice_list.highlighted = None
+    return choice_list
+
+
+def field_error(field: str) -> Label:
+    """Where a field's problem is said (#<field>-error); it takes no room until there is one."""
+    return Label("", id=f"{field}-error", classes="field-error -hidden")
+
+
+def show_error(screen: ModalScreen[Any], field: str, message: str) -> None:
+    error = screen.query_one(f"#{field}-error", Label)
+    error.update(literal(message))
+    error.set_class(not message, "-hidden")
+
+
+def chosen(screen: ModalScreen[Any], list_id: str) -> str | None:
+    """The id of the highlighted option in a list of choices, if any."""
+    options = screen.query_one(f"#{list_id}", OptionList)
+    return None if options.highlighted is None else options.get_option_at_index(options.highlighted).id
+
+
+def refuse(field: str, message: str) -> None:
+    from frontdesk.services.errors import InvalidInput
+
+    raise InvalidInput.one(field, message)
+
+
+class OutcomeDialog(FollowUpDialog):
+    """Done: how it went (DESIGN.md's four outcomes), and a note; a handwritten note needs no outcome."""
+
+    BINDING_GROUP_TITLE = "Done"
+    FIELDS = ("outcome", "note")
+    KEYS = "1–4 or arrows: how it went · Tab: note · Enter: save · Esc: cancel"
+    AUTO_FOCUS = "#outcome"
+
+    def options(self) -> list[tuple[str, str]]:
+        if self.item.channel == "note":
+            return [(NO_OUTCOME, "written and sent")]
+        return [(outcome, f"{label(outcome)} — {OUTCOME_HINTS[outcome]}") for outcome in OUTCOMES]
+
+    def compose_fields(self) -> ComposeResult:
+        yield Label("How did it go?", classes="field-label")
+        yield choices("outcome", self.options())
+        yield field_error("outcome")
+        yield Label("Note (optional)", classes="field-label")
+        yield Input(placeholder="what they said, what happens next", id="note")
+        yield field_error("note")
+
+    def values(self) -> dict[str, Any]:
+        return {"outcome": chosen(self, "outcome"), "note": self.query_one("#note", Input).value}
+
+    def write(self, outcome: str | None, note: str) -> ActionDone:
+        from frontdesk.schemas.inputs import OutcomeInput
+        from frontdesk.services.followups import complete
+
+        if outcome is None:
+            refuse("outcome", "say how it went: pick one of the four")
+        data = OutcomeInput.parse({"outcome": None if outcome == NO_OUTCOME else outcome, "note": note})
+        result = complete(self.desk, self.item.id, self.item.version, data)
+        name = who(self.item)
+        if result.status != "done":
+            message = (f"{name}: {label(result.outcome)} (try {result.attempts}). "
+                       f"Next try {describe_due(result.due_at, self.desk.now(), self.zone)}.")
+            if result.needs_lead:
+                message += f" Marked {'!'} for the lead."
+            return ActionDone(message)
+        message = f"Done: {name}" + (f", {label(result.outcome)}." if result.outcome else ".")
+        if result.new_follow_up_due_at:
+            message += (" New check-in for the original ally "
+                        f"{describe_due(result.new_follow_up_due_at, self.desk.now(), self.zone)}.")
+        return ActionDone(message, closable=self.closable())
+
+
+RESCHEDULE_STEPS = (("1", "+1 day"), ("3", "+3 days"), ("7", "+1 week"))
+
+
+class RescheduleDialog(FollowUpDialog):
+    """Move it: +1 day, +3 days, +1 week (same time of day), or a typed date."""
+
+    BINDING_GROUP_TITLE = "Reschedule"
+    FIELDS = ("days", "due_at")
+    KEYS = "1–3 or arrows, Enter: move it · or type a date, Enter · Esc: cancel"
+    AUTO_FOCUS = "#days"
+
+    def compose_fields(self) -> ComposeResult:
+        yield choices("days", list(RESCHEDULE_STEPS))
+        yield field_error("days")
+        yield Label("Or a date", classes="field-label")
+        yield Input(placeholder="e.g. tue 10:00, 28.11. 15:00, +2d", id="due_at")
+        yield field_error("due_at")
+
+    def on_mount(self) -> None:
+        self.query_one("#days", OptionList).highlighted = 0
+
+    def values(self) -> dict[str, Any]:
+        """A typed date when the date field has focus, else the highlighted step."""
+        typed = self.query_one("#due_at", Input)
+        if typed.has_focus:
+            return {"due_at": typed.value}
+        return {"days": int(chosen(self, "days") or 1)}
+
+    def write(self, days: int | None = None, due_at: str | None = None) -> ActionDone:
+        from frontdesk.schemas.inputs import RescheduleInput
+        from frontdesk.services.followups import reschedule, reschedule_by_days
+        from frontdesk.services.incidents import context
+
+        notes: dict[str, str] = {}
+        if days is not None:
+            moved = reschedule_by_days(self.desk, self.item.id, self.item.version, days)
+        else:
+            data = RescheduleInput.parse({"due_at": due_at}, **context(self.desk))
+            notes = data.time_notes
+            moved = reschedule(self.desk, self.item.id, self.item.version, data)
+        message = f"Rescheduled: {who(self.item)}, now due {describe_due(moved, self.desk.now(), self.zone)}."
+        return ActionDone(" ".join([message, *notes.values()]))
+
+
+class ReassignDialog(FollowUpDialog):
+    """Give it to someone else at this site."""
+
+    BINDING_GROUP_TITLE = "Reassign"
+    FIELDS = ("owner_id",)
+    KEYS = "Arrows: who · Enter: give it to them · Esc: cancel"
+    AUTO_FOCUS = "#owner_id"
+
+    class StaffLoaded(Message):
+        def __init__(self, staff: list[tuple[int, str, str]]) -> None:
+            super().__init__()
+            self.staff = staff
+
+    def __init__(self, desk: Actor, item: DueItem, zone: ZoneInfo) -> None:
+        super().__init__(desk, item, zone)
+        self.names: dict[int, str] = {}
+
+    def compose_fields(self) -> ComposeResult:
+        yield Label("Who should do it?", classes="field-label")
+        yield OptionList(id="owner_id")
+        yield field_error("owner_id")
+
+    def on_mount(self) -> None:
+        self.load_staff()
+
+    @work(thread=True, exclusive=True, group="staff", exit_on_error=False)
+    def load_staff(self) -> None:
+        from frontdesk.services.setup import list_staff
+
+        staff = list_staff(self.desk.store, site_id=self.desk.site_id)
+        self.post_message(self.StaffLoaded([(person.id, person.name, person.role) for person in staff]))
+
+    def on_reassign_dialog_staff_loaded(self, event: StaffLoaded) -> None:
+        staff_list = self.query_one("#owner_id", OptionList)
+        for staff_id, name, role in event.staff:
+            self.names[staff_id] = name
+            owns = ["owns it now"] if staff_id == self.item.owner_id else []
+            staff_list.add_option(Option(joined(literal(name), label(role), *owns, separator=" · "), id=str(staff_id)))
+        others = [index for index, (staff_id, _, _) in enumerate(event.staff) if staff_id != self.item.owner_id]
+        staff_list.highlighted = others[0] if others else None
+
+    def values(self) -> dict[str, Any]:
+        owner = chosen(self, "owner_id")
+        return {"owner_id": int(owner) if owner else None}
+
+    def write(self, owner_id: int | None) -> ActionDone:
+        from frontdesk.services.followups import reassign
+
+        if owner_id is None:
+            refuse("owner_id", "pick who should do it")
+        elif owner_id == self.item.owner_id:
+            refuse("owner_id", "they own it already; pick someone else")
+        else:
+            reassign(self.desk, self.item.id, self.item.version, owner_id)
+        return ActionDone(f"Reassigned: {who(self.item)} is now with {self.names[owner_id or 0]}.")
+
+
+class SkipDialog(FollowUpDialog):
+    """Decide not to do it, and say why (the reason is kept for the reports)."""
+
+    BINDING_GROUP_TITLE = "Skip"
+    FIELDS = ("reason",)
+    AUTO_FOCUS = "#reason"
+
+    def compose_fields(self) -> ComposeResult:
+        yield Label("Why skip it?", classes="field-label")
+        yield Input(placeholder="e.g. they asked not to be called", id="reason")
+        yield field_error("reason")
+
+    def values(self) -> dict[str, Any]:
+        return {"reason": self.query_one("#reason", Input).value}
+
+    def write(self, reason: str) -> ActionDone:
+        from frontdesk.schemas.inputs import SkipInput
+        from frontdesk.services.followups import skip
+
+        skip(self.desk, self.item.id, self.item.version, SkipInput.parse({"reason": reason}))
+        return ActionDone(f"Skipped: {who(self.item)}.", closable=self.closable())
+
+
+class CloseEpisodeDialog(ChoiceDialog):
+    """Close an episode with nothing left open: settle its promise, and say whether to clear its flag."""
+
+    BINDING_GROUP_TITLE = "Close episode"
+    BINDINGS = [
+        Binding("enter", "close_episode", "Close it", priority=True, tooltip="Close the episode"),
+        Binding("escape", "cancel", "Not now", tooltip="Leave the episode open"),
+    ]
+
+    def __init__(self, desk: Actor, episode: EpisodeInfo, customer_name: str | None, promise: str | None) -> None:
+        super().__init__()
+        self.desk = desk
+        self.episode = episode
+        self.customer_name = customer_name or "unknown guest"
+        self.promise = promise
+
+    @property
+    def fields(self) -> list[str]:
+        """The choices this episode needs, in screen order."""
+        return [field for field, needed in (("promise", self.episode.promise_status == "pending"),
+                                            ("flag", self.episode.flag_active)) if needed]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(joined("Nothing is left open for", literal(self.customer_name), separator=" "),
+                        classes="dialog-title")
+            yield Label("Close the episode?")
+            if "promise" in self.fields:
+                yield Label(joined("Was the promise kept?", literal(self.promise or ""), separator=" "),
+                            classes="field-label")
+                yield choices("promise", [("kept", "kept"), ("broken", "broken")])
+                yield field_error("promise")
+            if "flag" in self.fields:
+                yield Label("Their flag (hosts see it when they arrive):", classes="field-label")
+                yield choices("flag", [("keep", "keep the flag"), ("clear", "clear the flag")])
+                yield field_error("flag")
+            yield Label("1, 2 or arrows: choose · Tab: next · Enter: close it · Esc: not now", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        if self.fields:
+            self.query_one(f"#{self.fields[0]}").focus()
+
+    def action_close_episode(self) -> None:
+        picked = {field: chosen(self, field) for field in self.fields}
+        errors = {
+            field: "say whether the promise was kept or broken" if field == "promise" else
+            "say whether to keep or clear the flag"
+            for field, value in picked.items() if value is None
+        }
+        for field in self.fields:
+            show_error(self, field, errors.get(field, ""))
+        if errors:
+            self.query_one(f"#{next(iter(errors))}").focus()
+            return
+        if not self.saving:
+            self.saving = True
+            self.close_it(picked.get("promise"), picked.get("flag") == "clear")
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def close_it(self, settle: str | None, clear_flag: bool) -> None:
+        from frontdesk.services.episodes import close_episode
+        from frontdesk.services.errors import ServiceError
+
+        try:
+            close_episode(self.desk, self.episode.incident_id, settle_promise=settle,  # type: ignore[arg-type]
+                          clear_flag=clear_flag)
+        except ServiceError as exc:
+            self.post_message(self.Done(ActionDone(f"Not closed: {exc}.", refused=True)))
+            return
+        parts = [f"Episode closed: {self.customer_name}."]
+        if settle:
+            parts.append(f"Promise {settle}.")
+        if self.episode.flag_active:
+            parts.append("Flag cleared." if clear_flag else "Flag kept.")
+        self.post_message(self.Done(ActionDone(" ".join(parts))))
+
+
+class NotesScreen(ActionDialog):
+    """Today's handwritten notes, with names and addresses; saved as plain text for the end of the shift.
+
+    The file holds personal data: it is created readable by its owner only,
+    and the queue says where it went.
+    """
+
+    BINDING_GROUP_TITLE = "Notes to write"
+    AUTO_FOCUS = "#notes"
+    BINDINGS = [
+        Binding("f10", "save", "Save", tooltip="Save the notes as plain text to the file named below"),
+        Binding("escape", "cancel", "Close", tooltip="Back to the queue"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, text: str, count: int) -> None:
+            super().__init__()
+            self.text = text
+            self.count = count
+
+    class Refused(Message):
+        def __init__(self, problem: str) -> None:
+            super().__init__()
+            self.problem = problem
+
+    def __init__(self, desk: Actor, site_name: str, zone: ZoneInfo) -> None:
+        super().__init__()
+        self.desk = desk
+        self.site_name = site_name
+        self.day = local(desk.now(), zone).date()
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog notes-dialog"):
+            yield Label("Notes to write today", classes="dialog-title")
+            with VerticalScroll(id="notes"):
+                yield Static(Text("Loading today's notes…"), id="notes-text")
+            yield Label("Save as plain text to", classes="field-label")
+            yield Input(str(Path.home() / f"frontdesk-notes-{self.day:%Y-%m-%d}.txt"), id="path")
+            yield field_error("path")
+            yield Label("F10 or Enter in the file name: save · Tab: file name · Esc: back", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.load_notes()
+
+    @work(thread=True, exclusive=True, group="notes", exit_on_error=False)
+    def load_notes(self) -> None:
+        from frontdesk.services.followups import notes_as_text, notes_to_write
+
+        notes = notes_to_write(self.desk)
+        self.post_message(self.Loaded(notes_as_text(notes, self.site_name, self.day), len(notes)))
+
+    def on_notes_screen_loaded(self, event: Loaded) -> None:
+        self.query_one("#notes-text", Static).update(literal(event.text))
+
+    @on(Input.Submitted, "#path")
+    def action_save(self) -> None:
+        self.save_notes(self.query_one("#path", Input).value)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def save_notes(self, path: str) -> None:
+        from frontdesk.services.errors import InvalidInput
+        from frontdesk.services.followups import save_notes
+
+        try:
+            saved, count = save_notes(self.desk, Path(path))
+        except InvalidInput as exc:
+            self.post_message(self.Refused(exc.errors.get("path", str(exc))))
+            return
+        self.post_message(self.Done(ActionDone(
+            f"Saved {count} note{'' if count == 1 else 's'} to write to {saved} (only you can read it; "
+            "it holds addresses: delete it once they are written)."
+        )))
+
+    def on_notes_screen_refused(self, event: Refused) -> None:
+        show_error(self, "path", event.problem)
+        self.query_one("#path", Input).focus()
