@@ -41,3 +41,9 @@ class AmendIncident(Message):
     def __init__(self, incident_id: int) -> None:
         super().__init__()
         self.incident_id = incident_id
+
+
+# Appended with issue 6 (the file is append-only while shared): the App re-posts StoreChanged to every
+# screen, and a screen's copy that bubbled back up to the App was re-posted again, forever (a hundred
+# re-reads in three seconds after one commit elsewhere). A broadcast goes down only.
+StoreChanged.bubble = False
