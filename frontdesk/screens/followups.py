@@ -260,12 +260,13 @@ class FollowUpsScreen(DeskScreen):
         had_card = None if self.selected is None else self.selected.customer_id is not None
         self.selected = event.item
         if had_card != (None if event.item is None else event.item.customer_id is not None):
-            self.refresh_bindings()  # only when what the keys can do changed: the footer redraws on it
+            # Only when what the keys can do changed, and after the rows are drawn: the footer redraws on it.
+            self.call_after_refresh(self.refresh_bindings)
         if event.item is None:
             self.detail = None
             self.query_one(FollowUpDetailPanel).show(Text(""))
         else:
-            self.load_detail(event.item.id)
+            self.call_after_refresh(self.load_detail, event.item.id)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def load_detail(self, follow_up_id: int) -> None:
