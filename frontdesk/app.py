@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from frontdesk import crash
 from frontdesk.config import Settings
-from frontdesk.messages import AmendIncident, DeskReady, LogIncidentFor, OpenCustomer, StoreChanged
+from frontdesk.messages import AmendIncident, DeskReady, DraftFound, LogIncidentFor, OpenCustomer, StoreChanged
 from frontdesk.screens.dialogs import ApologyScreen, StoreProblemScreen
 from frontdesk.widgets.safe import literal
 
@@ -287,6 +287,21 @@ class FrontdeskApp(App[int]):
         self.load_alerts()
         if first and self.watch_store:
             self.watch_changes(self.store)
+        if first:
+            self.look_for_draft(self.desk)
+
+    @work(thread=True, exclusive=True, group="draft", exit_on_error=False)
+    def look_for_draft(self, desk: Actor) -> None:
+        """An incident typed at this terminal but never saved (a crash, a kill) is offered back at start."""
+        from frontdesk.screens.incident import DRAFT_KIND
+        from frontdesk.services.drafts import load_draft
+
+        if (draft := load_draft(desk, DRAFT_KIND)) is not None:
+            self.post_message(DraftFound(*draft))
+
+    async def on_draft_found(self, event: DraftFound) -> None:
+        await self.switch_mode("incident")
+        self.screen.offer_draft(event.payload, event.saved_at)  # type: ignore[attr-defined]
 
     def broadcast(self, message_type: type[Message] | Message) -> None:
         for screen in list(self.desk_screens):
@@ -321,7 +336,8 @@ class FrontdeskApp(App[int]):
 
     def on_frontdesk_app_alerts_loaded(self, event: AlertsLoaded) -> None:
         self.alerts = event.alerts
-        self.refresh_bindings()
+        if self.screen_stack:  # an answer that arrives while quitting has no screen to update
+            self.refresh_bindings()
 
     def action_acknowledge_alert(self) -> None:
         if self.alerts and self.desk is not None:

@@ -47,3 +47,15 @@ class AmendIncident(Message):
 # screen, and a screen's copy that bubbled back up to the App was re-posted again, forever (a hundred
 # re-reads in three seconds after one commit elsewhere). A broadcast goes down only.
 StoreChanged.bubble = False
+
+
+from datetime import datetime  # noqa: E402  (appended with DraftFound; the file is append-only while shared)
+
+
+class DraftFound(Message):
+    """An incident typed at this terminal was never saved (a crash, a kill): offer it back."""
+
+    def __init__(self, payload: dict[str, object], saved_at: datetime) -> None:
+        super().__init__()
+        self.payload = payload
+        self.saved_at = saved_at

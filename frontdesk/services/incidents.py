@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from frontdesk import timing
-from frontdesk.schemas.base import InvalidInput, format_money
+from frontdesk.schemas.base import InvalidInput, ReadModel, format_money
 from frontdesk.schemas.inputs import FlagInput, IncidentAmend, IncidentInput, PlannedStep, QuickLogInput
 from frontdesk.schemas.reads import IncidentDetail, IncidentRow, LogResult, PlanStepPreview
 from frontdesk.schemas.vocab import FLAG_LEVEL_FOR, SERIOUS, label
@@ -604,3 +604,64 @@ def todays_incidents(actor: Actor, days: int = 1) -> list[IncidentRow]:
             )
             for incident, name, status in rows
         ]
+
+
+class LogPreview(ReadModel):
+    """What saving the form as typed so far would create, shown (and editable) before saving."""
+
+    headline: str
+    message: str
+    greeting: str | None
+    flag_by_default: bool
+    """Moderate and worse flag the customer unless the person says otherwise."""
+    plan: tuple[PlanStepPreview, ...]
+
+
+_FIELDS_THAT_GO_TOGETHER = (
+    frozenset({"promise_text", "promise_due_at", "promise_likelihood"}),
+    frozenset({"handoff_to", "handoff_staff_id", "handoff_expected_at"}),
+    frozenset({"remedy_kind", "remedy_cost"}),
+)
+
+
+def preview_log(actor: Actor, data: Mapping[str, Any]) -> LogPreview | None:
+    """The flag and follow-up plan a half-typed deposition would create; None until it has a severity and category.
+
+    A field that does not read yet (a half-typed time, a promise without its
+    due date) is left out with the fields it goes with, so the preview follows
+    the typing; saving reports the error next to the field.
+    """
+    description = str(data.get("description") or "").strip()
+    raw = {key: value for key, value in data.items() if key not in ("flag", "raise_flag", "plan")}
+    raw["description"] = "-"  # the story is not needed to plan; the flag takes it as typed
+    validation = context(actor)
+    for _ in range(3):
+        try:
+            parsed = IncidentInput.parse(raw, **validation)
+            break
+        except InvalidInput as exc:
+            unreadable = set(exc.errors)
+            if unreadable & {"severity", "category"}:
+                return None
+            for group in _FIELDS_THAT_GO_TOGETHER:
+                if unreadable & group:
+                    unreadable |= group
+            raw = {key: value for key, value in raw.items() if key not in unreadable}
+    else:
+        return None
+    plan = preview_plan(actor, parsed)
+    with actor.store.read() as session:
+        incident = Incident(  # transient: never added to the session
+            site_id=actor.site_id,
+            category=parsed.category,
+            severity=parsed.severity,
+            occurred_at=parsed.occurred_at,
+            description=description,
+            remedy_kind=parsed.remedy_kind,
+            remedy_cost=parsed.remedy_cost,
+            promise_text=parsed.promise_text,
+            promise_due_at=parsed.promise_due_at,
+        )
+        flag = default_flag(session, incident, actor.zone(session))
+    return LogPreview(headline=flag.headline, message=flag.message.strip(), greeting=flag.greeting,
+                      flag_by_default=parsed.severity in SERIOUS, plan=plan)

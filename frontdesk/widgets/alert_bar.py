@@ -1,7 +1,8 @@
 """The alert bar: serious incidents at this site, until someone acknowledges them.
 
 A bar, not a dialog: it never takes focus and never blocks keys. The neutral
-headline comes first, because guests can see the screen.
+headline comes first and the customer's name not at all, because guests can
+see the screen; the bar is marked with ⚠ and bold, so it reads without colour.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import Static
 
+from frontdesk import timing
+from frontdesk.schemas.vocab import label
 from frontdesk.widgets.safe import literal
 
 if TYPE_CHECKING:
@@ -39,11 +42,15 @@ class AlertBar(Static, can_focus=False):
             self.update("")
             return
         newest = alerts[0]
-        line = Text("⚠ ALERT ", style="bold", end="")
-        line.append(f"({newest.severity}) ")
-        line.append(literal(newest.headline))
+        line = Text("⚠ ", style="bold", end="")
+        line.append(literal(newest.headline, style="bold"))
+        line.append(f"  {label(newest.severity)} · ")
+        line.append(literal(newest.created_terminal))
+        site = self.app.site  # type: ignore[attr-defined]
+        if site is not None:
+            line.append(f" {timing.local(newest.created_at, timing.zone(site.time_zone)):%H:%M}")
         more = len(alerts) - 1
         if more:
             line.append(f"  (+{more} more)")
-        line.append("  · F7 acknowledge", style="italic")
+        line.append("  F7: acknowledge", style="italic")
         self.update(line)
