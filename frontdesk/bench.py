@@ -84,15 +84,17 @@ def peak_rss_mb() -> float:
     return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
-def app_figures(store_url: str, *, site: str, staff: str, out: TextIO) -> dict[str, Any]:
-    """The app-level figures, measured on the bench store while it exists: the screens' hook.
+def app_figures(store_url: str, *, site: str, staff: str, words: list[str], out: TextIO) -> dict[str, Any]:
+    """The app-level figures, measured on the bench store while it exists (see frontdesk.bench_ui)."""
+    from frontdesk.bench_ui import app_figures as measure
 
-    The screens work fills this in (startup against a bare Textual app,
-    keystroke to render, main-thread stall while typing, queue open) and
-    returns JSON keys to merge, e.g. {"startup_ms": {...}}; it may import
-    Textual, lazily, in here only. Until then there is nothing to add.
-    """
-    return {}
+    return measure(store_url, site=site, staff=staff, words=words, out=out)
+
+
+def typed_words(queries: list[str], count: int = 12) -> list[str]:
+    """Name-like queries a host types letter by letter, for keystroke-to-render."""
+    words = [query for query in queries if query.isalpha() and 3 <= len(query) <= 8]
+    return words[:count]
 
 
 class Progress:
@@ -334,11 +336,9 @@ def run_bench(
             "log_incident_ms": summary(log_samples.wall),
             "queue_page_ms": {**summary(queue_samples.wall), "open_follow_ups": open_follow_ups},
         })
-        if screens:
-            figures.update(app_figures(store.url.render_as_string(hide_password=False),
-                                       site=site.name, staff=lead.name, out=out))
         figures.update({
             "peak_rss_mb": peak_rss_mb(),
+            "bench_peak_rss_mb": peak_rss_mb(),
             "store": {
                 "visits": counts.visits, "search_tokens": counts.search_tokens, "incidents": counts.incidents,
                 "follow_ups": counts.follow_ups, "active_flags": counts.active_flags, "in_house": counts.in_house,
@@ -362,6 +362,10 @@ def run_bench(
             "load_average": {"before": load_before, "after": _load()},
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         })
+        if screens:
+            # The app's own figures; its peak RSS (the app process's) replaces the bench's.
+            figures.update(app_figures(store.url.render_as_string(hide_password=False),
+                                       site=site.name, staff=lead.name, words=typed_words(queries), out=out))
     _print_table(figures, out, screens)
     if database_url:
         print(f"The synthetic store stays in {where}.", file=out)
@@ -409,6 +413,13 @@ def _print_table(figures: dict[str, Any], out: TextIO, screens: bool) -> None:
           f"1–2 characters); queue with {figures['queue_page_ms']['open_follow_ups']:,} open follow-ups", file=out)
     print(f"  peak RSS of the bench process: {figures['peak_rss_mb']:.0f} MB; machine load while measuring: "
           f"{figures['load_average']['before']} → {figures['load_average']['after']} on {_cpus()} cores", file=out)
-    app_keys = [key for key in figures if key.endswith("_ms") and key not in GOALS and key != "search_ms"]
-    if screens and not app_keys:
-        print("  app figures (startup, keystroke to render, stall, queue open): not measured yet", file=out)
+    if screens and "startup_ms" in figures:
+        startup = figures["startup_ms"]
+        keys, stall, queue = figures["keystroke_to_render_ms"], figures["main_thread_stall_ms"], figures.get("queue_open_ms")
+        print(f"  app: startup {startup['frontdesk']:.0f} ms vs bare Textual {startup['bare_textual']:.0f} ms "
+              f"(ratio {startup['ratio']:.2f}, goal ≤ 1.25)", file=out)
+        print(f"  app: keystroke to render p50 {keys['p50']:.1f} / p95 {keys['p95']:.1f} ms (goal ≤ 50); "
+              f"main-thread stall p99 {stall['p99']:.1f} / max {stall['max']:.1f} ms (goal p99 ≤ 16.7)", file=out)
+        if queue:
+            print(f"  app: queue open {queue['ms']:.0f} ms with {queue['open_follow_ups']:,} open (goal ≤ 200); "
+                  f"peak RSS of the app {figures['peak_rss_mb']:.0f} MB (goal ≤ 250)", file=out)

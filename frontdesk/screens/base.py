@@ -21,6 +21,28 @@ if TYPE_CHECKING:
     from frontdesk.services.context import Actor
 
 
+class DeskFooter(Footer):
+    """Textual's Footer, recomposed only when the keys it shows have changed.
+
+    Any `refresh_bindings()` recomposes the Footer (tens of milliseconds of
+    widget building on a kiosk), and screens refresh bindings as their state
+    changes; most of those refreshes leave the shown keys as they were.
+    """
+
+    _shown: tuple[object, ...] | None = None
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        shown = tuple(
+            (binding.key, binding.description, enabled, tooltip)
+            for _, binding, enabled, tooltip in screen.active_bindings.values()
+            if binding.show
+        )
+        if shown == self._shown and self.children:
+            return
+        self._shown = shown
+        super().bindings_changed(screen)
+
+
 class DeskScreen(Screen[None]):
     MODE: str = ""
     """The mode this screen is shown in (greet, incident, followups, reports)."""
@@ -39,7 +61,7 @@ class DeskScreen(Screen[None]):
         yield ModeBar(self.MODE)
         yield AlertBar()
         yield from self.compose_body()
-        yield Footer(compact=True)
+        yield DeskFooter(compact=True)
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets, between the alert bar and the footer."""

@@ -160,7 +160,6 @@ class GreetScreen(DeskScreen):
         self._open_when = None
         self._wanted = None
         self.card = None
-        self.refresh_bindings()  # Esc clears only when there is text
         self.run_search(event.value)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
@@ -180,7 +179,8 @@ class GreetScreen(DeskScreen):
         keep = self.results.highlighted_hit if self.results.query == event.text else None
         self.results.show(event.text, event.hits, self._zone(), self._now(),
                           keep=keep.customer_id if keep else None)
-        self.query_one("#results-title", Label).update(results_title(event.text, len(event.hits)))
+        # One line, always: no layout pass needed (a keystroke's budget is small).
+        self.query_one("#results-title", Label).update(results_title(event.text, len(event.hits)), layout=False)
         if self._open_when == event.text:
             self._open_when = None
             self.action_open()
@@ -346,7 +346,7 @@ class GreetScreen(DeskScreen):
         if action == "close_card":
             return card is not None
         if action == "clear_search":
-            return card is None and bool(self.search_box.value)
+            return card is None  # also with nothing typed: the Footer stays still while typing
         if action in CARD_ACTIONS and card is None:
             return False
         if action == "new_customer":
