@@ -584,6 +584,7 @@ async def test_draft_is_kept_while_typing_and_offered_back_at_the_next_start(sql
         await settle(pilot)
         form = again.screen.form_values()
         assert (form["guest"], form["category"], form["severity"]) == ("Mr Braun", "food", "major")
+        assert form["occurred_at"] == "2026-11-20 19:30"  # "now" meant when it was typed, not when resumed
         assert form["description"] == "Soup arrived cold"
         await pilot.press("ctrl+s")
         await settle(pilot)

@@ -231,6 +231,8 @@ class IncidentScreen(DeskScreen):
         self.preview_timer: Timer | None = None
         self.draft_timer: Timer | None = None
         self.draft_kept = False
+        self.started_at: datetime | None = None
+        """When typing began: a resumed draft whose "when" was left at "now" happened then, not at resuming."""
         self.draft_generation = 0
         """Bumped when the form is saved or discarded: older draft saves still queued do not write."""
         self.draft_lock = threading.Lock()
@@ -410,6 +412,7 @@ class IncidentScreen(DeskScreen):
     def reset_form(self) -> None:
         """An empty form for a new incident."""
         self.amending = None
+        self.started_at = None
         self.flag_edited = self.flag_chosen = False
         self.plan.empty_words = "choose a severity and category to see the plan"
         self.plan.show_steps([], edited=False, tz=self.tz)
@@ -464,6 +467,8 @@ class IncidentScreen(DeskScreen):
         elif name in ("customer", "severity"):
             self.update_flag_choice()
         self.dirty = self.comparable(self.form_values()) != self.comparable(self.baseline) or self.plan.edited
+        if self.dirty and self.started_at is None:
+            self.started_at = self.app.clock.now()  # type: ignore[attr-defined]
         if self.draft_timer is None and (self.dirty or self.draft_kept):
             self.draft_timer = self.set_timer(DRAFT_EVERY, self.keep_or_forget_draft)
         if self.amending is None and name not in (*FLAG_TEXT, "raise_flag"):
@@ -583,6 +588,7 @@ class IncidentScreen(DeskScreen):
             "baseline": self.baseline,
             "flag_edited": self.flag_edited,
             "flag_chosen": self.flag_chosen,
+            "started_at": self.started_at.isoformat() if self.started_at else None,
             "plan": [step.model_dump(mode="json") for step in self.plan.steps] if self.plan.edited else None,
         }
 
@@ -647,7 +653,11 @@ class IncidentScreen(DeskScreen):
     def restore_draft(self, payload: dict[str, Any]) -> None:
         self.flag_edited = bool(payload.get("flag_edited"))
         self.flag_chosen = bool(payload.get("flag_chosen"))
-        self.fill(payload.get("values", {}))
+        values = dict(payload.get("values", {}))
+        if payload.get("started_at") and not (values.get("occurred_at") or "").strip():
+            started = timing.local(datetime.fromisoformat(payload["started_at"]), self.tz)
+            values["occurred_at"] = f"{started:%Y-%m-%d %H:%M}"  # "now" meant when it was typed
+        self.fill(values)
         if payload.get("plan") is not None:
             from frontdesk.schemas.reads import PlanStepPreview  # loaded long before a draft is offered
 
