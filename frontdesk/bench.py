@@ -363,6 +363,8 @@ def run_bench(
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         })
         if screens:
+            # The depositions above added follow-ups: the queue figure needs exactly QUEUE_OPEN again.
+            synth.set_open_follow_ups(store, sites[0].id, queue_open, now=now, seed=seed)
             # The app's own figures; its peak RSS (the app process's) replaces the bench's.
             figures.update(app_figures(store.url.render_as_string(hide_password=False),
                                        site=site.name, staff=lead.name, words=typed_words(queries), out=out))
@@ -411,7 +413,7 @@ def _print_table(figures: dict[str, Any], out: TextIO, screens: bool) -> None:
         print(f"  {label:<30} {p50:>9} {p95:>9} {cpu:>9}  {met}", file=out)
     print(f"  search over {figures['search_ms']['n']} queries ({figures['search_detail']['short_queries']} of "
           f"1–2 characters); queue with {figures['queue_page_ms']['open_follow_ups']:,} open follow-ups", file=out)
-    print(f"  peak RSS of the bench process: {figures['peak_rss_mb']:.0f} MB; machine load while measuring: "
+    print(f"  peak RSS of the bench process: {figures['bench_peak_rss_mb']:.0f} MB; machine load while measuring: "
           f"{figures['load_average']['before']} → {figures['load_average']['after']} on {_cpus()} cores", file=out)
     if screens and "startup_ms" in figures:
         startup = figures["startup_ms"]
