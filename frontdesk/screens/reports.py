@@ -36,7 +36,8 @@ def percent(part: int, whole: int) -> str:
 
 def bars(title: str, counts: tuple[Count, ...], *, literal_labels: bool = False) -> Table:
     """A count per row with a bar of block characters (readable without colour)."""
-    table = Table(title=title, title_justify="left", show_header=False, box=None, pad_edge=False, expand=False)
+    table = Table(title=title, title_justify="left", show_header=False, box=None, pad_edge=False, expand=False,
+                  min_width=len(title) + 2)
     table.add_column(no_wrap=True, overflow="ellipsis", max_width=22)
     table.add_column(justify="right")
     table.add_column(no_wrap=True)
