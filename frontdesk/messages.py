@@ -1,14 +1,18 @@
-"""Messages that cross screens: the store changed, the desk is ready."""
+"""Messages that cross screens: the store changed, the desk is ready, go to a customer or incident."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from textual.message import Message
 
 
-class StoreChanged(Message):
+class StoreChanged(Message, bubble=False):
     """Another connection committed: screens re-query what they show.
 
-    Bursts collapse into one (a pending StoreChanged replaces the next).
+    Bursts collapse into one (a pending StoreChanged replaces the next). It
+    does not bubble: the App hands a copy to each screen, and a copy that
+    bubbled back up would be handed out again, forever.
     """
 
     def can_replace(self, message: Message) -> bool:
@@ -41,15 +45,6 @@ class AmendIncident(Message):
     def __init__(self, incident_id: int) -> None:
         super().__init__()
         self.incident_id = incident_id
-
-
-# Appended with issue 6 (the file is append-only while shared): the App re-posts StoreChanged to every
-# screen, and a screen's copy that bubbled back up to the App was re-posted again, forever (a hundred
-# re-reads in three seconds after one commit elsewhere). A broadcast goes down only.
-StoreChanged.bubble = False
-
-
-from datetime import datetime  # noqa: E402  (appended with DraftFound; the file is append-only while shared)
 
 
 class DraftFound(Message):
