@@ -12,6 +12,7 @@ matter ("jose" finds "José"), nor how a phone is typed ("+1 (555) 12",
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
@@ -34,6 +35,8 @@ LEVEL_RANK = {"priority": 3, "care": 2, "info": 1}
 
 _EXTRA_FOLDS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
 _PHONE_QUERY = re.compile(r"^[\d\s+()\-./]+$")
+_UNSENDABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Control characters (Cc) and surrogates: in no token, and refused by the database (NUL by PostgreSQL)."""
 
 
 def fold(text: str) -> str:
@@ -93,7 +96,7 @@ def index_customer(session: Session, customer: Customer) -> None:
 
 def query_prefixes(text: str) -> list[list[str]]:
     """The token prefixes a query asks for: each inner list is one word's alternatives."""
-    raw = text.strip()
+    raw = _UNSENDABLE.sub(" ", text).strip()  # a pasted NUL or Esc separates words, as a space would
     if not raw:
         return []
     if _PHONE_QUERY.match(raw) and any(char.isdigit() for char in raw):
@@ -120,7 +123,17 @@ def query_prefixes(text: str) -> list[list[str]]:
 
 
 def _upper_bound(prefix: str) -> str:
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    """The first string after every string that starts with `prefix`, in code point order.
+
+    The highest code point cannot be incremented: the bound moves to the
+    character before it. The character after U+D7FF is a surrogate, which
+    cannot be sent to the database: U+E000 bounds the same strings.
+    """
+    stem = prefix.rstrip(chr(sys.maxunicode))
+    following = ord(stem[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:
+        following = 0xE000
+    return stem[:-1] + chr(following)
 
 
 _LEVEL = "CASE {flag}.level WHEN 'priority' THEN 3 WHEN 'care' THEN 2 WHEN 'info' THEN 1 ELSE 0 END"
