@@ -10,8 +10,10 @@ gives with fold=0. Both are reported in a note the screen shows.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import wraps
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -32,6 +34,9 @@ class Resolved:
 
     at: datetime
     note: str | None = None
+
+
+Parser = Callable[[str, datetime, ZoneInfo], Resolved]
 
 
 def zone(name: str) -> ZoneInfo:
@@ -144,6 +149,27 @@ def _split_day_and_clock(text: str) -> tuple[str, str]:
     return text, ""
 
 
+def _within_the_calendar(example: str) -> Callable[[Parser], Parser]:
+    """Text naming a moment beyond year 1 or 9999 ("99999999d ago") is refused, not a crash.
+
+    Date arithmetic past the calendar's ends raises OverflowError, which
+    nothing that reads typed text expects (the form's live hint would stop the app).
+    """
+
+    def guard(parse: Parser) -> Parser:
+        @wraps(parse)
+        def within(text: str, now: datetime, tz: ZoneInfo) -> Resolved:
+            try:
+                return parse(text, now, tz)
+            except OverflowError:
+                raise TimeInputError(f"that is too far from today: try {example}") from None
+
+        return within
+
+    return guard
+
+
+@_within_the_calendar("19:40, 20m ago or yesterday 19:40")
 def parse_occurred(text: str, now: datetime, tz: ZoneInfo) -> Resolved:
     """When an incident happened: "now", "20m ago", "19:40", "yesterday 19:40", "2026-11-20 19:40".
 
@@ -181,6 +207,7 @@ def parse_occurred(text: str, now: datetime, tz: ZoneInfo) -> Resolved:
     return Resolved(resolved.at, " · ".join(n for n in (note, resolved.note) if n) or None)
 
 
+@_within_the_calendar("tomorrow 12:00, fri or +3d")
 def parse_due(text: str, now: datetime, tz: ZoneInfo) -> Resolved:
     """A time something is due by: "17:00", "tomorrow", "fri 12:00", "+3d", "2026-11-28".
 
