@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,8 +45,10 @@ def _private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 
 
 def pg_schema_url(base: str, schema: str) -> str:
+    """A URL whose connections use `schema`; commits skip waiting for the WAL flush
+    (durability after a power cut is the server's business, not what a test checks)."""
     separator = "&" if "?" in base else "?"
-    return f"{base}{separator}options=-csearch_path%3D{schema}"
+    return f"{base}{separator}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
 
 
 @pytest.fixture(scope="session")
@@ -172,6 +175,28 @@ def _steady_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
     monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Put the tests' files (SQLite stores, HOME, logs) in memory-backed /dev/shm when there is one.
+
+    Every write transaction fsyncs (synchronous=FULL, as in production); on
+    tmpfs an fsync costs nothing, which takes minutes off the suite without
+    changing what any test checks: locking, atomicity and a SIGKILLed writer
+    behave the same (the crash test kills a process, not the machine).
+    """
+    shm = Path("/dev/shm")
+    if config.option.basetemp is None and shm.is_dir() and os.access(shm, os.W_OK):
+        config.option.basetemp = tempfile.mkdtemp(prefix="frontdesk-tests-", dir=shm)
+        config.stash[_SHM_BASETEMP] = config.option.basetemp
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if (basetemp := config.stash.get(_SHM_BASETEMP, None)) is not None:
+        shutil.rmtree(basetemp, ignore_errors=True)
+
+
+_SHM_BASETEMP = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
