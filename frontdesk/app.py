@@ -33,6 +33,7 @@ from frontdesk.widgets.safe import literal
 if TYPE_CHECKING:
     from frontdesk.clock import Clock
     from frontdesk.schemas.reads import AlertInfo, SiteInfo, StaffInfo
+    from frontdesk.screens.setup import BuildingDemo
     from frontdesk.services.context import Actor
     from frontdesk.store.db import Store
 
@@ -213,8 +214,11 @@ class FrontdeskApp(App[int]):
 
         def chosen(choice: str | None) -> None:
             if choice == "demo":
-                self.notify("Building the demo restaurant…", timeout=10)
-                self.build_demo()
+                from frontdesk.screens.setup import BuildingDemo
+
+                dialog = BuildingDemo()
+                self.push_screen(dialog)
+                self.build_demo(dialog)
             else:
                 self.offer_setup()
 
@@ -234,12 +238,13 @@ class FrontdeskApp(App[int]):
         self.push_screen(SetupScreen(self.store, self.clock, self.settings.terminal), done)
 
     @work(thread=True, exclusive=True, group="write", exit_on_error=False)
-    def build_demo(self) -> None:
+    def build_demo(self, dialog: BuildingDemo) -> None:
         from frontdesk.services.demo import build_demo
 
         assert self.store is not None
-        summary = build_demo(self.store, self.clock, terminal=self.settings.terminal, force=False)
-        self.notify(summary)
+        summary = build_demo(self.store, self.clock, terminal=self.settings.terminal, force=False,
+                             progress=lambda done: dialog.post_message(dialog.Progressed(done)))
+        dialog.post_message(dialog.Progressed(1.0, summary))
         self.find_desk(can_cancel=False)
 
     @work(thread=True, exclusive=True, group="desk", exit_on_error=False)

@@ -297,3 +297,28 @@ def test_a_bad_config_file_names_itself(tmp_path: Path) -> None:
     config.write_text("stafff = 'typo'\n")
     with pytest.raises(ConfigError, match="config.toml: unknown setting 'stafff'"):
         load_settings(path=config)
+
+
+async def test_first_run_demo_shows_its_progress_then_asks_who_is_here(tmp_path: Path, clock: object) -> None:
+    """An empty store, [d]: a progress bar while the demo restaurant is built, then the staff picker."""
+    from textual.widgets import ProgressBar
+
+    from frontdesk.services import setup
+    from frontdesk.store.migrate import open_store
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    app = make_app(url, clock, staff=None)
+    seen: list[float] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        deadline = asyncio.get_running_loop().time() + 120
+        while type(app.screen).__name__ != "StaffPicker":
+            if type(app.screen).__name__ == "BuildingDemo":
+                seen.append(app.screen.query_one(ProgressBar).percentage or 0.0)
+            assert asyncio.get_running_loop().time() < deadline, "the demo never finished"
+            await asyncio.sleep(0.2)
+    assert any(0 < done < 1 for done in seen), "the progress bar moved"
+    store = open_store(url)
+    assert [site.name for site in setup.list_sites(store)] == ["Trattoria Lumen"]
+    store.dispose()

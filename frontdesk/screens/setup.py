@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, LoadingIndicator, Static
+from textual.widgets import Input, Label, LoadingIndicator, ProgressBar, Static
 
 from frontdesk.widgets.safe import literal
 
@@ -42,6 +42,31 @@ class FirstRunScreen(ModalScreen[str]):
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)
+
+
+class BuildingDemo(ModalScreen[None]):
+    """The demo restaurant takes seconds to build (nine weeks, through the services): show how far."""
+
+    BINDING_GROUP_TITLE = "Demo"
+
+    class Progressed(Message):
+        def __init__(self, done: float, summary: str | None = None) -> None:
+            super().__init__()
+            self.done = done
+            self.summary = summary
+            """Set when the build has finished: what it made."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Building the demo restaurant", classes="dialog-title")
+            yield Static("Nine weeks of a restaurant's life: visits, incidents, follow-ups…", id="demo-stage")
+            yield ProgressBar(total=100, show_eta=False, id="demo-progress")
+
+    def on_building_demo_progressed(self, event: Progressed) -> None:
+        self.query_one(ProgressBar).update(progress=round(event.done * 100))
+        if event.summary is not None:
+            self.dismiss(None)
+            self.app.notify(event.summary)
 
 
 def local_zone_name() -> str:

@@ -209,6 +209,9 @@ class Demo:
         """Customer id to their active flag ids, as the demo raised and cleared them."""
         self.in_house: set[int] = set()
         self.unreachable_planned = False
+        self.progress: Callable[[float], None] | None = None
+        """Told how far the build is (0 to 1), for a progress bar: it takes seconds."""
+        self.done = 0
 
     def actor(self, role_or_name: str, terminal: str | None = None) -> Actor:
         staff_id = self.staff[role_or_name]
@@ -224,6 +227,9 @@ class Demo:
             instant, _, action = heapq.heappop(self.events)
             self.clock.set(max(instant, self.clock.now()))
             action()
+            self.done += 1
+            if self.progress is not None and self.done % 25 == 0:
+                self.progress(self.done / (self.done + len(self.events)))
 
     def local(self, day: date, at: time) -> datetime:
         return timing.at_local(day, at, self.tz)
@@ -707,7 +713,8 @@ def _summary(store: Store, demo: Demo, seconds: float) -> str:
     )
 
 
-def build_demo(store: Store, clock: Clock, *, terminal: str, force: bool = False, seed: int = DEMO_SEED) -> str:
+def build_demo(store: Store, clock: Clock, *, terminal: str, force: bool = False, seed: int = DEMO_SEED,
+               progress: Callable[[float], None] | None = None) -> str:
     """Fill a store with the demo restaurant, through the services; returns a one-line summary.
 
     Refuses a store that already has data unless `force`: the demo is for a
@@ -722,6 +729,7 @@ def build_demo(store: Store, clock: Clock, *, terminal: str, force: bool = False
     history = FixedClock(now - timedelta(days=HISTORY_DAYS + 1))
     site, staff = _set_up(store, history, terminal)
     demo = Demo(store, history, now, site, staff, terminal, rng)
+    demo.progress = progress
     guests = _guests(rng, CUSTOMERS, site.phone_region)
     _schedule_visits(demo, guests)
     for guest in guests:
@@ -733,4 +741,6 @@ def build_demo(store: Store, clock: Clock, *, terminal: str, force: bool = False
     demo.run_until(now - timedelta(hours=3))
     _in_house_now(demo, guests)
     demo.run_until(now)
+    if progress is not None:
+        progress(1.0)
     return _summary(store, demo, wallclock.perf_counter() - started)
