@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import sys
 import weakref
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -26,7 +26,14 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from frontdesk import crash
 from frontdesk.config import Settings
-from frontdesk.messages import AmendIncident, DeskReady, DraftFound, LogIncidentFor, OpenCustomer, StoreChanged
+from frontdesk.messages import (
+    AmendIncident,
+    DeskReady,
+    DraftFound,
+    LogIncidentFor,
+    OpenCustomer,
+    StoreChanged,
+)
 from frontdesk.screens.dialogs import ApologyScreen, StoreProblemScreen
 from frontdesk.widgets.safe import literal
 

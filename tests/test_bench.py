@@ -21,10 +21,24 @@ from frontdesk.clock import FixedClock
 from frontdesk.services import customers, followups, setup
 from frontdesk.services.context import Actor
 from frontdesk.services.errors import NotAllowed
-from frontdesk.services.search import find_customers, phone_digits, query_prefixes, search_parameters, tokens_for
+from frontdesk.services.search import (
+    find_customers,
+    phone_digits,
+    query_prefixes,
+    search_parameters,
+    tokens_for,
+)
 from frontdesk.store import synth
-from frontdesk.store.models import Customer, Episode, Flag, FollowUp, Incident, SearchToken, Visit
 from frontdesk.store.migrate import open_store
+from frontdesk.store.models import (
+    Customer,
+    Episode,
+    Flag,
+    FollowUp,
+    Incident,
+    SearchToken,
+    Visit,
+)
 
 NOW = datetime(2026, 11, 20, 18, 30, tzinfo=UTC)
 

@@ -18,12 +18,21 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from test_followups_screen import (
+    Shift,
+    app_for,
+    fill_queue,
+    message_line,
+    open_queue,
+    row,
+    table,
+    until,
+)
+from ui import screen_text, settle
 
 from frontdesk.services.context import Actor
 from frontdesk.store.feed import POLL_SECONDS as FEED_POLL
 from frontdesk.store.models import FollowUp, FollowUpAttempt
-from test_followups_screen import Shift, app_for, fill_queue, message_line, open_queue, row, table, until
-from ui import screen_text, settle
 
 pytestmark = pytest.mark.stress
 

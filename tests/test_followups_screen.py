@@ -18,17 +18,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
+from ui import make_app, ready, screen_text, settle, type_text
 
 from frontdesk.app import FrontdeskApp
 from frontdesk.messages import AmendIncident, OpenCustomer
-from frontdesk.screens.followups import FollowUpsScreen
 from frontdesk.schemas.inputs import OutcomeInput, SiteInput, SkipInput
+from frontdesk.screens.followups import FollowUpsScreen
 from frontdesk.services import customers, followups, incidents, setup
 from frontdesk.services.context import Actor
-from frontdesk.store.models import AuditEvent, Episode, Flag, FollowUp, FollowUpAttempt, Incident
+from frontdesk.store.models import (
+    AuditEvent,
+    Episode,
+    Flag,
+    FollowUp,
+    FollowUpAttempt,
+    Incident,
+)
 from frontdesk.widgets.due_table import DueRows, DueTable
-from ui import make_app, ready, screen_text, settle, type_text
 
 
 def utc(*parts: int) -> datetime:

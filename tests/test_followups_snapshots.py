@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from test_followups_screen import Shift, app_for, fill_queue, open_queue, press
 from ui import type_text
 

@@ -11,10 +11,10 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-
-from frontdesk.services import customers, incidents
 from test_incident import app_for, open_form, shown
 from ui import settle, type_text
+
+from frontdesk.services import customers, incidents
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 

@@ -13,7 +13,6 @@ from sqlalchemy import event
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Label, OptionList
 
-from frontdesk.app import FrontdeskApp
 from frontdesk.config import Settings, load_settings
 from frontdesk.messages import StoreChanged
 from frontdesk.screens.dialogs import ConfirmDialog

@@ -16,7 +16,12 @@ from sqlalchemy import func, select, text
 from frontdesk.paths import default_store_path
 from frontdesk.store import models
 from frontdesk.store.db import Store, StoreError, default_url
-from frontdesk.store.migrate import alembic_config, current_revision, head_revision, open_store
+from frontdesk.store.migrate import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    open_store,
+)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "store-0001.db"
 

@@ -14,10 +14,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Self
 
 import phonenumbers
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PrivateAttr, ValidationError, ValidationInfo
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+)
 from pydantic_core import PydanticCustomError
 
-from frontdesk.money import format_money, minor_digits
+from frontdesk.money import minor_digits
 
 NAME_MAX = 120
 LINE_MAX = 120

@@ -12,7 +12,13 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from frontdesk import timing
 from frontdesk.schemas.base import (

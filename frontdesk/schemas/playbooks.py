@@ -8,7 +8,13 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from frontdesk.schemas.base import Input, OptionalText, RequiredLine, plain_message, problem
+from frontdesk.schemas.base import (
+    Input,
+    OptionalText,
+    RequiredLine,
+    plain_message,
+    problem,
+)
 from frontdesk.schemas.vocab import SEVERITIES, Channel, Severity
 
 

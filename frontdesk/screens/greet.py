@@ -289,7 +289,9 @@ class GreetScreen(DeskScreen):
         self.post_message(LogIncidentFor(self.card.id))
 
     def action_edit(self) -> None:
-        from frontdesk.screens.customer_form import CustomerForm  # a heavy form: loaded when first used
+        from frontdesk.screens.customer_form import (
+            CustomerForm,  # a heavy form: loaded when first used
+        )
 
         assert self.card is not None and self.desk is not None
         self.app.push_screen(CustomerForm(self.desk, card=self.card), self.form_closed)

@@ -30,7 +30,13 @@ from textual.widgets import Input, Label, Static, TextArea
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from frontdesk import timing
-from frontdesk.schemas.vocab import HANDOFF_STATUSES, LIKELIHOODS, REMEDY_KINDS, SERIOUS, label
+from frontdesk.schemas.vocab import (
+    HANDOFF_STATUSES,
+    LIKELIHOODS,
+    REMEDY_KINDS,
+    SERIOUS,
+    label,
+)
 from frontdesk.screens.base import DeskScreen
 from frontdesk.screens.dialogs import ConfirmDialog
 from frontdesk.screens.incident_dialogs import (
@@ -659,7 +665,9 @@ class IncidentScreen(DeskScreen):
             values["occurred_at"] = f"{started:%Y-%m-%d %H:%M}"  # "now" meant when it was typed
         self.fill(values)
         if payload.get("plan") is not None:
-            from frontdesk.schemas.reads import PlanStepPreview  # loaded long before a draft is offered
+            from frontdesk.schemas.reads import (
+                PlanStepPreview,  # loaded long before a draft is offered
+            )
 
             steps = [PlanStepPreview.model_validate(step) for step in payload["plan"]]
             self.plan.show_steps(steps, edited=True, tz=self.tz)

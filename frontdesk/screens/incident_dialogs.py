@@ -26,7 +26,8 @@ from textual.worker import Worker, WorkerState
 from frontdesk import timing
 from frontdesk.schemas.vocab import CHANNELS, FOLLOW_UP_KINDS, SEVERITIES, label
 from frontdesk.screens.dialogs import ConfirmDialog
-from frontdesk.widgets.choice_row import ChoiceRow, Option as Choice
+from frontdesk.widgets.choice_row import ChoiceRow
+from frontdesk.widgets.choice_row import Option as Choice
 from frontdesk.widgets.customer_picker import CustomerPicker
 from frontdesk.widgets.form_field import field, show_errors
 from frontdesk.widgets.safe import joined, literal

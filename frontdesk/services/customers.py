@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from frontdesk import timing
-from frontdesk.schemas.base import format_money
+from frontdesk.money import format_money
 from frontdesk.schemas.inputs import CustomerInput
 from frontdesk.schemas.reads import (
     Acknowledgement,
@@ -39,7 +39,12 @@ from frontdesk.store.models import (
     Incident,
     Visit,
 )
-from frontdesk.store.queries import category_labels, open_visit, sites_by_id, staff_names
+from frontdesk.store.queries import (
+    category_labels,
+    open_visit,
+    sites_by_id,
+    staff_names,
+)
 
 EDITABLE = (
     "name",

@@ -8,21 +8,24 @@ for the original ally, so a reopened episode is never left without a next step.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import time, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from frontdesk import timing
+from frontdesk.schemas.inputs import PlannedStep
 from frontdesk.schemas.reads import EpisodeInfo
 from frontdesk.services import audit
 from frontdesk.services.context import Actor
 from frontdesk.services.errors import Conflict, NotAllowed, NotFound
 from frontdesk.services.flags import deactivate
 from frontdesk.services.playbooks import DEFAULT_HOUR
-from frontdesk.store.models import Flag, FollowUp, Incident
+from frontdesk.store.models import Episode, Flag, FollowUp, Incident
 from frontdesk.store.queries import episode_for, open_follow_up_count, staff_names
 
 
@@ -107,29 +110,65 @@ def close_episode(
         raise Conflict("this episode was changed at another terminal meanwhile; look again and retry") from None
 
 
-def reopen_episode(actor: Actor, incident_id: int) -> EpisodeInfo:
-    """Reopen a closed episode and give the original ally a check-in tomorrow at 10:00."""
-    with actor.store.begin() as session:
-        actor.staff(session)
-        incident = _incident(session, incident_id)
-        episode = episode_for(session, incident_id)
-        if episode.status != "closed":
-            raise NotAllowed("this episode is already open")
+def reopen(session: Session, actor: Actor, incident_id: int) -> Episode:
+    """Reopen the incident's episode if it was closed (audited); new work never sits in a closed one."""
+    episode = episode_for(session, incident_id)
+    if episode.status == "closed":
         episode.status = "open"
         episode.closed_at = None
         episode.closed_by_id = None
         episode.reopened_count += 1
         session.flush()
         audit.record(session, actor, "reopen", "episode", episode.id, ("status",))
-        tz = actor.zone(session)
-        tomorrow = timing.local(actor.now(), tz).date() + timedelta(days=1)
-        row = FollowUp(
-            incident_id=incident.id, customer_id=incident.customer_id, site_id=incident.site_id, kind="check_in",
-            channel="call", due_at=timing.at_local(tomorrow, time(DEFAULT_HOUR), tz), owner_id=incident.ally_id,
-            status="open", attempts=0, needs_lead=False, words="The episode was reopened: check in again.",
-            created_at=actor.now(), updated_at=actor.now(), updated_by_id=actor.staff_id,
+    return episode
+
+
+def add_follow_ups(session: Session, actor: Actor, incident: Incident, steps: Iterable[PlannedStep]) -> list[FollowUp]:
+    """Create follow-ups on an incident (each audited); callers reopen a closed episode first."""
+    now = actor.now()
+    rows = [
+        FollowUp(
+            incident_id=incident.id,
+            customer_id=incident.customer_id,
+            site_id=incident.site_id,
+            kind=step.kind,
+            channel=step.channel,
+            due_at=step.due_at,
+            owner_id=step.owner_id,
+            status="open",
+            attempts=0,
+            needs_lead=False,
+            words=step.words,
+            created_at=now,
+            updated_at=now,
+            updated_by_id=actor.staff_id,
         )
-        session.add(row)
-        session.flush()
+        for step in steps
+    ]
+    session.add_all(rows)
+    session.flush()
+    for row in rows:
         audit.record(session, actor, "create", "follow_up", row.id, ("kind", "channel", "due_at", "owner_id"))
+    return rows
+
+
+def check_in_tomorrow(actor: Actor, tz: ZoneInfo, incident: Incident, channel: str, words: str) -> PlannedStep:
+    """A check-in for the original ally, tomorrow (local) at the playbooks' default hour."""
+    tomorrow = timing.local(actor.now(), tz).date() + timedelta(days=1)
+    return PlannedStep.model_construct(
+        kind="check_in", channel=channel, due_at=timing.at_local(tomorrow, time(DEFAULT_HOUR), tz),
+        owner_id=incident.ally_id, words=words,
+    )
+
+
+def reopen_episode(actor: Actor, incident_id: int) -> EpisodeInfo:
+    """Reopen a closed episode and give the original ally a check-in tomorrow at 10:00."""
+    with actor.store.begin() as session:
+        actor.staff(session)
+        incident = _incident(session, incident_id)
+        if episode_for(session, incident_id).status != "closed":
+            raise NotAllowed("this episode is already open")
+        reopen(session, actor, incident_id)
+        step = check_in_tomorrow(actor, actor.zone(session), incident, "call", "The episode was reopened: check in again.")
+        add_follow_ups(session, actor, incident, [step])
         return _info(session, incident)

@@ -29,7 +29,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from frontdesk import timing
-from frontdesk.schemas.inputs import FollowUpInput, OutcomeInput, RescheduleInput, SkipInput
+from frontdesk.schemas.inputs import (
+    FollowUpInput,
+    OutcomeInput,
+    PlannedStep,
+    RescheduleInput,
+    SkipInput,
+)
 from frontdesk.schemas.reads import (
     Attempt,
     CompletionResult,
@@ -40,12 +46,11 @@ from frontdesk.schemas.reads import (
     NoteToWrite,
 )
 from frontdesk.schemas.vocab import LEAD_ATTENTION_ATTEMPTS, RETRY_OUTCOMES, label
-from frontdesk.services import audit
+from frontdesk.services import audit, episodes
 from frontdesk.services.context import Actor
 from frontdesk.services.errors import Conflict, InvalidInput, NotFound
 from frontdesk.services.incidents import detail_of
-from frontdesk.services.playbooks import DEFAULT_HOUR
-from frontdesk.store.models import Customer, Episode, FollowUp, FollowUpAttempt, Incident, Staff
+from frontdesk.store.models import Customer, FollowUp, FollowUpAttempt, Incident, Staff
 from frontdesk.store.queries import episode_for, staff_names, summary_line
 
 T = TypeVar("T")
@@ -128,40 +133,11 @@ def _next_day_same_time(row: FollowUp, now: datetime, tz: ZoneInfo) -> datetime:
 def _new_check_in(session: Session, actor: Actor, row: FollowUp, tz: ZoneInfo) -> FollowUp:
     incident = session.get(Incident, row.incident_id)
     assert incident is not None
-    tomorrow = timing.local(actor.now(), tz).date() + timedelta(days=1)
     channel = row.channel if row.channel in ("call", "text", "email", "in_person") else "call"
-    follow_up = FollowUp(
-        incident_id=row.incident_id,
-        customer_id=row.customer_id,
-        site_id=row.site_id,
-        kind="check_in",
-        channel=channel,
-        due_at=timing.at_local(tomorrow, time(DEFAULT_HOUR), tz),
-        owner_id=incident.ally_id,
-        status="open",
-        attempts=0,
-        needs_lead=False,
-        words="They were still unhappy last time: listen first, and ask what would make it right.",
-        created_at=actor.now(),
-        updated_at=actor.now(),
-        updated_by_id=actor.staff_id,
+    step = episodes.check_in_tomorrow(
+        actor, tz, incident, channel, "They were still unhappy last time: listen first, and ask what would make it right."
     )
-    session.add(follow_up)
-    session.flush()
-    audit.record(session, actor, "create", "follow_up", follow_up.id, ("kind", "channel", "due_at", "owner_id"))
-    return follow_up
-
-
-def _reopen(session: Session, actor: Actor, incident_id: int) -> Episode:
-    episode = episode_for(session, incident_id)
-    if episode.status == "closed":
-        episode.status = "open"
-        episode.closed_at = None
-        episode.closed_by_id = None
-        episode.reopened_count += 1
-        session.flush()
-        audit.record(session, actor, "reopen", "episode", episode.id, ("status",))
-    return episode
+    return episodes.add_follow_ups(session, actor, incident, [step])[0]
 
 
 def complete(actor: Actor, follow_up_id: int, expected_version: int | None, data: OutcomeInput) -> CompletionResult:
@@ -197,7 +173,7 @@ def complete(actor: Actor, follow_up_id: int, expected_version: int | None, data
         audit.record(session, actor, "complete" if row.status == "done" else "attempt", "follow_up", row.id, fields)
         episode = episode_for(session, row.incident_id)
         if data.outcome == "reached_unhappy":
-            episode = _reopen(session, actor, row.incident_id)
+            episode = episodes.reopen(session, actor, row.incident_id)
             new_follow_up = _new_check_in(session, actor, row, tz)
         return CompletionResult(
             follow_up_id=row.id,
@@ -284,17 +260,10 @@ def add_follow_up(actor: Actor, incident_id: int, data: FollowUpInput) -> int:
         owner = session.get(Staff, owner_id)
         if owner is None or not owner.active:
             raise InvalidInput.one("owner_id", "not an active staff member")
-        now = actor.now()
-        row = FollowUp(
-            incident_id=incident.id, customer_id=incident.customer_id, site_id=incident.site_id, kind=data.kind,
-            channel=data.channel, due_at=data.due_at, owner_id=owner_id, status="open", attempts=0,
-            needs_lead=False, words=data.words, created_at=now, updated_at=now, updated_by_id=actor.staff_id,
-        )
-        session.add(row)
-        session.flush()
-        audit.record(session, actor, "create", "follow_up", row.id, ("kind", "channel", "due_at", "owner_id"))
-        _reopen(session, actor, incident.id)
-        return row.id
+        episodes.reopen(session, actor, incident.id)
+        step = PlannedStep.model_construct(kind=data.kind, channel=data.channel, due_at=data.due_at,
+                                           owner_id=owner_id, words=data.words)
+        return episodes.add_follow_ups(session, actor, incident, [step])[0].id
 
 
 def _day_bounds(now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime, date]:

@@ -19,11 +19,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from frontdesk import timing
-from frontdesk.schemas.base import InvalidInput, ReadModel, format_money
-from frontdesk.schemas.inputs import FlagInput, IncidentAmend, IncidentInput, PlannedStep, QuickLogInput
-from frontdesk.schemas.reads import IncidentDetail, IncidentRow, LogResult, PlanStepPreview
+from frontdesk.money import format_money
+from frontdesk.schemas.base import InvalidInput, ReadModel
+from frontdesk.schemas.inputs import (
+    FlagInput,
+    IncidentAmend,
+    IncidentInput,
+    PlannedStep,
+    QuickLogInput,
+)
+from frontdesk.schemas.reads import (
+    IncidentDetail,
+    IncidentRow,
+    LogResult,
+    PlanStepPreview,
+)
 from frontdesk.schemas.vocab import FLAG_LEVEL_FOR, SERIOUS, label
-from frontdesk.services import audit
+from frontdesk.services import audit, episodes
 from frontdesk.services.context import Actor
 from frontdesk.services.customers import flag_infos, follow_up_brief
 from frontdesk.services.errors import Conflict, NotFound
@@ -197,32 +209,9 @@ def _raise_flag(session: Session, actor: Actor, incident: Incident, spec: FlagIn
 
 
 def _add_follow_ups(session: Session, actor: Actor, incident: Incident, plan: list[PlannedStep]) -> list[FollowUp]:
-    now = actor.now()
-    rows = []
     for step in plan:
         _active_staff(session, step.owner_id, "plan")
-        row = FollowUp(
-            incident_id=incident.id,
-            customer_id=incident.customer_id,
-            site_id=incident.site_id,
-            kind=step.kind,
-            channel=step.channel,
-            due_at=step.due_at,
-            owner_id=step.owner_id,
-            status="open",
-            attempts=0,
-            needs_lead=False,
-            words=step.words,
-            created_at=now,
-            updated_at=now,
-            updated_by_id=actor.staff_id,
-        )
-        session.add(row)
-        rows.append(row)
-    session.flush()
-    for row in rows:
-        audit.record(session, actor, "create", "follow_up", row.id, ("kind", "channel", "due_at", "owner_id"))
-    return rows
+    return episodes.add_follow_ups(session, actor, incident, plan)
 
 
 def _alert(session: Session, actor: Actor, incident: Incident, headline: str) -> Alert:
@@ -438,7 +427,7 @@ def amend_incident(actor: Actor, incident_id: int, expected_version: int, change
             new_steps += _place_check(session, incident, "promise_check", incident.promise_due_at, tz)
         if new_steps:
             _add_follow_ups(session, actor, incident, new_steps)
-            _reopen_for_new_check(session, actor, incident.id)
+            episodes.reopen(session, actor, incident.id)
         if "customer_id" in changed:
             _attach_customer(session, actor, incident, tz, had_customer)
         if "severity" in changed and incident.customer_id is not None and incident.severity in SERIOUS:
@@ -450,18 +439,6 @@ def amend_incident(actor: Actor, incident_id: int, expected_version: int, change
             session.flush()
             audit.record(session, actor, "amend", "incident", incident.id, changed)
         return detail_of(session, incident)
-
-
-def _reopen_for_new_check(session: Session, actor: Actor, incident_id: int) -> None:
-    """A new hand-off or promise check reopens a closed episode: a closed one has nothing open."""
-    episode = episode_for(session, incident_id)
-    if episode.status == "closed":
-        episode.status = "open"
-        episode.closed_at = None
-        episode.closed_by_id = None
-        episode.reopened_count += 1
-        session.flush()
-        audit.record(session, actor, "reopen", "episode", episode.id, ("status",))
 
 
 def _last_editor(session: Session, incident_id: int) -> int | None:

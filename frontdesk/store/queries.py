@@ -7,7 +7,15 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from frontdesk.store.models import Category, Episode, FollowUp, Incident, Site, Staff, Visit
+from frontdesk.store.models import (
+    Category,
+    Episode,
+    FollowUp,
+    Incident,
+    Site,
+    Staff,
+    Visit,
+)
 
 
 def staff_names(session: Session) -> dict[int, str]:

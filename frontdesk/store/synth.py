@@ -27,7 +27,7 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,13 +47,10 @@ from frontdesk.services.playbooks import Step, check_step, plan_steps
 from frontdesk.services.search import tokens_for
 from frontdesk.store.db import Store
 from frontdesk.store.models import (
-    Alert,
     Category,
     Customer,
     Episode,
-    Flag,
     FollowUp,
-    FollowUpAttempt,
     Incident,
     SearchToken,
     Staff,

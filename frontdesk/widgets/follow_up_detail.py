@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from frontdesk.money import format_money
 from frontdesk.schemas.vocab import label
 from frontdesk.timing import describe_due, local
 from frontdesk.widgets.safe import joined, literal
@@ -64,8 +65,6 @@ def _contact(detail: FollowUpDetail) -> Text:
 
 def detail_text(detail: FollowUpDetail, now: datetime, tz: ZoneInfo) -> RenderableType:
     """The panel's content for one follow-up."""
-    from frontdesk.schemas.base import format_money
-
     item, incident = detail.item, detail.incident
     heading = joined(
         literal(item.customer_name) if item.customer_name else Text("unknown guest", style="italic"),

@@ -6,7 +6,6 @@ the list sits on the greet screen and follows the change feed.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 

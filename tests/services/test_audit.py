@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from _support import follow_ups_of, step, utc
 from sqlalchemy import select
 
-from _support import follow_ups_of, step, utc
 from frontdesk.schemas.inputs import OutcomeInput, RescheduleInput, SkipInput
 from frontdesk.services import customers, episodes, flags, followups, incidents
 from frontdesk.store.models import AuditEvent

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from _support import follow_ups_of, step, utc
 from sqlalchemy import func, select
 
-from _support import follow_ups_of, step, utc
 from frontdesk.schemas.inputs import OutcomeInput, RescheduleInput
 from frontdesk.services import followups, incidents
 from frontdesk.services.errors import Conflict

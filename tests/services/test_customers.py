@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from _support import utc
+
 from frontdesk.services import customers, flags
 from frontdesk.services.customers import DuplicateCustomer
 from frontdesk.services.errors import Conflict

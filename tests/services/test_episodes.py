@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from _support import follow_ups_of, step, utc
+
 from frontdesk.schemas.inputs import OutcomeInput, SkipInput
 from frontdesk.services import episodes, followups, incidents
 from frontdesk.services.customers import customer_card

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from _support import utc
+
 from frontdesk.schemas.inputs import FlagInput
 from frontdesk.services import alerts, flags
 from frontdesk.services.context import Actor

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from _support import follow_ups_of, step, utc
 from sqlalchemy import func, select
 
-from _support import follow_ups_of, step, utc
 from frontdesk.schemas.base import InvalidInput
-from frontdesk.schemas.inputs import FollowUpInput, OutcomeInput, RescheduleInput, SkipInput
+from frontdesk.schemas.inputs import (
+    FollowUpInput,
+    OutcomeInput,
+    RescheduleInput,
+    SkipInput,
+)
 from frontdesk.services import episodes, followups, incidents
 from frontdesk.services.errors import Conflict, NotFound
 from frontdesk.store.models import Episode, FollowUpAttempt

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from _support import follow_ups_of, step, utc
 from sqlalchemy import DateTime, text
 
-from _support import follow_ups_of, step, utc
 from frontdesk.services import incidents
 from frontdesk.services.customers import customer_card
 from frontdesk.services.errors import Conflict

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from _support import follow_ups_of, utc
+
 from frontdesk.schemas.playbooks import PlaybookFileError
 from frontdesk.services import playbooks
 

@@ -7,8 +7,8 @@ date differ: a split by UTC dates would put items in the wrong bucket.
 from __future__ import annotations
 
 import pytest
-
 from _support import follow_ups_of, step, utc
+
 from frontdesk.schemas.inputs import OutcomeInput
 from frontdesk.services import followups
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from _support import utc
+
 from frontdesk.services import customers
 from frontdesk.services.search import find_customers
 

@@ -11,10 +11,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from _support import utc
+
 from frontdesk.schemas.base import InvalidInput
-from frontdesk.schemas.inputs import CustomerInput, IncidentAmend, IncidentInput, QuickLogInput, StaffInput
+from frontdesk.schemas.inputs import (
+    CustomerInput,
+    IncidentAmend,
+    IncidentInput,
+    QuickLogInput,
+    StaffInput,
+)
 from frontdesk.services import customers, incidents
 from frontdesk.services.search import find_customers
 
