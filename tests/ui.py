@@ -9,6 +9,7 @@ import asyncio
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.screen import ModalScreen
 from textual.worker import WorkerState
 
 from frontdesk.app import FrontdeskApp
@@ -16,6 +17,8 @@ from frontdesk.clock import Clock
 from frontdesk.config import Settings
 
 BUSY = (WorkerState.PENDING, WorkerState.RUNNING)
+ASKING = ("confirm", "ask")
+"""Worker groups that wait for a dialog's answer: idle, not busy, while their dialog is up."""
 
 
 def make_app(
@@ -36,16 +39,22 @@ def make_app(
     )
 
 
+def _busy(app: Any) -> list[Any]:
+    asking = isinstance(app.screen, ModalScreen)
+    return [worker for worker in app.workers
+            if worker.state in BUSY and worker.group != "feed" and not (asking and worker.group in ASKING)]
+
+
 async def settle(pilot: Pilot[Any], timeout: float = 10.0) -> None:
-    """Wait until every worker but the change feed has finished, then for the screen."""
+    """Wait until every worker but the change feed (and one waiting for an open dialog) has finished."""
     app = pilot.app
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        busy = [worker for worker in app.workers if worker.group != "feed" and worker.state in BUSY]
+        busy = _busy(app)
         if not busy:
             await pilot.pause()
-            if not [w for w in app.workers if w.group != "feed" and w.state in BUSY]:
+            if not _busy(app):
                 return
             continue
         if loop.time() > deadline:

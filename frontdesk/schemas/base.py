@@ -137,9 +137,15 @@ class ReadModel(BaseModel):
 
 
 def _control_characters(text: str, allowed: str = "") -> bool:
+    """Control characters, surrogates, and the Unicode line and paragraph separators (line breaks too)."""
     return any(
-        (unicodedata.category(char) in ("Cc", "Cs") and char not in allowed) for char in text
+        (unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp") and char not in allowed) for char in text
     )
+
+
+def _line_ends(text: str) -> str:
+    """Every line end as "\n": Windows, old Mac, and Unicode's line and paragraph separators."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -171,9 +177,10 @@ def _check_line(value: str) -> str:
 
 
 def _check_text(value: str) -> str:
-    if _control_characters(value, allowed="\n\t\r"):
+    value = _line_ends(value)
+    if _control_characters(value, allowed="\n\t"):
         raise problem("has a control character (such as Esc); retype it")
-    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    value = value.strip()
     if len(value) > TEXT_MAX:
         raise problem(f"at most {TEXT_MAX} characters (this has {len(value)})")
     return value
