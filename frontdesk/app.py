@@ -15,14 +15,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import work
 from textual._context import active_app
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import WorkerFailed, active_worker, get_current_worker
 
 from frontdesk import crash
 from frontdesk.config import Settings
@@ -192,7 +192,7 @@ class FrontdeskApp(App[int]):
 
     # -- opening the store -------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="open", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="open")
     def open_store(self) -> None:
         from frontdesk.services.setup import is_empty
         from frontdesk.store.db import StoreError, default_url
@@ -244,7 +244,7 @@ class FrontdeskApp(App[int]):
 
         self.push_screen(SetupScreen(self.store, self.clock, self.settings.terminal), done)
 
-    @work(thread=True, exclusive=True, group="write", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="write")
     def build_demo(self, dialog: BuildingDemo) -> None:
         from frontdesk.services.demo import build_demo
 
@@ -254,7 +254,7 @@ class FrontdeskApp(App[int]):
         dialog.post_message(dialog.Progressed(1.0, summary))
         self.find_desk(can_cancel=False)
 
-    @work(thread=True, exclusive=True, group="desk", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="desk")
     def find_desk(self, can_cancel: bool) -> None:
         """Resolve this terminal's site and staff member (asking when not configured)."""
         from frontdesk.services import setup
@@ -302,7 +302,7 @@ class FrontdeskApp(App[int]):
         if first:
             self.look_for_draft(self.desk)
 
-    @work(thread=True, exclusive=True, group="draft", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="draft")
     def look_for_draft(self, desk: Actor) -> None:
         """An incident typed at this terminal but never saved (a crash, a kill) is offered back at start."""
         from frontdesk.screens.incident import DRAFT_KIND
@@ -321,7 +321,7 @@ class FrontdeskApp(App[int]):
 
     # -- the change feed and alerts ------------------------------------------
 
-    @work(thread=True, exclusive=True, group="feed", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="feed")
     def watch_changes(self, store: Store) -> None:
         from frontdesk.store.feed import open_feed
 
@@ -339,7 +339,7 @@ class FrontdeskApp(App[int]):
         for screen in list(self.desk_screens):
             screen.post_message(StoreChanged())
 
-    @work(thread=True, exclusive=True, group="alerts", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="alerts")
     def load_alerts(self) -> None:
         from frontdesk.services.alerts import active_alerts
 
@@ -355,7 +355,7 @@ class FrontdeskApp(App[int]):
         if self.alerts and self.desk is not None:
             self.acknowledge(self.desk, self.alerts[0].id)
 
-    @work(thread=True, group="write", exit_on_error=False)
+    @work(thread=True, group="write")
     def acknowledge(self, desk: Actor, alert_id: int) -> None:
         from frontdesk.services.alerts import acknowledge_alert
         from frontdesk.services.errors import Conflict
@@ -425,22 +425,26 @@ class FrontdeskApp(App[int]):
         """Notifications are literal: they may carry customer text."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
-    @on(Worker.StateChanged)
-    def report_worker_error(self, event: Worker.StateChanged) -> None:
-        """A worker's refusal becomes a notification; anything unexpected, an apology."""
-        if event.state != WorkerState.ERROR:
-            return
-        error = event.worker.error
-        assert error is not None
-        expected = _expected_error_text(error)
-        if expected is not None:
-            self.notify(expected, severity="error", timeout=8)
-            return
-        reference = crash.record(error, where=f"worker {event.worker.group}")
-        self.push_screen(ApologyScreen(reference))
-
     def _handle_exception(self, error: Exception) -> None:
-        """Replace Textual's traceback (it prints local values: customer data) with an apology."""
+        """A worker's refusal becomes a notification and its bug an apology, the app going on; a bug on
+        the UI thread stops the app with an apology instead of Textual's traceback (it prints local
+        values: customer data).
+
+        Every worker keeps Textual's default `exit_on_error=True` so that its failure arrives here:
+        `Worker.StateChanged` does not bubble, so a screen's or a widget's failed worker would
+        otherwise vanish without a word or a crash-log entry.
+        """
+        if isinstance(error, WorkerFailed) and isinstance(error.error, Exception):
+            worker = active_worker.get(None)
+            expected = _expected_error_text(error.error)
+            if expected is not None:
+                self.notify(expected, severity="error", timeout=8)
+            else:
+                where = f"worker {worker.group}" if worker is not None else "worker"
+                reference = crash.record(error.error, where=where)
+                if not isinstance(self.screen, ApologyScreen):  # one refresh can fail in several workers
+                    self.push_screen(ApologyScreen(reference))
+            return
         reference = crash.record(error, where="app")
         self._return_code = 1
         if self._exception is None:

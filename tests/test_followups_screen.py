@@ -516,6 +516,30 @@ async def test_escape_closes_a_dialog_without_changing_anything(shift: Shift, cl
         assert audit_actions(shift.desk, "follow_up", shift.follow_ups["ana_call"]) == ["create"]
 
 
+async def test_escape_while_saving_waits_for_the_save_and_says_what_happened(
+        shift: Shift, clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by the random keys: Enter then Esc before a slow save returned closed the dialog twice (a crash)."""
+    slow = followups.complete
+
+    def slow_complete(*args: Any, **kwargs: Any) -> Any:
+        import time
+
+        time.sleep(0.3)
+        return slow(*args, **kwargs)
+
+    monkeypatch.setattr(followups, "complete", slow_complete)
+    app = app_for(shift.desk, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_queue(pilot)
+        await press(pilot, "enter", "1")
+        await pilot.press("enter", "escape")
+        await settle(pilot)
+        assert row(shift.desk, shift.follow_ups["ana_call"]).status == "done"
+        assert type(app.screen).__name__ == "CloseEpisodeDialog", "the save's outcome is shown, not lost"
+        await press(pilot, "escape")
+        assert isinstance(app.screen, FollowUpsScreen)
+
+
 # -- the customer and the incident ---------------------------------------------------------
 
 

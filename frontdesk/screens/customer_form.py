@@ -124,7 +124,7 @@ class CustomerForm(ModalScreen[int | None]):
         self.show_errors({})
         self.save(self.values())
 
-    @work(thread=True, exclusive=True, group="write", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="write")
     def save(self, values: dict[str, Any]) -> None:
         from frontdesk.services import customers
         from frontdesk.services.errors import InvalidInput, ServiceError
@@ -205,12 +205,14 @@ class CustomerForm(ModalScreen[int | None]):
     # -- leaving -----------------------------------------------------------------
 
     def action_cancel(self) -> None:
+        if self.saving:  # a save under way finishes first: cancelling it would hide that it happened
+            return
         if self.values() == self.initial:
             self.dismiss(None)
         else:
             self.confirm_discard()
 
-    @work(exclusive=True, group="confirm", exit_on_error=False)
+    @work(exclusive=True, group="confirm")
     async def confirm_discard(self) -> None:
         if await self.app.push_screen_wait(ConfirmDialog("Discard what you typed?", yes="Discard", no="Keep editing")):
             self.dismiss(None)

@@ -87,7 +87,8 @@ class ActionDialog(ModalScreen[ActionDone | None]):
             self.saving = False
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.saving:  # a save under way finishes first: cancelling it would hide that it happened
+            self.dismiss(None)
 
 
 class ChoiceDialog(ActionDialog):
@@ -148,7 +149,7 @@ class FollowUpDialog(ChoiceDialog):
     def values(self) -> dict[str, Any]:
         raise NotImplementedError
 
-    @work(thread=True, group="write", exit_on_error=False)
+    @work(thread=True, group="write")
     def save(self, values: dict[str, Any]) -> None:
         from frontdesk.services.errors import InvalidInput, ServiceError
 
@@ -337,7 +338,7 @@ class ReassignDialog(FollowUpDialog):
     def on_mount(self) -> None:
         self.load_staff()
 
-    @work(thread=True, exclusive=True, group="staff", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="staff")
     def load_staff(self) -> None:
         from frontdesk.services.setup import list_staff
 
@@ -450,7 +451,7 @@ class CloseEpisodeDialog(ChoiceDialog):
             self.saving = True
             self.close_it(picked.get("promise"), picked.get("flag") == "clear")
 
-    @work(thread=True, group="write", exit_on_error=False)
+    @work(thread=True, group="write")
     def close_it(self, settle: str | None, clear_flag: bool) -> None:
         from frontdesk.services.episodes import close_episode
         from frontdesk.services.errors import ServiceError
@@ -513,7 +514,7 @@ class NotesScreen(ActionDialog):
     def on_mount(self) -> None:
         self.load_notes()
 
-    @work(thread=True, exclusive=True, group="notes", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="notes")
     def load_notes(self) -> None:
         from frontdesk.services.followups import notes_as_text, notes_to_write
 
@@ -527,7 +528,7 @@ class NotesScreen(ActionDialog):
     def action_save(self) -> None:
         self.save_notes(self.query_one("#fu-path", Input).value)
 
-    @work(thread=True, group="write", exit_on_error=False)
+    @work(thread=True, group="write")
     def save_notes(self, path: str) -> None:
         from frontdesk.services.errors import InvalidInput
         from frontdesk.services.followups import save_notes

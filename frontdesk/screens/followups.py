@@ -194,7 +194,7 @@ class FollowUpsScreen(DeskScreen):
         keep_id = self.selected.id if keep and self.selected else None
         self.load_queue(self.view, offset, self.table.rows_wanted, cursor, keep_id)
 
-    @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="queue")
     def load_queue(self, view: QueueView, offset: int, limit: int, cursor: int, keep_id: int | None) -> None:
         from frontdesk.services.followups import due_queue
         from frontdesk.services.setup import list_sites
@@ -268,7 +268,7 @@ class FollowUpsScreen(DeskScreen):
         else:
             self.call_after_refresh(self.load_detail, event.item.id)
 
-    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="detail")
     def load_detail(self, follow_up_id: int) -> None:
         from frontdesk.services.errors import NotFound
         from frontdesk.services.followups import follow_up_detail
@@ -371,7 +371,7 @@ class FollowUpsScreen(DeskScreen):
         if self.closable is not None:
             self.load_episode(self.closable.incident_id)
 
-    @work(thread=True, exclusive=True, group="episode", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="episode")
     def load_episode(self, incident_id: int) -> None:
         from frontdesk.services.episodes import episode_info
 

@@ -162,7 +162,7 @@ class GreetScreen(DeskScreen):
         self.card = None
         self.run_search(event.value)
 
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="search")
     def run_search(self, text: str) -> None:
         from frontdesk.services import customers, search
 
@@ -216,7 +216,7 @@ class GreetScreen(DeskScreen):
         self._wanted = customer_id
         self.load_card(customer_id)
 
-    @work(thread=True, exclusive=True, group="card", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="card")
     def load_card(self, customer_id: int) -> None:
         from frontdesk.services.customers import customer_card
 
@@ -269,7 +269,7 @@ class GreetScreen(DeskScreen):
         assert self.card is not None
         self.confirm_clear(self.card.active_flags[0])
 
-    @work(exclusive=True, group="confirm", exit_on_error=False)
+    @work(exclusive=True, group="confirm")
     async def confirm_clear(self, flag: FlagInfo) -> None:
         """Refuse a host at once; ask a lead to confirm, naming the flag."""
         from frontdesk.services.flags import CLEARING_ROLES
@@ -311,7 +311,7 @@ class GreetScreen(DeskScreen):
 
     # -- writes ------------------------------------------------------------
 
-    @work(thread=True, group="write", exit_on_error=False)
+    @work(thread=True, group="write")
     def write(self, job: Callable[..., str], *args: Any) -> None:
         """Run one write; a refusal (already checked in, not a lead) is told, and the card re-read."""
         from frontdesk.services.errors import ServiceError
@@ -329,7 +329,7 @@ class GreetScreen(DeskScreen):
                     timeout=8 if event.refused else 4)
         self.refresh_data()
 
-    @work(thread=True, exclusive=True, group="in-house", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="in-house")
     def load_in_house(self) -> None:
         from frontdesk.services.customers import in_house
 

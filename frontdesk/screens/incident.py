@@ -329,7 +329,7 @@ class IncidentScreen(DeskScreen):
         if self.desk is not None:
             self.load_lists(self.desk)
 
-    @work(thread=True, exclusive=True, group="lists", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="lists")
     def load_lists(self, desk: Actor) -> None:
         from frontdesk.services import playbooks, setup
 
@@ -537,7 +537,7 @@ class IncidentScreen(DeskScreen):
         self.preview_number += 1
         self.compute_preview(self.desk, self.deposition(self.form_values()), self.preview_number)
 
-    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="preview")
     def compute_preview(self, desk: Actor, raw: dict[str, Any], number: int) -> None:
         from frontdesk.services.incidents import preview_log
 
@@ -598,7 +598,7 @@ class IncidentScreen(DeskScreen):
             "plan": [step.model_dump(mode="json") for step in self.plan.steps] if self.plan.edited else None,
         }
 
-    @work(thread=True, group="draft", exit_on_error=False)
+    @work(thread=True, group="draft")
     def keep_draft(self, desk: Actor, payload: dict[str, Any], generation: int) -> None:
         from frontdesk.services.drafts import save_draft
 
@@ -606,7 +606,7 @@ class IncidentScreen(DeskScreen):
             if generation == self.draft_generation:
                 save_draft(desk, DRAFT_KIND, payload)
 
-    @work(thread=True, group="draft", exit_on_error=False)
+    @work(thread=True, group="draft")
     def forget_draft(self, desk: Actor) -> None:
         from frontdesk.services.drafts import discard_draft
 
@@ -712,7 +712,7 @@ class IncidentScreen(DeskScreen):
         if self.desk is not None:
             self.load_incident(self.desk, incident_id, None)
 
-    @work(thread=True, exclusive=True, group="read", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="read")
     def load_incident(self, desk: Actor, incident_id: int, draft: dict[str, Any] | None) -> None:
         from frontdesk.services.incidents import incident_detail
 
@@ -817,7 +817,7 @@ class IncidentScreen(DeskScreen):
             changes["complete"] = True
         return changes
 
-    @work(thread=True, group="write", exit_on_error=False)
+    @work(thread=True, group="write")
     def save_new(self, desk: Actor, raw: dict[str, Any], customer_name: str | None, headline: str) -> None:
         from frontdesk.services import incidents
         from frontdesk.services.drafts import discard_draft
@@ -832,7 +832,7 @@ class IncidentScreen(DeskScreen):
             discard_draft(desk, DRAFT_KIND)
         self.post_message(self.Logged(result, customer_name, headline))
 
-    @work(thread=True, group="write", exit_on_error=False)
+    @work(thread=True, group="write")
     def save_amendment(self, desk: Actor, incident_id: int, version: int, changes: dict[str, Any]) -> None:
         from frontdesk.services import incidents
         from frontdesk.services.drafts import discard_draft

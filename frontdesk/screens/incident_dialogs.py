@@ -77,7 +77,8 @@ class FormDialog(ModalScreen[Any]):
             self.saving = False
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.saving:  # a save under way finishes first: cancelling it would hide that it happened
+            self.dismiss(None)
 
 
 class PlanStepDialog(FormDialog):
@@ -189,7 +190,7 @@ class QuickLogDialog(FormDialog):
             "description": self.query_one("#what", Input).value,
         }, picker.customer_name)
 
-    @work(thread=True, group="write", exit_on_error=False)
+    @work(thread=True, group="write")
     def save_quick_log(self, desk: Actor, raw: dict[str, Any], customer_name: str | None) -> None:
         from frontdesk.services import incidents
         from frontdesk.services.errors import InvalidInput
@@ -212,6 +213,8 @@ class QuickLogDialog(FormDialog):
 
     @work(exclusive=True, group="ask")
     async def action_cancel(self) -> None:
+        if self.saving:
+            return
         if self.typed_anything() and not await self.app.push_screen_wait(
             ConfirmDialog("Discard this quick log?", "Nothing has been saved yet.", yes="Discard", no="Keep it")
         ):
@@ -251,7 +254,7 @@ class TodaysIncidentsDialog(ModalScreen[int | None]):
         if desk is not None:
             self.load(desk)
 
-    @work(thread=True, exclusive=True, group="read", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="read")
     def load(self, desk: Actor) -> None:
         from frontdesk.services.incidents import todays_incidents
 

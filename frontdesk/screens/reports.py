@@ -98,7 +98,7 @@ class ReportsScreen(DeskScreen):
     def action_reload(self) -> None:
         self.refresh_data()
 
-    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="report")
     def load(self, period: int, all_sites: bool) -> None:
         from frontdesk.services.reports import report
 

@@ -132,7 +132,7 @@ class SetupScreen(ModalScreen[bool]):
         self.query_one(LoadingIndicator).remove_class("-hidden")
         self.save(values)
 
-    @work(thread=True, exclusive=True, group="write", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="write")
     def save(self, values: dict[str, Any]) -> None:
         from frontdesk.schemas.base import InvalidInput
         from frontdesk.schemas.inputs import SiteInput, StaffInput

@@ -110,7 +110,7 @@ class StaffPicker(ModalScreen[int | None]):
         pin.focus()
         self.query_one("#staff-error", Label).update(joined("PIN for", literal(staff.name), separator=" "))
 
-    @work(thread=True, exclusive=True, group="pin", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="pin")
     def check_pin(self, staff_id: int, pin: str) -> None:
         from frontdesk.services.setup import check_pin
 

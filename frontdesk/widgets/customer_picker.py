@@ -158,7 +158,7 @@ class CustomerPicker(Vertical):
             self.show_hits([])
         self.post_message(self.Changed(self))
 
-    @work(thread=True, exclusive=True, group="customer-search", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="customer-search")
     def search(self, text: str) -> None:
         from frontdesk.services.search import find_customers
 
@@ -214,7 +214,7 @@ class CustomerPicker(Vertical):
         """Attach a customer known by id (from the card, or just added); their name is looked up."""
         self.look_up_name(customer_id)
 
-    @work(thread=True, exclusive=True, group="customer-name", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="customer-name")
     def look_up_name(self, customer_id: int) -> None:
         from frontdesk.services.customers import customer_card
 
