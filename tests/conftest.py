@@ -13,9 +13,10 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -197,6 +198,33 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 _SHM_BASETEMP = pytest.StashKey[str]()
+
+
+@pytest.fixture
+def show(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Report a figure ("8×500 completions: 0 doubles, …"): printed in the run's summary, also under xdist,
+    whose workers' own output never reaches the terminal."""
+
+    def write(line: str) -> None:
+        request.node.user_properties.append(("figure", line))
+
+    return write
+
+
+_FIGURES: list[str] = []
+"""Every figure reported in this run, in the order the tests finished (xdist relays workers' reports here)."""
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        _FIGURES.extend(str(value) for key, value in report.user_properties if key == "figure")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _FIGURES:
+        terminalreporter.section("figures")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -11,7 +11,7 @@ a call "the next day at 10:00" is at 10:00 local on either side of a change.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -266,7 +266,8 @@ def desks_in_every_zone(store: Store) -> dict[str, Actor]:
     return desks
 
 
-def test_the_same_instants_on_sqlite_and_postgresql(both_backends: dict[str, str], capsys) -> None:
+def test_the_same_instants_on_sqlite_and_postgresql(both_backends: dict[str, str],
+                                                    show: Callable[[str], None]) -> None:
     """Every change, logged the same way on both backends: the stored instants and local parts are identical."""
     seen: dict[str, list[tuple[object, ...]]] = {}
     for backend, url in both_backends.items():
@@ -288,11 +289,10 @@ def test_the_same_instants_on_sqlite_and_postgresql(both_backends: dict[str, str
     sqlite_rows, pg_rows = seen["SQLite"], seen["PostgreSQL"]
     differences = [(a, b) for a, b in zip(sqlite_rows, pg_rows, strict=True) if a != b]
     odd_times = {row[0]: row[1] for row in sqlite_rows if len(row) == 6 and str(row[0]).endswith("odd time")}
-    with capsys.disabled():
-        print(f"\ntime zones: {len(CHANGES)} clock changes (New York, Berlin, Sydney; back and forward), "
-              f"{len(sqlite_rows)} stored rows: {len(differences)} differences between SQLite and PostgreSQL, "
-              f"{sum(odd_times[f'{c.id}: at the odd time'] != c.instant.replace(tzinfo=None) for c in CHANGES)} "
-              "instants off DESIGN.md's rule", flush=True)
+    show(f"time zones: {len(CHANGES)} clock changes (New York, Berlin, Sydney; back and forward), "
+         f"{len(sqlite_rows)} stored rows: {len(differences)} differences between SQLite and PostgreSQL, "
+         f"{sum(odd_times[f'{c.id}: at the odd time'] != c.instant.replace(tzinfo=None) for c in CHANGES)} "
+         "instants off DESIGN.md's rule")
     assert len(sqlite_rows) == len(pg_rows) == len(CHANGES) * (2 + 2 + 6)  # incidents, minor plan, critical + promise
     assert differences == []
     assert odd_times == {f"{c.id}: at the odd time": c.instant.replace(tzinfo=None) for c in CHANGES}

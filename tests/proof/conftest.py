@@ -9,7 +9,7 @@ Pilot take `deadline=None` from both: a frame under load is not a bug.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,18 +44,6 @@ def deep(request: pytest.FixtureRequest) -> bool:
 def proof_settings() -> settings:
     """The profile loaded for this run, for tests that build their Hypothesis test inside the test function."""
     return settings()
-
-
-@pytest.fixture
-def show(request: pytest.FixtureRequest) -> Callable[[str], None]:
-    """Print a figure so that it reaches CI's log even when output is captured (also beside capfd)."""
-    capture = request.config.pluginmanager.getplugin("capturemanager")
-
-    def write(line: str) -> None:
-        with capture.global_and_fixture_disabled():
-            print(f"\n{line}", flush=True)
-
-    return write
 
 
 @pytest.fixture

@@ -35,17 +35,6 @@ STEPS_PER_INCIDENT = 5
 
 
 @pytest.fixture
-def show(capsys: pytest.CaptureFixture[str]) -> Callable[[str], None]:
-    """Print a figure so that it reaches CI's log even when output is captured."""
-
-    def write(line: str) -> None:
-        with capsys.disabled():
-            print(f"\n{line}", flush=True)
-
-    return write
-
-
-@pytest.fixture
 def deep(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--deep", default=False))
 

@@ -17,7 +17,6 @@ import random
 import signal
 import sqlite3
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -30,17 +29,6 @@ from frontdesk.store.models import Incident
 from tests.stress import workers
 
 pytestmark = pytest.mark.stress
-
-
-@pytest.fixture
-def show(capsys: pytest.CaptureFixture[str]) -> Callable[[str], None]:
-    """Print a figure so that it reaches CI's log even when output is captured."""
-
-    def write(line: str) -> None:
-        with capsys.disabled():
-            print(f"\n{line}", flush=True)
-
-    return write
 
 
 def drain(receive: Any, messages: list[tuple[Any, ...]], timeout: float = 0.0) -> None:
