@@ -50,7 +50,9 @@ def canary(shop: Any) -> dict[str, int]:
 
 
 async def show_canary(pilot: Any, mode: str, canary: dict[str, int]) -> None:
-    """Bring the canary onto the mode's screen: the card, the amend form, the queue (first rows), the report."""
+    """Bring the canary onto the mode's screen where it shows one customer: the card (greet), the amend form
+    (incident). The queue and the reports show the mode as it opens; the canary is still in the error and
+    its locals there."""
     app = pilot.app
     await app.switch_mode(mode)
     await settle(pilot)
