@@ -97,6 +97,8 @@ class FrontdeskApp(App[int]):
     TITLE = "frontdesk"
     MODES = {"greet": _greet, "incident": _incident, "followups": _followups, "reports": _reports}
     BINDING_GROUP_TITLE = "Everywhere"
+    # The Footer keeps its 80 columns for the screen's own keys: the mode bar shows F2–F5 and F9,
+    # the alert bar shows F7, and F1 lists everything, Quit included.
     BINDINGS = [
         Binding("f1", "toggle_help", "Help", id="help", priority=True, tooltip="Show or hide the keys"),
         Binding("f2", "switch_mode('greet')", "Greet", id="greet", priority=True, show=False,
@@ -107,11 +109,11 @@ class FrontdeskApp(App[int]):
                 tooltip="The queue of what is due"),
         Binding("f5", "switch_mode('reports')", "Reports", id="reports", priority=True, show=False,
                 tooltip="Recurring problems and follow-through"),
-        Binding("f7", "acknowledge_alert", "Ack alert", id="acknowledge_alert", priority=True,
+        Binding("f7", "acknowledge_alert", "Ack alert", id="acknowledge_alert", priority=True, show=False,
                 tooltip="Acknowledge the newest alert"),
-        Binding("f9", "switch_staff", "Staff", id="switch_staff", priority=True,
+        Binding("f9", "switch_staff", "Staff", id="switch_staff", priority=True, show=False,
                 tooltip="Change who is at this terminal"),
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Quit frontdesk"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False, tooltip="Quit frontdesk"),
     ]
 
     alerts: reactive[tuple[AlertInfo, ...]] = reactive(())

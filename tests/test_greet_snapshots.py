@@ -69,8 +69,9 @@ def test_card_with_an_active_flag_headline_only(
     """Ana's card: the banner first with ⚑ priority and only the neutral headline "Food and drink
     follow-up · 13 Nov" and "F6: the story and how to greet"; no description on screen. Then her name,
     not in house, masked phone, consent, customer since, 12 visits, 2 incidents in 12 visits, remedies
-    24.00 EUR, notes, the open promise due today 22:00. Footer: Story, Check in, Ack flag, Clear flag,
-    Incident, Edit."""
+    24.00 EUR, notes, the open promise due today 22:00. Footer, whole at 80 columns: f8 Check in,
+    f10 Ack, ^r Clear, f11 Incident, f12 Edit, f1 Help and the palette key; "F9 Maria · Bistro Berlin"
+    in the mode bar."""
     assert snapshot(snap_compare, sqlite_desk, clock, size, "type:ana g", "enter")
 
 

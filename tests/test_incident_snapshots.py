@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 from test_incident import app_for, open_form, shown
-from ui import settle, type_text
 
 from frontdesk.services import customers, incidents
+from tests.ui import settle, type_text
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
@@ -25,7 +25,7 @@ def test_empty_form(snap_compare: Any, sqlite_desk: Any, clock: Any, size: tuple
     you type a name or phone" under it; When "→ Fri 20 Nov 19:30"; category, severity, remedy and
     likelihood at "—"; Original ally [Maria]. At 120×40 every field is on screen with "Saving will create"
     on the right (Flag: none, no customer attached; Follow-ups: choose a severity and category); at
-    80×24 the form scrolls. Footer: ^s Save, f6 Quick log, f8 Today, ^q Quit, f1 Help, f9 Staff."""
+    80×24 the form scrolls. Footer: ^s Save, f6 Quick log, f8 Today, f1 Help."""
     assert snap_compare(app_for(sqlite_desk, clock), terminal_size=size, run_before=open_form)
 
 

@@ -1,4 +1,4 @@
-"""The row of screens under the header: which F-key goes where, and where you are."""
+"""The row of screens under the header: which F-key goes where, where you are, and who (F9 changes it)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ class ModeBar(Static, can_focus=False):
     ModeBar {
         height: 1;
         padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 
@@ -29,8 +31,7 @@ class ModeBar(Static, can_focus=False):
         for key, mode, name in MODES_SHOWN:
             style = "reverse bold" if mode == self.current else ""
             line.append(f" {key} {name} ", style=style)
-            line.append(" ")
         if desk_label:
-            line.append("│ ")
+            line.append(" │ F9 ")
             line.append(desk_label, style="italic")
         self.update(line)
