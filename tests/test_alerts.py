@@ -13,12 +13,12 @@ import textwrap
 from typing import Any
 
 from sqlalchemy import select
-from ui import make_app, ready, screen_text, type_text
 
 from frontdesk.messages import StoreChanged
 from frontdesk.schemas.inputs import SiteInput
 from frontdesk.services import setup
 from frontdesk.store.models import Alert
+from tests.ui import make_app, ready, screen_text, type_text
 
 ALERT_WITHIN = 5.0
 """Seconds: every other terminal of the site shows a serious incident by then."""

@@ -26,13 +26,12 @@ from test_followups_screen import (
     open_queue,
     row,
     table,
-    until,
 )
-from ui import screen_text, settle
 
 from frontdesk.services.context import Actor
 from frontdesk.store.feed import POLL_SECONDS as FEED_POLL
 from frontdesk.store.models import FollowUp, FollowUpAttempt
+from tests.ui import screen_text, settle, until
 
 pytestmark = pytest.mark.stress
 

@@ -8,10 +8,8 @@ the snapshot and race tests use it too.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import stat
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +17,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from ui import make_app, ready, screen_text, settle, type_text
 
 from frontdesk.app import FrontdeskApp
 from frontdesk.messages import AmendIncident, OpenCustomer
@@ -36,6 +33,7 @@ from frontdesk.store.models import (
     Incident,
 )
 from frontdesk.widgets.due_table import DueRows, DueTable
+from tests.ui import make_app, ready, screen_text, settle, type_text, until
 
 
 def utc(*parts: int) -> datetime:
@@ -133,17 +131,6 @@ def shift(sqlite_desk: Actor) -> Shift:
 
 def app_for(desk: Actor, clock: Any, **options: Any) -> FrontdeskApp:
     return make_app(desk.store.url.render_as_string(hide_password=False), clock, **options)
-
-
-async def until(pilot: Any, condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Wait (letting the app run) until `condition` holds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise TimeoutError("the screen never got there")
-        await pilot.pause(0.02)
-    await settle(pilot)
 
 
 def table(app: FrontdeskApp) -> DueTable:

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from test_followups_screen import Shift, app_for, fill_queue, open_queue, press
-from ui import type_text
+
+from tests.ui import type_text
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 

@@ -31,7 +31,7 @@ from frontdesk.widgets.customer_card import CustomerCardView
 from frontdesk.widgets.in_house import InHouseList
 from frontdesk.widgets.search_results import SearchResults, masked_phone
 from tests.conftest import PINNED_NOW
-from tests.ui import make_app, ready, screen_text, settle, type_text
+from tests.ui import make_app, ready, screen_text, settle, type_text, until
 
 LITERAL_NAMES = ("Smith [/]", "[@click=app.quit]x[/]", "[red]Bob[/red]")
 
@@ -194,14 +194,6 @@ def slow_search(monkeypatch: pytest.MonkeyPatch, slow_text: str, seconds: float 
         return real(store, text, limit)
 
     monkeypatch.setattr(search, "find_customers", find_customers)
-
-
-async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    """Wait (at most `seconds`) for something that arrives through a worker or the change feed."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "waited in vain"
-        await asyncio.sleep(0.05)
 
 
 async def search_and_open(pilot: Any, text: str) -> None:
@@ -463,7 +455,7 @@ async def test_another_screen_can_open_a_card(sqlite_desk: Actor, clock: FixedCl
     async with greeting(sqlite_desk, clock) as (app, pilot):
         await pilot.press("f4")
         app.post_message(OpenCustomer(ids["anton"]))
-        await until(lambda: shown_card_id(app) == ids["anton"])
+        await until(pilot, lambda: shown_card_id(app) == ids["anton"])
         assert app.current_mode == "greet"
         assert app.focused is app.screen.query_one("#search")
 
@@ -507,7 +499,7 @@ async def test_in_house_list_gains_a_guest_when_another_writer_logs_an_incident(
         in_house = app.screen.query_one(InHouseList)
         assert {guest.customer_id for guest in in_house.guests} == {ids["anton"], ids["bob"], ids["smith"]}
         log(sqlite_desk, ids["jose"], ago(minutes=5), description="Glass chipped")  # another connection
-        await until(lambda: ids["jose"] in {guest.customer_id for guest in in_house.guests})
+        await until(pilot, lambda: ids["jose"] in {guest.customer_id for guest in in_house.guests})
         await pilot.pause()
         assert "José Fernández · Food and drink incident today" in screen_text(app)
         assert "Glass chipped" not in screen_text(app)  # the story stays on the card

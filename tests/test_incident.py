@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import select
 from textual import events
 from textual.widgets import Input
-from ui import make_app, ready, screen_text, settle, type_text
 
 from frontdesk.messages import AmendIncident, LogIncidentFor
 from frontdesk.services import customers, drafts, incidents, setup
 from frontdesk.store.models import Alert, AuditEvent, Flag, FollowUp, Incident
+from tests.ui import make_app, ready, screen_text, settle, type_text
 
 
 def utc(*parts: int) -> datetime:

@@ -6,6 +6,7 @@ Pilot tests drive the app by keys only, then assert what the store holds.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from textual.pilot import Pilot
@@ -60,6 +61,17 @@ async def settle(pilot: Pilot[Any], timeout: float = 10.0) -> None:
         if loop.time() > deadline:
             raise TimeoutError(f"workers still busy: {[worker.name for worker in busy]}")
         await asyncio.sleep(0.02)
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait (letting the app run) until `condition` holds, then settle: for what arrives through a worker."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise TimeoutError("the screen never got there")
+        await pilot.pause(0.02)
+    await settle(pilot, timeout)
 
 
 async def ready(pilot: Pilot[Any], timeout: float = 10.0) -> FrontdeskApp:
