@@ -558,8 +558,9 @@ async def look_at_everything(pilot: Any, story: Story, phone: str, incident_id: 
 
     await app.switch_mode("followups")
     app.screen.refresh_data()
-    await waited(pilot)
     queue = app.screen
+    # The detail panel loads after the highlighted row is drawn: wait for this example's follow-up in it.
+    await until(pilot, lambda: queue.detail is not None and queue.detail.item.incident_id == incident_id, timeout=60)
     rows = queue.query_one(DueRows)
     columns = WIDE_COLUMNS if rows.size.width >= WIDE else NARROW_COLUMNS
     widths = dict(zip([column.title for column in columns], _widths(columns, rows.size.width), strict=True))
