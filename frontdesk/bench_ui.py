@@ -18,7 +18,6 @@ import fcntl
 import json
 import os
 import pty
-import resource
 import select
 import signal
 import struct
@@ -209,7 +208,9 @@ async def _inside_app(store_url: str, site: str, staff: str, words: list[str]) -
         queue = await _queue_open(app, pilot)
         if queue is not None:
             figures["queue_open_ms"] = queue
-    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    from frontdesk.bench import peak_rss_mb  # here, not above: the bare app's startup must not pay for it
+
+    figures["peak_rss_mb"] = peak_rss_mb()
     return figures
 
 
