@@ -101,3 +101,8 @@ def label(value: str | None) -> str:
     if value is None:
         return ""
     return LABELS.get(value, value.replace("_", " "))
+
+
+def how(channel: str) -> str:
+    """How a follow-up is done, in words: "by call", "by email" … or "in person"."""
+    return label(channel) if channel == "in_person" else f"by {label(channel)}"

@@ -25,9 +25,8 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from frontdesk.schemas.vocab import OUTCOMES, label
+from frontdesk.schemas.vocab import OUTCOMES, how, label
 from frontdesk.timing import describe_due, local
-from frontdesk.widgets.follow_up_detail import how
 from frontdesk.widgets.safe import joined, literal
 
 if TYPE_CHECKING:

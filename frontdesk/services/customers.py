@@ -25,7 +25,7 @@ from frontdesk.schemas.reads import (
     TimelineEntry,
     VisitInfo,
 )
-from frontdesk.schemas.vocab import label
+from frontdesk.schemas.vocab import how, label
 from frontdesk.services import audit
 from frontdesk.services.context import Actor
 from frontdesk.services.errors import Conflict, NotAllowed, NotFound
@@ -417,7 +417,7 @@ def _timeline(
             TimelineEntry(
                 at=when,
                 kind="follow_up",
-                title=f"Follow-up · {label(item.kind)} by {label(item.channel)}",
+                title=f"Follow-up · {label(item.kind)} {how(item.channel)}",
                 detail=f"{state} · {item.owner}",
                 record_id=item.id,
             )

@@ -19,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from frontdesk.money import format_money
-from frontdesk.schemas.vocab import label
+from frontdesk.schemas.vocab import how, label
 from frontdesk.timing import describe_due, local
 from frontdesk.widgets.safe import joined, literal
 
@@ -29,11 +29,6 @@ if TYPE_CHECKING:
     from frontdesk.schemas.reads import FollowUpDetail
 
 NO_CONSENT = "no consent"
-
-
-def how(channel: str) -> str:
-    """How a follow-up is done, in words: "by call", "by email" … or "in person"."""
-    return label(channel) if channel == "in_person" else f"by {label(channel)}"
 
 
 def _when(instant: datetime | None, tz: ZoneInfo) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from _support import utc
 
-from frontdesk.services import customers, flags
+from frontdesk.schemas.inputs import FollowUpInput
+from frontdesk.services import customers, flags, followups
 from frontdesk.services.customers import DuplicateCustomer
 from frontdesk.services.errors import Conflict
 
@@ -128,6 +129,11 @@ def test_customer_card(desk, clock, staff, as_staff, add_site, new_customer, log
     assert len([entry for entry in card.timeline if entry.kind == "follow_up"]) == len(card.follow_ups)
     soup_line = next(e for e in card.timeline if (e.kind, e.record_id) == ("incident", soup.incident_id))
     assert "Soup arrived cold" in soup_line.detail and "comped 12.50 EUR" in soup_line.detail
+    visit_back = followups.add_follow_up(desk, soup.incident_id, FollowUpInput.parse(
+        {"kind": "check_in", "channel": "in_person", "due_at": "2026-11-21 19:00"}, now=desk.now()))
+    titles = {e.record_id: e.title for e in customers.customer_card(desk, ana).timeline if e.kind == "follow_up"}
+    assert titles[visit_back] == "Follow-up · check-in in person", "a channel reads as words: not 'by in person'"
+    assert "Follow-up · check-in by call" in titles.values()
 
     elsewhere = customers.customer_card(boston, ana)
     assert [flag.id for flag in elsewhere.active_flags] == [flag.id for flag in card.active_flags], \
