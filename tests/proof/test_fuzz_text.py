@@ -480,12 +480,6 @@ async def waited(pilot: Any) -> None:
     await settle(pilot, timeout=60)
 
 
-async def until(pilot: Any, condition: Callable[[], bool], timeout: float) -> None:
-    from tests.ui import until
-
-    await until(pilot, condition, timeout)
-
-
 async def look_at_everything(pilot: Any, story: Story, phone: str, incident_id: int) -> Look:
     """Drive the real screens to every widget that shows this customer's texts, and check each one."""
     from textual.widgets import Input, Static, TextArea
@@ -499,6 +493,7 @@ async def look_at_everything(pilot: Any, story: Story, phone: str, incident_id: 
     from frontdesk.widgets.follow_up_detail import FollowUpDetailPanel
     from frontdesk.widgets.in_house import TWO_LINES_BELOW, InHouseList
     from frontdesk.widgets.search_results import MARKER_WIDTH, NAME_MIN, PHONE_WIDTH, SEEN_WIDTH, SearchResults
+    from tests.ui import until
 
     app = pilot.app
     look = Look(problems=[])
