@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from frontdesk.clock import FixedClock
 from frontdesk.schemas.inputs import OutcomeInput
 from frontdesk.services import customers, followups, incidents, reports
@@ -72,8 +74,9 @@ async def test_reports_screen_by_keys(sqlite_desk: Actor, clock: FixedClock) -> 
         await pilot.press("f5")
         await ready(pilot)
         text = screen_text(app)
-        assert "Last 30 days" in text and "Incidents: 3" in text
-        assert "Came back after an incident: 1 of 2" in text
+        assert "Last 30 days" in text and "Incidents                    3 · minor 1" in text
+        assert "Came back after an incident  1 of 2 customers" in text
+        assert "…" not in text.split("By category")[1], "at 80 columns every bar ends inside its column"
         await pilot.press("p")
         await ready(pilot)
         assert "Last 90 days" in screen_text(app)
@@ -82,9 +85,11 @@ async def test_reports_screen_by_keys(sqlite_desk: Actor, clock: FixedClock) -> 
         assert "all sites" in screen_text(app)
 
 
-def test_reports_snapshot(snap_compare, sqlite_desk: Actor, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
-    """Last 30 days at Bistro Berlin: 3 incidents, follow-through lines, bars by category, product
-    (the bracketed product shown literally), weekday and hour."""
+@pytest.mark.parametrize("size", [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")])
+def test_reports_snapshot(snap_compare, sqlite_desk: Actor, clock: FixedClock, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    """Last 30 days at Bistro Berlin: 3 incidents, follow-through lines (label, then figures that wrap in
+    their own column at 80), bars by category, product (the bracketed product shown literally), weekday
+    and hour, the longest bar of each chart ending inside its column."""
     _history(sqlite_desk, clock)
     app = make_app(sqlite_desk.store.url.render_as_string(hide_password=False), clock)
 
@@ -93,4 +98,4 @@ def test_reports_snapshot(snap_compare, sqlite_desk: Actor, clock: FixedClock) -
         await pilot.press("f5")
         await ready(pilot)
 
-    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -28,24 +29,31 @@ if TYPE_CHECKING:
 
 PERIODS = (7, 30, 90, 365)
 BAR_WIDTH = 24
+NAME_WIDTH = 22
 
 
 def percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "–"
 
 
-def bars(title: str, counts: tuple[Count, ...], *, literal_labels: bool = False) -> Table:
-    """A count per row with a bar of block characters (readable without colour)."""
+def bars(title: str, counts: tuple[Count, ...], width: int, *, literal_labels: bool = False) -> Table:
+    """A count per row with a bar of block characters (readable without colour), `width` cells in all.
+
+    The bars share what the name and count leave, up to BAR_WIDTH, so the longest bar ends inside
+    its column and bars stay in proportion at 80 columns.
+    """
     table = Table(title=title, title_justify="left", show_header=False, box=None, pad_edge=False, expand=False,
                   min_width=len(title) + 2)
-    table.add_column(no_wrap=True, overflow="ellipsis", max_width=22)
-    table.add_column(justify="right")
-    table.add_column(no_wrap=True)
     peak = max((count.count for count in counts), default=0)
+    name_width = min(NAME_WIDTH, max((len(count.label) for count in counts), default=6))
+    table.add_column(no_wrap=True, overflow="ellipsis", width=name_width)
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(no_wrap=True)
+    room = min(BAR_WIDTH, max(4, width - name_width - len(str(peak)) - 5))  # 5: the gaps, one spare
     for count in counts:
-        width = round(BAR_WIDTH * count.count / peak) if peak else 0
+        cells = round(room * count.count / peak) if peak else 0
         name = literal(count.label) if literal_labels else Text(count.label)
-        table.add_row(name, str(count.count), Text("█" * width, style="bold"))
+        table.add_row(name, str(count.count), Text("█" * cells, style="bold"))
     if not counts:
         table.add_row("(none)", "", "")
     return table
@@ -64,6 +72,8 @@ class ReportsScreen(DeskScreen):
     period: reactive[int] = reactive(30)
     """Days counted, up to today."""
     all_sites: reactive[bool] = reactive(False)
+    report: Report | None = None
+    """The last report shown: drawn again when the terminal is resized."""
 
     class Loaded(Message):
         def __init__(self, report: Report, period: int, all_sites: bool) -> None:
@@ -110,39 +120,53 @@ class ReportsScreen(DeskScreen):
             return  # an older request; the newer one is on its way
         self.show(event.report)
 
+    def on_resize(self) -> None:
+        if self.report is not None:
+            self.call_after_refresh(self.show, self.report)  # the charts' bars fit their new width
+
     def show(self, report: Report) -> None:
+        self.report = report
         where = report.site_name or "all sites"
-        summary = Text(end="")
-        summary.append(f"Last {self.period} days", style="bold")
-        summary.append(f" ({report.first_day:%d %b %Y} – {report.last_day:%d %b %Y}) · ")
-        summary.append(literal(where))
-        summary.append(f"\n\nIncidents: {report.incidents}   ")
-        summary.append("  ".join(f"{count.label} {count.count}" for count in report.by_severity))
+        heading = Text()
+        heading.append(f"Last {self.period} days", style="bold")
+        heading.append(f" ({report.first_day:%d %b %Y} – {report.last_day:%d %b %Y}) · ")
+        heading.append(literal(where))
         remedies = ", ".join(format_money(amount, currency) for currency, amount in sorted(report.remedy_totals.items()))
-        summary.append(f"\nRemedies given: {remedies or 'none'}")
-        summary.append("\n\nFollow-through\n", style="bold")
-        summary.append(
-            f"  Follow-ups due: {report.follow_ups_due} · done on time {report.follow_ups_on_time} "
-            f"({percent(report.follow_ups_on_time, report.follow_ups_due)}) · late {report.follow_ups_late}"
-            f" · still open past due {report.follow_ups_overdue}\n"
-        )
         settled = report.promises_kept + report.promises_broken
-        summary.append(
-            f"  Promises made: {report.promises_made} · kept {report.promises_kept} "
-            f"({percent(report.promises_kept, settled)} of settled) · broken {report.promises_broken}"
-            f" · pending {report.promises_pending}\n"
+        # Label and figures in two columns: a line too long for 80 columns wraps inside its own column.
+        lines = Table.grid(padding=(0, 2, 0, 0))
+        lines.add_column(no_wrap=True)
+        lines.add_column()
+        lines.add_row("Incidents", f"{report.incidents} · " + " · ".join(
+            f"{count.label} {count.count}" for count in report.by_severity))
+        lines.add_row("Remedies given", remedies or "none")
+        lines.add_row("", "")
+        lines.add_row(Text("Follow-through", style="bold"), "")
+        lines.add_row(
+            "Follow-ups due",
+            f"{report.follow_ups_due} · done on time {report.follow_ups_on_time} "
+            f"({percent(report.follow_ups_on_time, report.follow_ups_due)}) · late {report.follow_ups_late}"
+            f" · still open past due {report.follow_ups_overdue}",
         )
-        summary.append(
-            f"  Came back after an incident: {report.customers_returned} of {report.customers_with_incidents}"
-            f" customers ({percent(report.customers_returned, report.customers_with_incidents)})"
+        lines.add_row(
+            "Promises made",
+            f"{report.promises_made} · kept {report.promises_kept} ({percent(report.promises_kept, settled)} of "
+            f"settled) · broken {report.promises_broken} · pending {report.promises_pending}",
         )
-        self.query_one("#report-summary", Static).update(summary)
+        lines.add_row(
+            "Came back after an incident",
+            f"{report.customers_returned} of {report.customers_with_incidents} customers "
+            f"({percent(report.customers_returned, report.customers_with_incidents)})",
+        )
+        self.query_one("#report-summary", Static).update(Group(heading, Text(), lines))
+        what_box, when_box = self.query_one("#report-what", Static), self.query_one("#report-when", Static)
         what = Table.grid(padding=(1, 0))
-        what.add_row(bars("By category", report.by_category))
-        what.add_row(bars("Top products and services", report.by_product, literal_labels=True))
-        self.query_one("#report-what", Static).update(what)
+        what.add_row(bars("By category", report.by_category, what_box.content_size.width))
+        what.add_row(bars("Top products and services", report.by_product, what_box.content_size.width,
+                          literal_labels=True))
+        what_box.update(what)
         when = Table.grid(padding=(1, 0))
-        when.add_row(bars("By weekday", report.by_weekday))
+        when.add_row(bars("By weekday", report.by_weekday, when_box.content_size.width))
         busy = tuple(count for count in report.by_hour if count.count) or report.by_hour[11:14]
-        when.add_row(bars("By hour of day", busy))
-        self.query_one("#report-when", Static).update(when)
+        when.add_row(bars("By hour of day", busy, when_box.content_size.width))
+        when_box.update(when)
