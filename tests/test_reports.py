@@ -77,6 +77,11 @@ async def test_reports_screen_by_keys(sqlite_desk: Actor, clock: FixedClock) -> 
         assert "Last 30 days" in text and "Incidents                    3 · minor 1" in text
         assert "Came back after an incident  1 of 2 customers" in text
         assert "…" not in text.split("By category")[1], "at 80 columns every bar ends inside its column"
+        food = next(line for line in text.splitlines() if "Food and drink" in line)
+        await pilot.resize_terminal(120, 40)
+        await ready(pilot)
+        wide = next(line for line in screen_text(app).splitlines() if "Food and drink" in line)
+        assert wide.count("█") == 24 > food.count("█"), "bars are drawn again for the new width"
         await pilot.press("p")
         await ready(pilot)
         assert "Last 90 days" in screen_text(app)
