@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -270,10 +271,15 @@ class TodaysIncidentsDialog(ModalScreen[int | None]):
         for row in self.rows:
             wall = timing.local(row.occurred_at, self.tz)
             who = literal(row.customer_name) if row.customer_name else Text("unknown guest", style="italic")
-            line = joined(Text(f"{wall:%H:%M}"), who, literal(row.summary))
+            line = joined(who, literal(row.summary))
             if not row.complete:
                 line.append("  ✎ to finish", style="bold")
-            options.add_option(Option(line, id=str(row.id)))
+            # The time in a column of its own: a long line wraps under the text, not under the time.
+            item = Table.grid(padding=(0, 2, 0, 0))
+            item.add_column(no_wrap=True)
+            item.add_column()
+            item.add_row(f"{wall:%H:%M}", line)
+            options.add_option(Option(item, id=str(row.id)))
         options.highlighted = 0
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
