@@ -213,7 +213,7 @@ async def test_detail_panel_tells_the_story_promise_tries_consent_and_words(shif
         assert "! For the lead: three tries without reaching them." in detail
         assert detail.count("Lena · no answer") == 3
         assert "Wrong wine served [bold]twice[/]" in detail
-        assert "text: no consent" in detail and "call: yes" in detail
+        assert "+49 30 7654321 · call: yes · text: no consent" in detail, "the number as it is dialled"
         await press(pilot, "home")
         detail = screen_text(app).split("─" * 20)[-1]
         assert "A free dessert on the next visit · by Fri 27 Nov 17:00 · likely · pending" in detail

@@ -26,7 +26,7 @@ from frontdesk.schemas.inputs import OutcomeInput
 from frontdesk.schemas.reads import LogResult
 from frontdesk.services import customers, followups, incidents, search
 from frontdesk.services.context import Actor
-from frontdesk.store.models import Customer, Flag, FlagAcknowledgement, Visit
+from frontdesk.store.models import AuditEvent, Customer, Flag, FlagAcknowledgement, Visit
 from frontdesk.widgets.customer_card import CustomerCardView
 from frontdesk.widgets.in_house import InHouseList
 from frontdesk.widgets.search_results import SearchResults, masked_phone
@@ -515,6 +515,7 @@ async def test_edit_contact_details_consent_and_address(sqlite_desk: Actor, cloc
         await pilot.press("f12")
         await settle(pilot)
         assert app.focused is not None and app.focused.id == "name"
+        assert app.screen.query_one("#phone").value == "+49 30 12345678", "the phone as people read it"
         await pilot.press("tab", "tab", "ctrl+u")  # email: clear it
         await type_text(pilot, "ana.garcia@example.org")
         await pilot.press("tab", "tab", "space")  # consent: call (kept), text (ticked)
@@ -529,8 +530,13 @@ async def test_edit_contact_details_consent_and_address(sqlite_desk: Actor, cloc
         assert ana.email == "ana.garcia@example.org"
         assert (ana.consent_call, ana.consent_text, ana.consent_email, ana.consent_post) == (True, True, True, False)
         assert ana.postal_address == "Hauptstr. 1\n10115 Berlin"
-        assert ana.phone == "+4930123456 78".replace(" ", "")
+        assert ana.phone == "+4930123456 78".replace(" ", ""), "stored as E.164 still"
         assert "may contact by call, text, email" in screen_text(app)
+        with sqlite_desk.store.read() as session:
+            edited = session.scalars(select(AuditEvent.fields).where(
+                AuditEvent.action == "edit", AuditEvent.record_type == "customer",
+                AuditEvent.record_id == ids["ana"])).all()
+        assert len(edited) == 1 and "email" in edited[0] and "phone" not in edited[0], "the phone did not change"
 
 
 async def test_new_customer_from_what_was_typed(sqlite_desk: Actor, clock: FixedClock) -> None:

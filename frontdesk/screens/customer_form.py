@@ -221,8 +221,11 @@ class CustomerForm(ModalScreen[int | None]):
 def initial_values(card: CustomerCard | None, typed: str) -> dict[str, Any]:
     """The card's details to edit, or a new customer started from what was typed in the search box."""
     if card is not None:
+        from frontdesk.schemas.base import readable_phone  # here: pydantic is loaded by now, not at startup
+
         values: dict[str, Any] = {field: getattr(card, field) or "" for field, _ in LINES + TEXTS}
         values.update({field: getattr(card, field) for field, _ in CONSENTS})
+        values["phone"] = readable_phone(card.phone) if card.phone else ""
         return values
     typed = typed.strip()
     looks_like_phone = bool(typed) and all(char.isdigit() or char in " +()-./" for char in typed)

@@ -44,9 +44,11 @@ def _contact(detail: FollowUpDetail) -> Text:
         line.append("yes" if consent else NO_CONSENT, style="" if consent else "bold reverse")
         return line
 
+    from frontdesk.schemas.base import readable_phone  # here: pydantic is loaded by now, not at startup
+
     lines = []
     if detail.phone:
-        lines.append(joined(literal(detail.phone), way("call", detail.phone), way("text", detail.phone),
+        lines.append(joined(literal(readable_phone(detail.phone)), way("call", detail.phone), way("text", detail.phone),
                             separator=" · "))
     if detail.email:
         lines.append(joined(literal(detail.email), way("email", detail.email), separator=" · "))
