@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -40,16 +41,16 @@ def bars(title: str, counts: tuple[Count, ...], width: int, *, literal_labels: b
     """A count per row with a bar of block characters (readable without colour), `width` cells in all.
 
     The bars share what the name and count leave, up to BAR_WIDTH, so the longest bar ends inside
-    its column and bars stay in proportion at 80 columns.
+    its column and bars stay in proportion at 80 columns (a column not laid out yet gets BAR_WIDTH).
     """
     table = Table(title=title, title_justify="left", show_header=False, box=None, pad_edge=False, expand=False,
                   min_width=len(title) + 2)
     peak = max((count.count for count in counts), default=0)
-    name_width = min(NAME_WIDTH, max((len(count.label) for count in counts), default=6))
+    name_width = min(NAME_WIDTH, max((cell_len(count.label) for count in counts), default=6))
     table.add_column(no_wrap=True, overflow="ellipsis", width=name_width)
     table.add_column(justify="right", no_wrap=True)
     table.add_column(no_wrap=True)
-    room = min(BAR_WIDTH, max(4, width - name_width - len(str(peak)) - 5))  # 5: the gaps, one spare
+    room = min(BAR_WIDTH, max(4, width - name_width - len(str(peak)) - 5)) if width > 0 else BAR_WIDTH  # 5: gaps
     for count in counts:
         cells = round(room * count.count / peak) if peak else 0
         name = literal(count.label) if literal_labels else Text(count.label)
