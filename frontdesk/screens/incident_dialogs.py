@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -31,7 +30,7 @@ from frontdesk.widgets.choice_row import ChoiceRow
 from frontdesk.widgets.choice_row import Option as Choice
 from frontdesk.widgets.customer_picker import CustomerPicker
 from frontdesk.widgets.form_field import field, show_errors
-from frontdesk.widgets.safe import joined, literal
+from frontdesk.widgets.safe import joined, label_grid, literal
 
 if TYPE_CHECKING:
     from frontdesk.schemas.reads import IncidentRow, LogResult, PlanStepPreview
@@ -275,9 +274,7 @@ class TodaysIncidentsDialog(ModalScreen[int | None]):
             if not row.complete:
                 line.append("  ✎ to finish", style="bold")
             # The time in a column of its own: a long line wraps under the text, not under the time.
-            item = Table.grid(padding=(0, 2, 0, 0))
-            item.add_column(no_wrap=True)
-            item.add_column()
+            item = label_grid()
             item.add_row(f"{wall:%H:%M}", line)
             options.add_option(Option(item, id=str(row.id)))
         options.highlighted = 0

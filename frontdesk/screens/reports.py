@@ -23,7 +23,7 @@ from textual.widgets import Static
 
 from frontdesk.money import format_money
 from frontdesk.screens.base import DeskScreen
-from frontdesk.widgets.safe import literal
+from frontdesk.widgets.safe import label_grid, literal
 
 if TYPE_CHECKING:
     from frontdesk.schemas.reads import Count, Report
@@ -135,9 +135,7 @@ class ReportsScreen(DeskScreen):
         remedies = ", ".join(format_money(amount, currency) for currency, amount in sorted(report.remedy_totals.items()))
         settled = report.promises_kept + report.promises_broken
         # Label and figures in two columns: a line too long for 80 columns wraps inside its own column.
-        lines = Table.grid(padding=(0, 2, 0, 0))
-        lines.add_column(no_wrap=True)
-        lines.add_column()
+        lines = label_grid()
         lines.add_row("Incidents", f"{report.incidents} · " + " · ".join(
             f"{count.label} {count.count}" for count in report.by_severity))
         lines.add_row("Remedies given", remedies or "none")

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rich.console import RenderableType
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -22,7 +21,7 @@ from frontdesk import timing
 from frontdesk.money import format_money
 from frontdesk.schemas.vocab import label
 from frontdesk.widgets.flag_banner import FlagBanner
-from frontdesk.widgets.safe import literal
+from frontdesk.widgets.safe import label_grid, literal
 from frontdesk.widgets.search_results import masked_phone, when
 
 if TYPE_CHECKING:
@@ -140,9 +139,7 @@ def history(card: CustomerCard, tz: ZoneInfo, now: datetime) -> RenderableType:
     past = [entry for entry in card.timeline if entry.at <= now]
     if not past:
         return Text("No visits yet.", end="")
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(no_wrap=True)
-    grid.add_column(ratio=1)
+    grid = label_grid()
     for entry in past:
         grid.add_row(when(entry.at, tz, now), literal(entry.title, style="bold" if entry.kind == "incident" else ""))
         if entry.detail:

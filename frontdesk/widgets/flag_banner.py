@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from frontdesk.widgets.safe import literal
+from frontdesk.widgets.safe import label_grid, literal
 from frontdesk.widgets.search_results import FLAG_COMPONENTS, flag_marker, when
 
 if TYPE_CHECKING:
@@ -42,9 +42,7 @@ class FlagBanner(Static, can_focus=False):
 
     def show(self, flags: tuple[FlagInfo, ...], *, story: bool, tz: ZoneInfo, now: datetime) -> None:
         self.set_class(bool(flags), "-active")
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(no_wrap=True)
-        grid.add_column(ratio=1)
+        grid = label_grid(gap=1)
         for flag in flags:
             grid.add_row(flag_marker(self, flag.level), literal(flag.headline, style="bold"))
             if story:

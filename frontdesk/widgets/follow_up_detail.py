@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -21,7 +20,7 @@ from textual.widgets import Static
 from frontdesk.money import format_money
 from frontdesk.schemas.vocab import how, label
 from frontdesk.timing import describe_due, local
-from frontdesk.widgets.safe import joined, literal
+from frontdesk.widgets.safe import joined, label_grid, literal
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -80,9 +79,7 @@ def detail_text(detail: FollowUpDetail, now: datetime, tz: ZoneInfo) -> Renderab
     if item.channel in detail.consent and not detail.consent[item.channel]:
         warnings.append(Text(f"! No consent to {label(item.channel)} on file: ask first, or use another way.",
                              style="bold"))
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(ratio=1)
+    grid = label_grid(gap=1, label_style="bold")
 
     where = [incident.category, label(incident.severity), incident.product, incident.location]
     grid.add_row("Incident", Text("\n", end="").join([
