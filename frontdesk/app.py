@@ -10,22 +10,22 @@ none of them escapes an open dialog.
 from __future__ import annotations
 
 import sys
-import weakref
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import work
-from textual._context import active_app
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.message import Message
-from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
-from textual.worker import WorkerFailed, active_worker, get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from frontdesk import crash
+from frontdesk.compat import QuietCrashes, styled
 from frontdesk.config import Settings
+from frontdesk.desk import DeskApp
+from frontdesk.errors import FrontdeskError
 from frontdesk.messages import (
     AmendIncident,
     DeskReady,
@@ -35,7 +35,6 @@ from frontdesk.messages import (
     StoreChanged,
 )
 from frontdesk.screens.dialogs import ApologyScreen, StoreProblemScreen
-from frontdesk.widgets.safe import literal
 
 if TYPE_CHECKING:
     from frontdesk.clock import Clock
@@ -44,41 +43,31 @@ if TYPE_CHECKING:
     from frontdesk.services.context import Actor
     from frontdesk.store.db import Store
 
-
-def _styled(screen: Screen[Any]) -> Screen[Any]:
-    """Mark a mode's new screen as styled with the current stylesheet.
-
-    Textual otherwise re-parses and re-applies every style twice when a
-    mode's first screen is installed (its counter starts at -1), which costs
-    the first frame and every first F-key press ~60 ms; a screen being
-    created has nothing stale, and a later theme change still refreshes it.
-    """
-    screen._css_update_count = active_app.get()._css_update_count
-    return screen
+ModeScreen = TypeVar("ModeScreen", bound=Screen[Any])
 
 
 def _greet() -> Screen[Any]:
     from frontdesk.screens.greet import GreetScreen
 
-    return _styled(GreetScreen())
+    return styled(GreetScreen())
 
 
 def _incident() -> Screen[Any]:
     from frontdesk.screens.incident import IncidentScreen
 
-    return _styled(IncidentScreen())
+    return styled(IncidentScreen())
 
 
 def _followups() -> Screen[Any]:
     from frontdesk.screens.followups import FollowUpsScreen
 
-    return _styled(FollowUpsScreen())
+    return styled(FollowUpsScreen())
 
 
 def _reports() -> Screen[Any]:
     from frontdesk.screens.reports import ReportsScreen
 
-    return _styled(ReportsScreen())
+    return styled(ReportsScreen())
 
 
 GLOBAL_ACTIONS = frozenset(
@@ -87,7 +76,7 @@ GLOBAL_ACTIONS = frozenset(
 """Actions bound on the App; only quit stays live under a dialog."""
 
 
-class FrontdeskApp(App[int]):
+class FrontdeskApp(QuietCrashes, DeskApp):
     CSS_PATH = [
         Path(__file__).with_name("app.tcss"),
         *sorted((Path(__file__).parent / "screens").glob("*.tcss")),
@@ -115,11 +104,6 @@ class FrontdeskApp(App[int]):
                 tooltip="Change who is at this terminal"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False, tooltip="Quit frontdesk"),
     ]
-
-    alerts: reactive[tuple[AlertInfo, ...]] = reactive(())
-    """Unacknowledged alerts for this site from other terminals, newest first."""
-    desk_label: reactive[str] = reactive("")
-    """Who is at the terminal and where, shown in the screens row."""
 
     class StoreOpened(Message):
         def __init__(self, store: Store, empty: bool) -> None:
@@ -152,27 +136,10 @@ class FrontdeskApp(App[int]):
 
     def __init__(self, settings: Settings | None = None, clock: Clock | None = None,
                  *, watch_store: bool = True) -> None:
-        super().__init__()
-        self.settings = settings or Settings()
-        self._clock = clock
+        super().__init__(settings or Settings(), clock)
         self.watch_store = watch_store
         """Run the change feed (tests that count queries or need quiet turn it off)."""
-        self.store: Store | None = None
-        self.desk: Actor | None = None
-        """The staff member, site and terminal every write is attributed to."""
-        self.site: SiteInfo | None = None
-        self.staff: StaffInfo | None = None
         self.store_problem: str | None = None
-        self.desk_screens: weakref.WeakSet[Screen[Any]] = weakref.WeakSet()
-        """Screens that refresh on DeskReady and StoreChanged."""
-
-    @property
-    def clock(self) -> Clock:
-        if self._clock is None:
-            from frontdesk.clock import SystemClock
-
-            self._clock = SystemClock()
-        return self._clock
 
     def on_mount(self) -> None:
         if self.settings.theme:
@@ -194,7 +161,7 @@ class FrontdeskApp(App[int]):
 
     # -- opening the store -------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="open")
+    @work(thread=True, exclusive=True, group="open", exit_on_error=False)
     def open_store(self) -> None:
         from frontdesk.services.setup import is_empty
         from frontdesk.store.db import StoreError, default_url
@@ -246,7 +213,7 @@ class FrontdeskApp(App[int]):
 
         self.push_screen(SetupScreen(self.store, self.clock, self.settings.terminal), done)
 
-    @work(thread=True, exclusive=True, group="write")
+    @work(thread=True, exclusive=True, group="write", exit_on_error=False)
     def build_demo(self, dialog: BuildingDemo) -> None:
         from frontdesk.services.demo import build_demo
 
@@ -256,11 +223,11 @@ class FrontdeskApp(App[int]):
         dialog.post_message(dialog.Progressed(1.0, summary))
         self.find_desk(can_cancel=False)
 
-    @work(thread=True, exclusive=True, group="desk")
+    @work(thread=True, exclusive=True, group="desk", exit_on_error=False)
     def find_desk(self, can_cancel: bool) -> None:
         """Resolve this terminal's site and staff member (asking when not configured)."""
+        from frontdesk.errors import NotFound
         from frontdesk.services import setup
-        from frontdesk.services.errors import NotFound
 
         assert self.store is not None
         try:
@@ -304,7 +271,7 @@ class FrontdeskApp(App[int]):
         if first:
             self.look_for_draft(self.desk)
 
-    @work(thread=True, exclusive=True, group="draft")
+    @work(thread=True, exclusive=True, group="draft", exit_on_error=False)
     def look_for_draft(self, desk: Actor) -> None:
         """An incident typed at this terminal but never saved (a crash, a kill) is offered back at start."""
         from frontdesk.screens.incident import DRAFT_KIND
@@ -314,8 +281,9 @@ class FrontdeskApp(App[int]):
             self.post_message(DraftFound(*draft))
 
     async def on_draft_found(self, event: DraftFound) -> None:
-        await self.switch_mode("incident")
-        self.screen.offer_draft(event.payload, event.saved_at)  # type: ignore[attr-defined]
+        from frontdesk.screens.incident import IncidentScreen
+
+        (await self.show_mode("incident", IncidentScreen)).offer_draft(event.payload, event.saved_at)
 
     def broadcast(self, message_type: type[Message] | Message) -> None:
         for screen in list(self.desk_screens):
@@ -323,7 +291,7 @@ class FrontdeskApp(App[int]):
 
     # -- the change feed and alerts ------------------------------------------
 
-    @work(thread=True, exclusive=True, group="feed")
+    @work(thread=True, exclusive=True, group="feed", exit_on_error=False)
     def watch_changes(self, store: Store) -> None:
         from frontdesk.store.feed import open_feed
 
@@ -341,7 +309,7 @@ class FrontdeskApp(App[int]):
         for screen in list(self.desk_screens):
             screen.post_message(StoreChanged())
 
-    @work(thread=True, exclusive=True, group="alerts")
+    @work(thread=True, exclusive=True, group="alerts", exit_on_error=False)
     def load_alerts(self) -> None:
         from frontdesk.services.alerts import active_alerts
 
@@ -357,10 +325,10 @@ class FrontdeskApp(App[int]):
         if self.alerts and self.desk is not None:
             self.acknowledge(self.desk, self.alerts[0].id)
 
-    @work(thread=True, group="write")
+    @work(thread=True, group="write", exit_on_error=False)
     def acknowledge(self, desk: Actor, alert_id: int) -> None:
+        from frontdesk.errors import Conflict
         from frontdesk.services.alerts import acknowledge_alert
-        from frontdesk.services.errors import Conflict
 
         try:
             acknowledge_alert(desk, alert_id)
@@ -370,18 +338,28 @@ class FrontdeskApp(App[int]):
 
     # -- moving between screens -------------------------------------------------
 
+    async def show_mode(self, mode: str, kind: type[ModeScreen]) -> ModeScreen:
+        """Switch to a mode and return its screen, typed."""
+        await self.switch_mode(mode)
+        screen = self.screen
+        assert isinstance(screen, kind)
+        return screen
+
     async def on_open_customer(self, event: OpenCustomer) -> None:
         """Any screen asks for a customer's card: switch to F2 and show it."""
-        await self.switch_mode("greet")
-        self.screen.show_customer(event.customer_id)  # type: ignore[attr-defined]
+        from frontdesk.screens.greet import GreetScreen
+
+        (await self.show_mode("greet", GreetScreen)).show_customer(event.customer_id)
 
     async def on_log_incident_for(self, event: LogIncidentFor) -> None:
-        await self.switch_mode("incident")
-        self.screen.start_incident(event.customer_id)  # type: ignore[attr-defined]
+        from frontdesk.screens.incident import IncidentScreen
+
+        (await self.show_mode("incident", IncidentScreen)).start_incident(event.customer_id)
 
     async def on_amend_incident(self, event: AmendIncident) -> None:
-        await self.switch_mode("incident")
-        self.screen.amend_incident(event.incident_id)  # type: ignore[attr-defined]
+        from frontdesk.screens.incident import IncidentScreen
+
+        (await self.show_mode("incident", IncidentScreen)).amend_incident(event.incident_id)
 
     # -- keys -----------------------------------------------------------------
 
@@ -427,46 +405,22 @@ class FrontdeskApp(App[int]):
         """Notifications are literal: they may carry customer text."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
-    def _handle_exception(self, error: Exception) -> None:
-        """A worker's refusal becomes a notification and its bug an apology, the app going on; a bug on
-        the UI thread stops the app with an apology instead of Textual's traceback (it prints local
-        values: customer data).
-
-        Every worker keeps Textual's default `exit_on_error=True` so that its failure arrives here:
-        `Worker.StateChanged` does not bubble, so a screen's or a widget's failed worker would
-        otherwise vanish without a word or a crash-log entry.
-        """
-        if isinstance(error, WorkerFailed) and isinstance(error.error, Exception):
-            worker = active_worker.get(None)
-            expected = _expected_error_text(error.error)
-            if expected is not None:
-                self.notify(expected, severity="error", timeout=8)
-            else:
-                where = f"worker {worker.group}" if worker is not None else "worker"
-                reference = crash.record(error.error, where=where)
-                if not isinstance(self.screen, ApologyScreen):  # one refresh can fail in several workers
-                    self.push_screen(ApologyScreen(reference))
+    def worker_failed(self, worker: Worker[Any]) -> None:
+        error = worker.error
+        if isinstance(error, FrontdeskError):
+            self.notify(str(error), severity="error", timeout=8)
             return
-        reference = crash.record(error, where="app")
-        self._return_code = 1
-        if self._exception is None:
-            self._exception = error
-            self._exception_event.set()
-        self.panic(literal(crash.apology(reference)))
+        reference = crash.record(error if isinstance(error, BaseException) else RuntimeError(),
+                                 where=f"worker {worker.group}")
+        if not isinstance(self.screen, ApologyScreen):  # one refresh can fail in several workers
+            self.push_screen(ApologyScreen(reference))
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.worker_failed(event.worker)
 
-def _expected_error_text(error: BaseException) -> str | None:
-    """The sentence for a refusal or a store outage; None for a bug."""
-    services_errors = sys.modules.get("frontdesk.services.errors")
-    if services_errors is not None and isinstance(error, (services_errors.ServiceError, services_errors.InvalidInput)):
-        return str(error)
-    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
-    if sqlalchemy_exc is not None and isinstance(error, sqlalchemy_exc.OperationalError):
-        return "The store is not answering; nothing was saved. Try again in a moment."
-    store_db = sys.modules.get("frontdesk.store.db")
-    if store_db is not None and isinstance(error, store_db.StoreError):
-        return str(error)
-    return None
+    def crashed(self, error: Exception) -> str:
+        return crash.apology(crash.record(error, where="app"))
 
 
 def run_app(settings: Settings) -> int:

@@ -134,8 +134,8 @@ class Progress:
 @contextmanager
 def _bench_store(database_url: str | None, force: bool) -> Iterator[Any]:
     """The store to fill: a temporary SQLite file (removed afterwards) or the given URL, if empty."""
+    from frontdesk.errors import NotAllowed
     from frontdesk.services import setup
-    from frontdesk.services.errors import NotAllowed
     from frontdesk.store.migrate import open_store
 
     folder = Path(tempfile.mkdtemp(prefix="frontdesk-bench-")) if database_url is None else None
@@ -302,9 +302,9 @@ def run_bench(
     The keyword-only counts exist so tests can run a small bench quickly.
     """
     from frontdesk.clock import FixedClock, SystemClock
+    from frontdesk.errors import InvalidInput
     from frontdesk.services import setup
     from frontdesk.services.context import Actor
-    from frontdesk.services.errors import InvalidInput
     from frontdesk.store import synth
 
     out = out or sys.stdout

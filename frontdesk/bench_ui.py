@@ -208,7 +208,9 @@ async def _inside_app(store_url: str, site: str, staff: str, words: list[str]) -
         queue = await _queue_open(app, pilot)
         if queue is not None:
             figures["queue_open_ms"] = queue
-    from frontdesk.bench import peak_rss_mb  # here, not above: the bare app's startup must not pay for it
+    from frontdesk.bench import (
+        peak_rss_mb,  # here, not above: the bare app's startup must not pay for it
+    )
 
     figures["peak_rss_mb"] = peak_rss_mb()
     return figures

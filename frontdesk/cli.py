@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from frontdesk import __version__
+from frontdesk.errors import FrontdeskError
 
 EXIT_USAGE = 2
 
 
-class CommandError(Exception):
+class CommandError(FrontdeskError):
     """A refusal to print as one line."""
 
 
@@ -298,23 +299,6 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
 }
 
 
-def _expected_errors() -> tuple[type[BaseException], ...]:
-    """Errors that carry a sentence for the user (imported only if their modules were)."""
-    errors: list[type[BaseException]] = [CommandError]
-    modules = sys.modules
-    if "frontdesk.config" in modules:
-        errors.append(modules["frontdesk.config"].ConfigError)
-    if "frontdesk.store.db" in modules:
-        errors.append(modules["frontdesk.store.db"].StoreError)
-    if "frontdesk.services.errors" in modules:
-        errors.append(modules["frontdesk.services.errors"].ServiceError)
-    if "frontdesk.schemas.base" in modules:
-        errors.append(modules["frontdesk.schemas.base"].InvalidInput)
-    if "frontdesk.schemas.playbooks" in modules:
-        errors.append(modules["frontdesk.schemas.playbooks"].PlaybookFileError)
-    return tuple(errors)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -325,13 +309,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - the one place that turns errors into words
-        if isinstance(exc, _expected_errors()):
+        if isinstance(exc, FrontdeskError):
             print(f"frontdesk: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        from sqlalchemy.exc import OperationalError
-
-        if isinstance(exc, OperationalError):
-            print(f"frontdesk: the store stopped answering: {str(exc.orig).splitlines()[0]}", file=sys.stderr)
             return EXIT_USAGE
         from frontdesk import crash
 

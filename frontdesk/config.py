@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from frontdesk.errors import ConfigError
 from frontdesk.paths import config_file
 
 ENV_PREFIX = "FRONTDESK_"
@@ -24,10 +25,6 @@ ENV_NAMES = {
     "terminal": "FRONTDESK_TERMINAL",
     "theme": "FRONTDESK_THEME",
 }
-
-
-class ConfigError(Exception):
-    """A config file that cannot be read; the message names the file and the problem."""
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from sqlalchemy.dialects import sqlite
 
 from frontdesk.bench import run_bench
 from frontdesk.clock import FixedClock
+from frontdesk.errors import NotAllowed
 from frontdesk.services import customers, followups, setup
 from frontdesk.services.context import Actor
-from frontdesk.services.errors import NotAllowed
 from frontdesk.services.search import (
     find_customers,
     phone_digits,

@@ -42,7 +42,7 @@ OTHER_TERMINAL = textwrap.dedent("""
     from frontdesk.schemas.inputs import OutcomeInput
     from frontdesk.services import followups
     from frontdesk.services.context import Actor
-    from frontdesk.services.errors import Conflict
+    from frontdesk.errors import Conflict
     from frontdesk.store.db import Store
 
     url, now, site_id, staff_id, action, follow_up_id, version, go = sys.argv[1:9]

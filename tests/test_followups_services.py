@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from frontdesk.schemas.base import InvalidInput
+from frontdesk.errors import InvalidInput
 from frontdesk.services import customers, followups, incidents, setup
 from frontdesk.services.context import Actor
 

@@ -26,7 +26,13 @@ from frontdesk.schemas.inputs import OutcomeInput
 from frontdesk.schemas.reads import LogResult
 from frontdesk.services import customers, followups, incidents, search
 from frontdesk.services.context import Actor
-from frontdesk.store.models import AuditEvent, Customer, Flag, FlagAcknowledgement, Visit
+from frontdesk.store.models import (
+    AuditEvent,
+    Customer,
+    Flag,
+    FlagAcknowledgement,
+    Visit,
+)
 from frontdesk.widgets.customer_card import CustomerCardView
 from frontdesk.widgets.in_house import InHouseList
 from frontdesk.widgets.search_results import SearchResults, masked_phone

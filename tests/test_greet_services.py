@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from frontdesk.errors import NotFound
 from frontdesk.schemas.inputs import FlagInput
 from frontdesk.services import customers, flags
 from frontdesk.services.context import Actor
-from frontdesk.services.errors import NotFound
 from frontdesk.store.models import FlagAcknowledgement
 
 

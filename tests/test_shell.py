@@ -290,7 +290,7 @@ def test_settings_file_then_environment_then_flags(tmp_path: Path, monkeypatch: 
 
 
 def test_a_bad_config_file_names_itself(tmp_path: Path) -> None:
-    from frontdesk.config import ConfigError
+    from frontdesk.errors import ConfigError
 
     config = tmp_path / "config.toml"
     config.write_text("stafff = 'typo'\n")

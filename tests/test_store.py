@@ -13,9 +13,10 @@ import pytest
 from alembic import command
 from sqlalchemy import func, select, text
 
+from frontdesk.errors import StoreError
 from frontdesk.paths import default_store_path
 from frontdesk.store import models
-from frontdesk.store.db import Store, StoreError, default_url
+from frontdesk.store.db import Store, default_url
 from frontdesk.store.migrate import (
     alembic_config,
     current_revision,

@@ -24,24 +24,13 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from frontdesk.errors import InvalidInput
 from frontdesk.money import minor_digits
 
 NAME_MAX = 120
 LINE_MAX = 120
 TEXT_MAX = 4000
 EMAIL_MAX = 254
-
-
-class InvalidInput(ValueError):
-    """Input refused: `errors` maps each field name to what is wrong with it."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        self.errors = dict(errors)
-        super().__init__("; ".join(f"{field}: {message}" for field, message in self.errors.items()))
-
-    @classmethod
-    def one(cls, field: str, message: str) -> InvalidInput:
-        return cls({field: message})
 
 
 class FieldErrors(ValueError):

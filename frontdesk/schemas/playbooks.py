@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from frontdesk.errors import FrontdeskError
 from frontdesk.schemas.base import (
     Input,
     OptionalText,
@@ -87,7 +88,7 @@ class PlaybookFile(Input):
         return self
 
 
-class PlaybookFileError(ValueError):
+class PlaybookFileError(FrontdeskError):
     """A playbooks file that cannot be used; the message names file, entry and problem."""
 
 

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
+from frontdesk.desk import DeskNode
 from frontdesk.messages import DeskReady, StoreChanged
 from frontdesk.widgets.alert_bar import AlertBar
 from frontdesk.widgets.mode_bar import ModeBar
@@ -43,7 +44,7 @@ class DeskFooter(Footer):
         super().bindings_changed(screen)
 
 
-class DeskScreen(Screen[None]):
+class DeskScreen(DeskNode, Screen[None]):
     MODE: str = ""
     """The mode this screen is shown in (greet, incident, followups, reports)."""
 
@@ -54,7 +55,7 @@ class DeskScreen(Screen[None]):
     @property
     def desk(self) -> Actor | None:
         """Who is acting at this terminal, once the store is open and staff picked."""
-        return self.app.desk  # type: ignore[attr-defined,no-any-return]
+        return self.app.desk
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -68,7 +69,7 @@ class DeskScreen(Screen[None]):
         yield from ()
 
     def on_mount(self) -> None:
-        self.app.desk_screens.add(self)  # type: ignore[attr-defined]
+        self.app.desk_screens.add(self)
         if self.desk is not None:
             self.refresh_data()
 

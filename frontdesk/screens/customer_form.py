@@ -19,6 +19,7 @@ from textual.widgets import Checkbox, Footer, Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from frontdesk.desk import DeskNode
 from frontdesk.screens.dialogs import ConfirmDialog
 from frontdesk.widgets.safe import joined, literal
 from frontdesk.widgets.search_results import masked_phone
@@ -43,7 +44,7 @@ class ConsentBox(Checkbox):
         return "X" if self.value else " "
 
 
-class CustomerForm(ModalScreen[int | None]):
+class CustomerForm(DeskNode, ModalScreen[int | None]):
     """Returns the id of the customer saved (or of the existing one chosen instead); None if cancelled."""
 
     BINDING_GROUP_TITLE = "Customer"
@@ -124,10 +125,10 @@ class CustomerForm(ModalScreen[int | None]):
         self.show_errors({})
         self.save(self.values())
 
-    @work(thread=True, exclusive=True, group="write")
+    @work(thread=True, exclusive=True, group="write", exit_on_error=False)
     def save(self, values: dict[str, Any]) -> None:
+        from frontdesk.errors import FrontdeskError, InvalidInput
         from frontdesk.services import customers
-        from frontdesk.services.errors import InvalidInput, ServiceError
 
         try:
             details = customers.parse_customer(self.desk, values)
@@ -145,7 +146,7 @@ class CustomerForm(ModalScreen[int | None]):
                                                         for hit in exc.matches)}
             errors = {field: "already on file (below)" for field in sorted(where)} or {"phone": "already on file"}
             self.post_message(self.Refused(errors, exc.matches))
-        except ServiceError as exc:
+        except FrontdeskError as exc:
             self.post_message(self.Refused({"form": str(exc).capitalize()}))
         else:
             self.post_message(self.Saved(customer_id, note))
@@ -212,7 +213,7 @@ class CustomerForm(ModalScreen[int | None]):
         else:
             self.confirm_discard()
 
-    @work(exclusive=True, group="confirm")
+    @work(exclusive=True, group="confirm", exit_on_error=False)
     async def confirm_discard(self) -> None:
         if await self.app.push_screen_wait(ConfirmDialog("Discard what you typed?", yes="Discard", no="Keep editing")):
             self.dismiss(None)
@@ -221,7 +222,9 @@ class CustomerForm(ModalScreen[int | None]):
 def initial_values(card: CustomerCard | None, typed: str) -> dict[str, Any]:
     """The card's details to edit, or a new customer started from what was typed in the search box."""
     if card is not None:
-        from frontdesk.schemas.base import readable_phone  # here: pydantic is loaded by now, not at startup
+        from frontdesk.schemas.base import (
+            readable_phone,  # here: pydantic is loaded by now, not at startup
+        )
 
         values: dict[str, Any] = {field: getattr(card, field) or "" for field, _ in LINES + TEXTS}
         values.update({field: getattr(card, field) for field, _ in CONSENTS})

@@ -25,6 +25,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from frontdesk.desk import DeskNode
 from frontdesk.schemas.vocab import OUTCOMES, how, label
 from frontdesk.timing import describe_due, local
 from frontdesk.widgets.safe import joined, literal
@@ -61,7 +62,7 @@ NO_OUTCOME = "none"
 """The option id for a note written, or anything else with nobody to reach."""
 
 
-class ActionDialog(ModalScreen[ActionDone | None]):
+class ActionDialog(DeskNode, ModalScreen[ActionDone | None]):
     """A dialog that does one thing in a worker and closes saying what happened (None: cancelled)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without changing anything")]
@@ -148,16 +149,16 @@ class FollowUpDialog(ChoiceDialog):
     def values(self) -> dict[str, Any]:
         raise NotImplementedError
 
-    @work(thread=True, group="write")
+    @work(thread=True, group="write", exit_on_error=False)
     def save(self, values: dict[str, Any]) -> None:
-        from frontdesk.services.errors import InvalidInput, ServiceError
+        from frontdesk.errors import FrontdeskError, InvalidInput
 
         try:
             result = self.write(**values)
         except InvalidInput as exc:
             self.post_message(self.Refused(exc.errors))
             return
-        except ServiceError as exc:
+        except FrontdeskError as exc:
             result = ActionDone(f"Not saved: {exc}. Nothing was changed.", refused=True)
         self.post_message(self.Done(result))
 
@@ -217,7 +218,7 @@ def chosen(screen: ModalScreen[Any], list_id: str) -> str | None:
 
 
 def refuse(field: str, message: str) -> None:
-    from frontdesk.services.errors import InvalidInput
+    from frontdesk.errors import InvalidInput
 
     raise InvalidInput.one(field, message)
 
@@ -337,7 +338,7 @@ class ReassignDialog(FollowUpDialog):
     def on_mount(self) -> None:
         self.load_staff()
 
-    @work(thread=True, exclusive=True, group="staff")
+    @work(thread=True, exclusive=True, group="staff", exit_on_error=False)
     def load_staff(self) -> None:
         from frontdesk.services.setup import list_staff
 
@@ -450,15 +451,15 @@ class CloseEpisodeDialog(ChoiceDialog):
             self.saving = True
             self.close_it(picked.get("promise"), picked.get("flag") == "clear")
 
-    @work(thread=True, group="write")
+    @work(thread=True, group="write", exit_on_error=False)
     def close_it(self, settle: str | None, clear_flag: bool) -> None:
+        from frontdesk.errors import FrontdeskError
         from frontdesk.services.episodes import close_episode
-        from frontdesk.services.errors import ServiceError
 
         try:
             close_episode(self.desk, self.episode.incident_id, settle_promise=settle,  # type: ignore[arg-type]
                           clear_flag=clear_flag)
-        except ServiceError as exc:
+        except FrontdeskError as exc:
             self.post_message(self.Done(ActionDone(f"Not closed: {exc}.", refused=True)))
             return
         parts = [f"Episode closed: {self.customer_name}."]
@@ -513,7 +514,7 @@ class NotesScreen(ActionDialog):
     def on_mount(self) -> None:
         self.load_notes()
 
-    @work(thread=True, exclusive=True, group="notes")
+    @work(thread=True, exclusive=True, group="notes", exit_on_error=False)
     def load_notes(self) -> None:
         from frontdesk.services.followups import notes_as_text, notes_to_write
 
@@ -527,9 +528,9 @@ class NotesScreen(ActionDialog):
     def action_save(self) -> None:
         self.save_notes(self.query_one("#fu-path", Input).value)
 
-    @work(thread=True, group="write")
+    @work(thread=True, group="write", exit_on_error=False)
     def save_notes(self, path: str) -> None:
-        from frontdesk.services.errors import InvalidInput
+        from frontdesk.errors import InvalidInput
         from frontdesk.services.followups import save_notes
 
         try:

@@ -194,7 +194,7 @@ class FollowUpsScreen(DeskScreen):
         keep_id = self.selected.id if keep and self.selected else None
         self.load_queue(self.view, offset, self.table.rows_wanted, cursor, keep_id)
 
-    @work(thread=True, exclusive=True, group="queue")
+    @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load_queue(self, view: QueueView, offset: int, limit: int, cursor: int, keep_id: int | None) -> None:
         from frontdesk.services.followups import due_queue
         from frontdesk.services.setup import list_sites
@@ -228,7 +228,7 @@ class FollowUpsScreen(DeskScreen):
         self.show_counts()
 
     def render_row(self, item: DueItem, width: int) -> Text:
-        now = self.app.clock.now()  # type: ignore[attr-defined]
+        now = self.app.clock.now()
         site_name = self.site_names.get(item.site_id) if self.view.all_sites else None
         return row_text(item, now, self.zones.get(item.site_id, self.zone), width, site_name)
 
@@ -268,9 +268,9 @@ class FollowUpsScreen(DeskScreen):
         else:
             self.call_after_refresh(self.load_detail, event.item.id)
 
-    @work(thread=True, exclusive=True, group="detail")
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def load_detail(self, follow_up_id: int) -> None:
-        from frontdesk.services.errors import NotFound
+        from frontdesk.errors import NotFound
         from frontdesk.services.followups import follow_up_detail
 
         assert self.desk is not None
@@ -278,7 +278,7 @@ class FollowUpsScreen(DeskScreen):
             detail = follow_up_detail(self.desk, follow_up_id)
         except NotFound:
             return
-        now = self.app.clock.now()  # type: ignore[attr-defined]
+        now = self.app.clock.now()
         tz = self.zones.get(detail.item.site_id, self.zone)
         self.post_message(self.DetailLoaded(detail, detail_text(detail, now, tz)))
 
@@ -371,7 +371,7 @@ class FollowUpsScreen(DeskScreen):
         if self.closable is not None:
             self.load_episode(self.closable.incident_id)
 
-    @work(thread=True, exclusive=True, group="episode")
+    @work(thread=True, exclusive=True, group="episode", exit_on_error=False)
     def load_episode(self, incident_id: int) -> None:
         from frontdesk.services.episodes import episode_info
 

@@ -126,10 +126,10 @@ class GreetScreen(DeskScreen):
         return self.query_one(SearchResults)
 
     def _zone(self) -> ZoneInfo:
-        return timing.zone(self.app.site.time_zone)  # type: ignore[attr-defined]
+        return timing.zone(self.app.site.time_zone)
 
     def _now(self) -> datetime:
-        return self.app.clock.now()  # type: ignore[attr-defined,no-any-return]
+        return self.app.clock.now()
 
     # -- showing the screen ------------------------------------------------
 
@@ -162,7 +162,7 @@ class GreetScreen(DeskScreen):
         self.card = None
         self.run_search(event.value)
 
-    @work(thread=True, exclusive=True, group="search")
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def run_search(self, text: str) -> None:
         from frontdesk.services import customers, search
 
@@ -216,7 +216,7 @@ class GreetScreen(DeskScreen):
         self._wanted = customer_id
         self.load_card(customer_id)
 
-    @work(thread=True, exclusive=True, group="card")
+    @work(thread=True, exclusive=True, group="card", exit_on_error=False)
     def load_card(self, customer_id: int) -> None:
         from frontdesk.services.customers import customer_card
 
@@ -269,12 +269,12 @@ class GreetScreen(DeskScreen):
         assert self.card is not None
         self.confirm_clear(self.card.active_flags[0])
 
-    @work(exclusive=True, group="confirm")
+    @work(exclusive=True, group="confirm", exit_on_error=False)
     async def confirm_clear(self, flag: FlagInfo) -> None:
         """Refuse a host at once; ask a lead to confirm, naming the flag."""
         from frontdesk.services.flags import CLEARING_ROLES
 
-        staff = self.app.staff  # type: ignore[attr-defined]
+        staff = self.app.staff
         if staff is None or staff.role not in CLEARING_ROLES:
             self.notify("Only a shift lead or manager can clear a flag. F10 records that you have read it.",
                         severity="warning", timeout=8)
@@ -311,15 +311,15 @@ class GreetScreen(DeskScreen):
 
     # -- writes ------------------------------------------------------------
 
-    @work(thread=True, group="write")
+    @work(thread=True, group="write", exit_on_error=False)
     def write(self, job: Callable[..., str], *args: Any) -> None:
         """Run one write; a refusal (already checked in, not a lead) is told, and the card re-read."""
-        from frontdesk.services.errors import ServiceError
+        from frontdesk.errors import FrontdeskError
 
         assert self.desk is not None
         try:
             note = job(self.desk, *args)
-        except ServiceError as exc:
+        except FrontdeskError as exc:
             self.post_message(self.Written(str(exc).capitalize(), refused=True))
         else:
             self.post_message(self.Written(note))
@@ -329,7 +329,7 @@ class GreetScreen(DeskScreen):
                     timeout=8 if event.refused else 4)
         self.refresh_data()
 
-    @work(thread=True, exclusive=True, group="in-house")
+    @work(thread=True, exclusive=True, group="in-house", exit_on_error=False)
     def load_in_house(self) -> None:
         from frontdesk.services.customers import in_house
 

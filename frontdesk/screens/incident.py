@@ -309,7 +309,7 @@ class IncidentScreen(DeskScreen):
 
     @property
     def tz(self) -> ZoneInfo:
-        site = self.app.site  # type: ignore[attr-defined]
+        site = self.app.site
         return timing.zone(site.time_zone) if site is not None else ZoneInfo("UTC")
 
     @property
@@ -329,7 +329,7 @@ class IncidentScreen(DeskScreen):
         if self.desk is not None:
             self.load_lists(self.desk)
 
-    @work(thread=True, exclusive=True, group="lists")
+    @work(thread=True, exclusive=True, group="lists", exit_on_error=False)
     def load_lists(self, desk: Actor) -> None:
         from frontdesk.services import playbooks, setup
 
@@ -474,7 +474,7 @@ class IncidentScreen(DeskScreen):
             self.update_flag_choice()
         self.dirty = self.comparable(self.form_values()) != self.comparable(self.baseline) or self.plan.edited
         if self.dirty and self.started_at is None:
-            self.started_at = self.app.clock.now()  # type: ignore[attr-defined]
+            self.started_at = self.app.clock.now()
         if self.draft_timer is None and (self.dirty or self.draft_kept):
             self.draft_timer = self.set_timer(DRAFT_EVERY, self.keep_or_forget_draft)
         if self.amending is None and name not in (*FLAG_TEXT, "raise_flag"):
@@ -492,7 +492,7 @@ class IncidentScreen(DeskScreen):
         if shows_error:
             return
         try:
-            resolved = timing.parse_occurred(text, self.app.clock.now(), self.tz)  # type: ignore[attr-defined]
+            resolved = timing.parse_occurred(text, self.app.clock.now(), self.tz)
         except timing.TimeInputError as exc:
             hint.update(literal(f"? {exc}"))
             return
@@ -537,7 +537,7 @@ class IncidentScreen(DeskScreen):
         self.preview_number += 1
         self.compute_preview(self.desk, self.deposition(self.form_values()), self.preview_number)
 
-    @work(thread=True, exclusive=True, group="preview")
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
     def compute_preview(self, desk: Actor, raw: dict[str, Any], number: int) -> None:
         from frontdesk.services.incidents import preview_log
 
@@ -567,7 +567,7 @@ class IncidentScreen(DeskScreen):
                 self.plan.replace_step(event.index, step)
 
         step = self.plan.steps[event.index]
-        now = self.app.clock.now()  # type: ignore[attr-defined]
+        now = self.app.clock.now()
         self.app.push_screen(PlanStepDialog(step, self.staff, self.tz, now), edited)
 
     # -- drafts -------------------------------------------------------------------
@@ -584,7 +584,7 @@ class IncidentScreen(DeskScreen):
             self.forget_draft(desk)
 
     def draft_payload(self) -> dict[str, Any]:
-        staff = self.app.staff  # type: ignore[attr-defined]
+        staff = self.app.staff
         return {
             "mode": "amend" if self.amending else "new",
             "incident_id": self.amending.id if self.amending else None,
@@ -598,7 +598,7 @@ class IncidentScreen(DeskScreen):
             "plan": [step.model_dump(mode="json") for step in self.plan.steps] if self.plan.edited else None,
         }
 
-    @work(thread=True, group="draft")
+    @work(thread=True, group="draft", exit_on_error=False)
     def keep_draft(self, desk: Actor, payload: dict[str, Any], generation: int) -> None:
         from frontdesk.services.drafts import save_draft
 
@@ -606,7 +606,7 @@ class IncidentScreen(DeskScreen):
             if generation == self.draft_generation:
                 save_draft(desk, DRAFT_KIND, payload)
 
-    @work(thread=True, group="draft")
+    @work(thread=True, group="draft", exit_on_error=False)
     def forget_draft(self, desk: Actor) -> None:
         from frontdesk.services.drafts import discard_draft
 
@@ -682,7 +682,7 @@ class IncidentScreen(DeskScreen):
         """Start a new deposition, with this customer attached."""
         self.begin_for_customer(customer_id)
 
-    @work(exclusive=True, group="open")
+    @work(exclusive=True, group="open", exit_on_error=False)
     async def begin_for_customer(self, customer_id: int | None) -> None:
         if not await self.may_put_aside():
             return
@@ -705,14 +705,14 @@ class IncidentScreen(DeskScreen):
         """Open an existing incident to correct or finish it."""
         self.open_incident(incident_id)
 
-    @work(exclusive=True, group="open")
+    @work(exclusive=True, group="open", exit_on_error=False)
     async def open_incident(self, incident_id: int) -> None:
         if not await self.may_put_aside():
             return
         if self.desk is not None:
             self.load_incident(self.desk, incident_id, None)
 
-    @work(thread=True, exclusive=True, group="read")
+    @work(thread=True, exclusive=True, group="read", exit_on_error=False)
     def load_incident(self, desk: Actor, incident_id: int, draft: dict[str, Any] | None) -> None:
         from frontdesk.services.incidents import incident_detail
 
@@ -817,11 +817,11 @@ class IncidentScreen(DeskScreen):
             changes["complete"] = True
         return changes
 
-    @work(thread=True, group="write")
+    @work(thread=True, group="write", exit_on_error=False)
     def save_new(self, desk: Actor, raw: dict[str, Any], customer_name: str | None, headline: str) -> None:
+        from frontdesk.errors import InvalidInput
         from frontdesk.services import incidents
         from frontdesk.services.drafts import discard_draft
-        from frontdesk.services.errors import InvalidInput
 
         try:
             result = incidents.log_incident(desk, incidents.parse_incident(desk, raw))
@@ -832,11 +832,11 @@ class IncidentScreen(DeskScreen):
             discard_draft(desk, DRAFT_KIND)
         self.post_message(self.Logged(result, customer_name, headline))
 
-    @work(thread=True, group="write")
+    @work(thread=True, group="write", exit_on_error=False)
     def save_amendment(self, desk: Actor, incident_id: int, version: int, changes: dict[str, Any]) -> None:
+        from frontdesk.errors import Conflict, InvalidInput
         from frontdesk.services import incidents
         from frontdesk.services.drafts import discard_draft
-        from frontdesk.services.errors import Conflict, InvalidInput
 
         try:
             detail = incidents.amend_incident(desk, incident_id, version, incidents.parse_amend(desk, changes))
@@ -918,7 +918,7 @@ class IncidentScreen(DeskScreen):
 
     # -- leaving --------------------------------------------------------------------
 
-    @work(exclusive=True, group="ask")
+    @work(exclusive=True, group="ask", exit_on_error=False)
     async def action_leave(self, amending: bool) -> None:
         """Esc: discard the new incident, or close the amendment; asks first when something would be lost."""
         if not await self.may_put_aside():

@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from frontdesk import timing
+from frontdesk.desk import DeskNode
 from frontdesk.schemas.vocab import CHANNELS, FOLLOW_UP_KINDS, SEVERITIES, label
 from frontdesk.screens.dialogs import ConfirmDialog
 from frontdesk.widgets.choice_row import ChoiceRow
@@ -47,7 +48,7 @@ class Refused(Message):
         self.errors = errors
 
 
-class FormDialog(ModalScreen[Any]):
+class FormDialog(DeskNode, ModalScreen[Any]):
     """A dialog with fields: Enter moves on, Ctrl+S saves, errors show under their fields."""
 
     FIELD_ORDER: tuple[str, ...] = ()
@@ -177,7 +178,7 @@ class QuickLogDialog(FormDialog):
             self.focus_next()
 
     def action_save(self) -> None:
-        desk = self.app.desk  # type: ignore[attr-defined]
+        desk = self.app.desk
         if desk is None or self.saving:
             return
         self.saving = True
@@ -190,10 +191,10 @@ class QuickLogDialog(FormDialog):
             "description": self.query_one("#what", Input).value,
         }, picker.customer_name)
 
-    @work(thread=True, group="write")
+    @work(thread=True, group="write", exit_on_error=False)
     def save_quick_log(self, desk: Actor, raw: dict[str, Any], customer_name: str | None) -> None:
+        from frontdesk.errors import InvalidInput
         from frontdesk.services import incidents
-        from frontdesk.services.errors import InvalidInput
 
         try:
             result = incidents.quick_log(desk, incidents.parse_quick_log(desk, raw))
@@ -211,7 +212,7 @@ class QuickLogDialog(FormDialog):
     def on_quick_log_dialog_logged(self, event: Logged) -> None:
         self.dismiss((event.result, event.customer_name))
 
-    @work(exclusive=True, group="ask")
+    @work(exclusive=True, group="ask", exit_on_error=False)
     async def action_cancel(self) -> None:
         if self.saving:
             return
@@ -222,7 +223,7 @@ class QuickLogDialog(FormDialog):
         self.dismiss(None)
 
 
-class TodaysIncidentsDialog(ModalScreen[int | None]):
+class TodaysIncidentsDialog(DeskNode, ModalScreen[int | None]):
     """Today's incidents at this site, newest first: pick one to correct or finish it."""
 
     BINDING_GROUP_TITLE = "Today's incidents"
@@ -250,11 +251,11 @@ class TodaysIncidentsDialog(ModalScreen[int | None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        desk = self.app.desk  # type: ignore[attr-defined]
+        desk = self.app.desk
         if desk is not None:
             self.load(desk)
 
-    @work(thread=True, exclusive=True, group="read")
+    @work(thread=True, exclusive=True, group="read", exit_on_error=False)
     def load(self, desk: Actor) -> None:
         from frontdesk.services.incidents import todays_incidents
 

@@ -109,7 +109,7 @@ class ReportsScreen(DeskScreen):
     def action_reload(self) -> None:
         self.refresh_data()
 
-    @work(thread=True, exclusive=True, group="report")
+    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
     def load(self, period: int, all_sites: bool) -> None:
         from frontdesk.services.reports import report
 

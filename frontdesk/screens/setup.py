@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, LoadingIndicator, ProgressBar, Static
 
+from frontdesk.desk import DeskNode
 from frontdesk.widgets.safe import literal
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def local_zone_name() -> str:
     return ""
 
 
-class SetupScreen(ModalScreen[bool]):
+class SetupScreen(DeskNode, ModalScreen[bool]):
     """A clean start: the site and its first manager, checked field by field."""
 
     BINDING_GROUP_TITLE = "Set up"
@@ -132,9 +133,9 @@ class SetupScreen(ModalScreen[bool]):
         self.query_one(LoadingIndicator).remove_class("-hidden")
         self.save(values)
 
-    @work(thread=True, exclusive=True, group="write")
+    @work(thread=True, exclusive=True, group="write", exit_on_error=False)
     def save(self, values: dict[str, Any]) -> None:
-        from frontdesk.schemas.base import InvalidInput
+        from frontdesk.errors import InvalidInput
         from frontdesk.schemas.inputs import SiteInput, StaffInput
         from frontdesk.services import setup
 

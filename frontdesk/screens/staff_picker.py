@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from frontdesk.desk import DeskNode
 from frontdesk.schemas.vocab import label
 from frontdesk.widgets.safe import joined, literal
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from frontdesk.store.db import Store
 
 
-class StaffPicker(ModalScreen[int | None]):
+class StaffPicker(DeskNode, ModalScreen[int | None]):
     """Choose a staff member (type to narrow the list); a PIN is asked when they have one."""
 
     BINDING_GROUP_TITLE = "Who is here"
@@ -110,7 +111,7 @@ class StaffPicker(ModalScreen[int | None]):
         pin.focus()
         self.query_one("#staff-error", Label).update(joined("PIN for", literal(staff.name), separator=" "))
 
-    @work(thread=True, exclusive=True, group="pin")
+    @work(thread=True, exclusive=True, group="pin", exit_on_error=False)
     def check_pin(self, staff_id: int, pin: str) -> None:
         from frontdesk.services.setup import check_pin
 

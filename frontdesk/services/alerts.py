@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from frontdesk import timing
+from frontdesk.errors import Conflict, NotFound
 from frontdesk.schemas.reads import AlertInfo
 from frontdesk.services import audit
 from frontdesk.services.context import Actor
-from frontdesk.services.errors import Conflict, NotFound
 from frontdesk.store.models import Alert, Customer, Incident
 from frontdesk.store.queries import staff_names
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from frontdesk import timing
 from frontdesk.clock import Clock
-from frontdesk.services.errors import NotAllowed, NotFound
+from frontdesk.errors import NotAllowed, NotFound
 from frontdesk.store.db import Store
 from frontdesk.store.models import Site, Staff
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from frontdesk import timing
+from frontdesk.errors import Conflict, NotAllowed, NotFound
 from frontdesk.money import format_money
 from frontdesk.schemas.inputs import CustomerInput
 from frontdesk.schemas.reads import (
@@ -28,7 +29,6 @@ from frontdesk.schemas.reads import (
 from frontdesk.schemas.vocab import how, label
 from frontdesk.services import audit
 from frontdesk.services.context import Actor
-from frontdesk.services.errors import Conflict, NotAllowed, NotFound
 from frontdesk.services.search import LEVEL_RANK, index_customer, rank
 from frontdesk.store.models import (
     Customer,

@@ -33,8 +33,8 @@ from sqlalchemy import func, select
 
 from frontdesk import timing
 from frontdesk.clock import Clock, FixedClock
+from frontdesk.errors import InvalidInput, NotAllowed
 from frontdesk.paths import bundled
-from frontdesk.schemas.base import InvalidInput
 from frontdesk.schemas.inputs import (
     CustomerInput,
     FlagInput,
@@ -47,7 +47,6 @@ from frontdesk.schemas.reads import FollowUpBrief, SiteInfo
 from frontdesk.services import customers, episodes, flags, followups, incidents, setup
 from frontdesk.services.alerts import acknowledge_alert
 from frontdesk.services.context import Actor
-from frontdesk.services.errors import NotAllowed
 from frontdesk.services.search import fold
 from frontdesk.store.db import Store
 from frontdesk.store.models import Alert, Customer, Flag, FollowUp, Incident, Visit

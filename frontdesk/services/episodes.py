@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from frontdesk import timing
+from frontdesk.errors import Conflict, NotAllowed, NotFound
 from frontdesk.schemas.inputs import PlannedStep
 from frontdesk.schemas.reads import EpisodeInfo
 from frontdesk.services import audit
 from frontdesk.services.context import Actor
-from frontdesk.services.errors import Conflict, NotAllowed, NotFound
 from frontdesk.services.flags import deactivate
 from frontdesk.services.playbooks import DEFAULT_HOUR
 from frontdesk.store.models import Episode, Flag, FollowUp, Incident

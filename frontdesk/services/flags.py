@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from frontdesk import timing
+from frontdesk.errors import Conflict, NotFound
 from frontdesk.schemas.inputs import FlagInput
 from frontdesk.schemas.vocab import FlagLevel
 from frontdesk.services import audit
 from frontdesk.services.context import Actor
-from frontdesk.services.errors import Conflict, NotFound
 from frontdesk.store.models import Customer, Flag, FlagAcknowledgement
 from frontdesk.store.queries import staff_names
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from frontdesk import timing
+from frontdesk.errors import Conflict, InvalidInput, NotFound
 from frontdesk.schemas.inputs import (
     FollowUpInput,
     OutcomeInput,
@@ -48,7 +49,6 @@ from frontdesk.schemas.reads import (
 from frontdesk.schemas.vocab import LEAD_ATTENTION_ATTEMPTS, RETRY_OUTCOMES, label
 from frontdesk.services import audit, episodes
 from frontdesk.services.context import Actor
-from frontdesk.services.errors import Conflict, InvalidInput, NotFound
 from frontdesk.services.incidents import detail_of
 from frontdesk.store.models import Customer, FollowUp, FollowUpAttempt, Incident, Staff
 from frontdesk.store.queries import episode_for, staff_names, summary_line

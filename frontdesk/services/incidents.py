@@ -19,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from frontdesk import timing
+from frontdesk.errors import Conflict, InvalidInput, NotFound
 from frontdesk.money import format_money
-from frontdesk.schemas.base import InvalidInput, ReadModel
+from frontdesk.schemas.base import ReadModel
 from frontdesk.schemas.inputs import (
     FlagInput,
     IncidentAmend,
@@ -38,7 +39,6 @@ from frontdesk.schemas.vocab import FLAG_LEVEL_FOR, SERIOUS, label
 from frontdesk.services import audit, episodes
 from frontdesk.services.context import Actor
 from frontdesk.services.customers import flag_infos, follow_up_brief
-from frontdesk.services.errors import Conflict, NotFound
 from frontdesk.services.playbooks import Step, check_step, plan_steps
 from frontdesk.store.models import (
     Alert,

@@ -10,12 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from frontdesk.clock import Clock
-from frontdesk.schemas.base import InvalidInput
+from frontdesk.errors import InvalidInput, NotFound
 from frontdesk.schemas.inputs import SiteInput, StaffInput
 from frontdesk.schemas.reads import SiteInfo, StaffInfo
 from frontdesk.services import audit
 from frontdesk.services.context import Actor
-from frontdesk.services.errors import NotFound
 from frontdesk.services.playbooks import seed_defaults
 from frontdesk.store.db import Store
 from frontdesk.store.models import Category, Site, Staff

@@ -16,17 +16,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from frontdesk.errors import StoreError
 from frontdesk.paths import default_store_path, private_dir
 
 NOTIFY_CHANNEL = "frontdesk_changes"
 SQLITE_BUSY_TIMEOUT_S = 30.0
-
-
-class StoreError(Exception):
-    """A store that cannot be used, with one line a person can act on."""
 
 
 def default_url() -> str:
@@ -136,20 +133,35 @@ class Store:
         """The URL without its password, for messages and the title bar."""
         return self.url.render_as_string(hide_password=True)
 
+    def describe(self, exc: OperationalError) -> str:
+        """A driver's failure to reach or use the store, in one line naming the store."""
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if self.is_sqlite:
+            if "readonly" in detail or "unable to open" in detail:
+                return f"cannot write to {self.path}: the file or its folder is read-only"
+            return f"cannot use {self.path}: {detail}"
+        return f"cannot reach {self.display_url}: {detail}"
+
     @contextmanager
     def begin(self) -> Iterator[Session]:
         """One write transaction: committed on success, rolled back on error."""
-        with self._writer() as session, session.begin():
-            session.info["write"] = True
-            yield session
-            if not self.is_sqlite:
-                session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+        try:
+            with self._writer() as session, session.begin():
+                session.info["write"] = True
+                yield session
+                if not self.is_sqlite:
+                    session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+        except OperationalError as exc:
+            raise StoreError(f"{self.describe(exc)}; nothing was saved, try again in a moment") from None
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         """One read-only transaction (deferred on SQLite: it takes no write lock)."""
-        with self._reader() as session:
-            yield session
+        try:
+            with self._reader() as session:
+                yield session
+        except OperationalError as exc:
+            raise StoreError(f"{self.describe(exc)}; try again in a moment") from None
 
     def dispose(self) -> None:
         self.engine.dispose()

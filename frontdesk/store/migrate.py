@@ -20,7 +20,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from frontdesk.store.db import Store, StoreError
+from frontdesk.errors import StoreError
+from frontdesk.store.db import Store
 
 SCRIPT_LOCATION = "frontdesk.store:migrations"
 
@@ -80,7 +81,7 @@ def open_store(
         raise
     except OperationalError as exc:
         store.dispose()
-        raise StoreError(describe_operational_error(store, exc)) from None
+        raise StoreError(store.describe(exc)) from None
     except DatabaseError as exc:
         store.dispose()
         if "not a database" in str(exc.orig):
@@ -117,13 +118,3 @@ def ensure_current(store: Store, *, upgrade: bool, now: Callable[[], datetime]) 
     with store.engine.begin() as connection:
         command.upgrade(alembic_config(connection), "head")
     return str(backup) if backup else None
-
-
-def describe_operational_error(store: Store, exc: OperationalError) -> str:
-    """Turn a driver's connection failure into one line naming the store."""
-    detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-    if store.is_sqlite:
-        if "readonly" in detail or "unable to open" in detail:
-            return f"cannot write to {store.path}: the file or its folder is read-only"
-        return f"cannot open {store.path}: {detail}"
-    return f"cannot reach {store.display_url}: {detail}"

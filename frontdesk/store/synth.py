@@ -37,12 +37,12 @@ from sqlalchemy.schema import CreateIndex, DropIndex, Index
 
 from frontdesk import timing
 from frontdesk.clock import Clock
+from frontdesk.errors import NotFound
 from frontdesk.schemas.inputs import SiteInput, StaffInput
 from frontdesk.schemas.reads import SiteInfo
 from frontdesk.schemas.vocab import FLAG_LEVEL_FOR, SERIOUS, SEVERITIES
 from frontdesk.services import setup
 from frontdesk.services.demo import Story, demo_data, email_local_part, unique_site_name
-from frontdesk.services.errors import NotFound
 from frontdesk.services.playbooks import Step, check_step, plan_steps
 from frontdesk.services.search import tokens_for
 from frontdesk.store.db import Store

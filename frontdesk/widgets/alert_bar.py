@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from frontdesk import timing
+from frontdesk.desk import DeskNode
 from frontdesk.schemas.vocab import label
 from frontdesk.widgets.safe import literal
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from frontdesk.schemas.reads import AlertInfo
 
 
-class AlertBar(Static, can_focus=False):
+class AlertBar(DeskNode, Static, can_focus=False):
     DEFAULT_CSS = """
     AlertBar {
         height: auto;
@@ -46,7 +47,7 @@ class AlertBar(Static, can_focus=False):
         line.append(literal(newest.headline, style="bold"))
         line.append(f"  {label(newest.severity)} · ")
         line.append(literal(newest.created_terminal))
-        site = self.app.site  # type: ignore[attr-defined]
+        site = self.app.site
         if site is not None:
             line.append(f" {timing.local(newest.created_at, timing.zone(site.time_zone)):%H:%M}")
         more = len(alerts) - 1

@@ -19,6 +19,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from frontdesk.desk import DeskNode
 from frontdesk.schemas.vocab import label
 from frontdesk.widgets.safe import joined, literal
 from frontdesk.widgets.search_results import masked_phone
@@ -63,7 +64,7 @@ class CustomerSearch(Input):
         self.picker.add_new_customer()
 
 
-class CustomerPicker(Vertical):
+class CustomerPicker(DeskNode, Vertical):
     DEFAULT_CSS = """
     CustomerPicker {
         height: auto;
@@ -158,11 +159,11 @@ class CustomerPicker(Vertical):
             self.show_hits([])
         self.post_message(self.Changed(self))
 
-    @work(thread=True, exclusive=True, group="customer-search")
+    @work(thread=True, exclusive=True, group="customer-search", exit_on_error=False)
     def search(self, text: str) -> None:
         from frontdesk.services.search import find_customers
 
-        hits = find_customers(self.app.store, text, limit=HITS_SHOWN)  # type: ignore[attr-defined]
+        hits = find_customers(self.app.store, text, limit=HITS_SHOWN)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Found(text, hits))
 
@@ -206,7 +207,7 @@ class CustomerPicker(Vertical):
             if customer_id is not None:
                 self.attach(customer_id)
 
-        desk = self.app.desk  # type: ignore[attr-defined]
+        desk = self.app.desk
         if desk is not None:
             self.app.push_screen(CustomerForm(desk, typed=self.search_box.value), saved)
 
@@ -214,11 +215,11 @@ class CustomerPicker(Vertical):
         """Attach a customer known by id (from the card, or just added); their name is looked up."""
         self.look_up_name(customer_id)
 
-    @work(thread=True, exclusive=True, group="customer-name")
+    @work(thread=True, exclusive=True, group="customer-name", exit_on_error=False)
     def look_up_name(self, customer_id: int) -> None:
         from frontdesk.services.customers import customer_card
 
-        card = customer_card(self.app.desk, customer_id)  # type: ignore[attr-defined]
+        card = customer_card(self.app.desk, customer_id)
         self.post_message(self.Named(card.id, card.name))
 
     def on_customer_picker_named(self, event: Named) -> None:

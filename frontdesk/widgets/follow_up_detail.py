@@ -43,7 +43,9 @@ def _contact(detail: FollowUpDetail) -> Text:
         line.append("yes" if consent else NO_CONSENT, style="" if consent else "bold reverse")
         return line
 
-    from frontdesk.schemas.base import readable_phone  # here: pydantic is loaded by now, not at startup
+    from frontdesk.schemas.base import (
+        readable_phone,  # here: pydantic is loaded by now, not at startup
+    )
 
     lines = []
     if detail.phone:

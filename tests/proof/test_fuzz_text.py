@@ -39,7 +39,8 @@ from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
 from frontdesk import crash, timing
-from frontdesk.schemas.base import NAME_MAX, TEXT_MAX, InvalidInput
+from frontdesk.errors import InvalidInput
+from frontdesk.schemas.base import NAME_MAX, TEXT_MAX
 from frontdesk.schemas.inputs import OutcomeInput, SkipInput
 from frontdesk.services import alerts, customers, followups, incidents, search
 from frontdesk.services.context import Actor
@@ -488,11 +489,23 @@ async def look_at_everything(pilot: Any, story: Story, phone: str, incident_id: 
     from frontdesk.messages import AmendIncident, StoreChanged
     from frontdesk.screens.dialogs import ConfirmDialog
     from frontdesk.widgets.alert_bar import AlertBar
-    from frontdesk.widgets.due_table import NARROW_COLUMNS, WIDE, WIDE_COLUMNS, DueRows, _widths
+    from frontdesk.widgets.due_table import (
+        NARROW_COLUMNS,
+        WIDE,
+        WIDE_COLUMNS,
+        DueRows,
+        _widths,
+    )
     from frontdesk.widgets.flag_banner import FlagBanner
     from frontdesk.widgets.follow_up_detail import FollowUpDetailPanel
     from frontdesk.widgets.in_house import TWO_LINES_BELOW, InHouseList
-    from frontdesk.widgets.search_results import MARKER_WIDTH, NAME_MIN, PHONE_WIDTH, SEEN_WIDTH, SearchResults
+    from frontdesk.widgets.search_results import (
+        MARKER_WIDTH,
+        NAME_MIN,
+        PHONE_WIDTH,
+        SEEN_WIDTH,
+        SearchResults,
+    )
     from tests.ui import until
 
     app = pilot.app

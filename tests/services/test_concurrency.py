@@ -21,9 +21,9 @@ import pytest
 from _support import follow_ups_of, step, utc
 from sqlalchemy import func, select
 
+from frontdesk.errors import Conflict
 from frontdesk.schemas.inputs import OutcomeInput, RescheduleInput
 from frontdesk.services import followups, incidents
-from frontdesk.services.errors import Conflict
 from frontdesk.store.models import AuditEvent, FollowUpAttempt
 
 SATISFIED = OutcomeInput.parse({"outcome": "reached_satisfied", "note": "Happy"})

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from _support import utc
 
+from frontdesk.errors import Conflict
 from frontdesk.schemas.inputs import FollowUpInput
 from frontdesk.services import customers, flags, followups
 from frontdesk.services.customers import DuplicateCustomer
-from frontdesk.services.errors import Conflict
 
 
 def details(actor, **fields):

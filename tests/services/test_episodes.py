@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from _support import follow_ups_of, step, utc
 
+from frontdesk.errors import Conflict, NotAllowed
 from frontdesk.schemas.inputs import OutcomeInput, SkipInput
 from frontdesk.services import episodes, followups, incidents
 from frontdesk.services.customers import customer_card
-from frontdesk.services.errors import Conflict, NotAllowed
 
 DONE = OutcomeInput.parse({"outcome": "reached_satisfied"})
 
@@ -134,8 +134,8 @@ def test_closing_and_adding_a_follow_up_at_once_never_leave_a_closed_episode_wit
     import threading
     from datetime import UTC, datetime, timedelta
 
+    from frontdesk.errors import NotAllowed as Refused
     from frontdesk.schemas.inputs import FollowUpInput
-    from frontdesk.services.errors import NotAllowed as Refused
 
     _, result = promised
     do_all(desk, result.incident_id)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from _support import utc
 
+from frontdesk.errors import Conflict, NotAllowed
 from frontdesk.schemas.inputs import FlagInput
 from frontdesk.services import alerts, flags
 from frontdesk.services.context import Actor
 from frontdesk.services.customers import customer_card
-from frontdesk.services.errors import Conflict, NotAllowed
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from _support import follow_ups_of, step, utc
 from sqlalchemy import func, select
 
-from frontdesk.schemas.base import InvalidInput
+from frontdesk.errors import Conflict, InvalidInput, NotFound
 from frontdesk.schemas.inputs import (
     FollowUpInput,
     OutcomeInput,
@@ -14,7 +14,6 @@ from frontdesk.schemas.inputs import (
     SkipInput,
 )
 from frontdesk.services import episodes, followups, incidents
-from frontdesk.services.errors import Conflict, NotFound
 from frontdesk.store.models import Episode, FollowUpAttempt
 
 

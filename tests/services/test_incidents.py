@@ -13,9 +13,9 @@ import pytest
 from _support import follow_ups_of, step, utc
 from sqlalchemy import DateTime, text
 
+from frontdesk.errors import Conflict
 from frontdesk.services import incidents
 from frontdesk.services.customers import customer_card
-from frontdesk.services.errors import Conflict
 
 PLAYBOOK = {
     # severity/category: (kind, channel, due) in due order, for an incident on Fri 20 Nov 19:00 Berlin.

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from _support import utc
 
-from frontdesk.schemas.base import InvalidInput
+from frontdesk.errors import InvalidInput
 from frontdesk.schemas.inputs import (
     CustomerInput,
     IncidentAmend,

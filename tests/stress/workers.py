@@ -35,11 +35,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import configure_mappers
 
 from frontdesk.clock import FixedClock
+from frontdesk.errors import Conflict, FrontdeskError
 from frontdesk.schemas.inputs import CustomerInput, OutcomeInput
 from frontdesk.schemas.vocab import SERIOUS
 from frontdesk.services import customers, followups, incidents, search
 from frontdesk.services.context import Actor
-from frontdesk.services.errors import Conflict, ServiceError
 from frontdesk.services.playbooks import plan_steps
 from frontdesk.store.db import Store
 from frontdesk.store.migrate import open_store
@@ -266,7 +266,7 @@ def busy_writer(url: str, now_iso: str, site_id: int, staff_id: int, customer_id
                     followups.reschedule_by_days(actor, follow_up_id, follow_up_versions[follow_up_id], 1)
                     follow_up_versions[follow_up_id] += 1
                 done += 1
-            except ServiceError as exc:
+            except FrontdeskError as exc:
                 refused[str(exc)] += 1
             except Exception as exc:  # noqa: BLE001
                 errors[_error(exc)] += 1

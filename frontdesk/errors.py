@@ -1,0 +1,47 @@
+"""The errors a person reads: one family, recognised by type.
+
+Anything raised from this family carries one sentence that a screen, a
+notification or the command line shows as is; anything else is a bug and
+gets an apology with a crash-log reference. This module imports nothing, so
+the app and the CLI can catch these by class before any heavy module loads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class FrontdeskError(Exception):
+    """A refusal or a problem with one sentence a person can act on."""
+
+
+class InvalidInput(FrontdeskError, ValueError):
+    """Input refused: `errors` maps each field name to what is wrong with it."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{field}: {message}" for field, message in self.errors.items()))
+
+    @classmethod
+    def one(cls, field: str, message: str) -> InvalidInput:
+        return cls({field: message})
+
+
+class NotFound(FrontdeskError):
+    """The record asked for does not exist (or no longer does)."""
+
+
+class NotAllowed(FrontdeskError):
+    """The action breaks a rule (closing with follow-ups open, a host clearing a flag)."""
+
+
+class Conflict(FrontdeskError):
+    """Another terminal changed the record first; nothing was changed here."""
+
+
+class StoreError(FrontdeskError):
+    """A store that cannot be used (unreachable, read-only, full, too new), in one line."""
+
+
+class ConfigError(FrontdeskError):
+    """A setting that cannot be used; the message names the file or variable and the problem."""
