@@ -1,0 +1,140 @@
+"""`frontdesk export` is one snapshot, and a file is written whole or not at all."""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from frontdesk.errors import FrontdeskError, StoreError
+from frontdesk.schemas.inputs import CustomerInput
+from frontdesk.services import customers, export, incidents
+from frontdesk.services.context import Actor
+
+
+def log_for_new_guest(desk: Actor, name: str) -> None:
+    """One write that touches several tables: a customer, a serious incident, its flag, alert and follow-ups."""
+    guest = customers.create_customer(desk, CustomerInput.parse({"name": name}, region="DE"))
+    incidents.log_incident(desk, incidents.parse_incident(desk, {
+        "category": "food", "severity": "major", "description": "Soup arrived cold", "customer_id": guest}))
+
+
+def dangling(data: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """Every foreign key in the export whose row is not in the export."""
+    from frontdesk.store.models import Base
+
+    tables = {model.__tablename__: name for name, model in export.SECTIONS}
+    ids = {name: {row["id"] for row in rows if "id" in row} for name, rows in data.items()}
+    missing = []
+    for name, model in export.SECTIONS:
+        for column in model.__table__.columns:
+            for key in column.foreign_keys:
+                target = tables.get(key.column.table.name)
+                if target is None:
+                    continue
+                missing += [f"{name}.{column.key}={row[column.key]}" for row in data[name]
+                            if row.get(column.key) is not None and row[column.key] not in ids[target]]
+    assert Base  # the models are loaded
+    return missing
+
+
+class WritesMeanwhile(io.StringIO):
+    """An output that lets another terminal commit a write as soon as the export has begun."""
+
+    def __init__(self, desk: Actor) -> None:
+        super().__init__()
+        self.desk = desk
+        self.written = False
+
+    def write(self, text: str) -> int:
+        if not self.written and '"staff"' in text:
+            self.written = True
+            log_for_new_guest(self.desk, "Late Guest")
+        return super().write(text)
+
+
+def test_an_export_taken_during_a_write_is_one_snapshot(desk: Actor) -> None:
+    """A customer, incident, flag, alert and follow-ups committed while the export runs: all out, nothing
+    half in (a later section referring to a customer the earlier one never listed)."""
+    log_for_new_guest(desk, "Early Guest")
+    out = WritesMeanwhile(desk)
+    export.write_export(desk.store, out)
+    assert out.written
+    data = json.loads(out.getvalue())
+    assert dangling(data) == []
+    assert [customer["name"] for customer in data["customers"]] == ["Early Guest"]
+    assert len(data["incidents"]) == 1 and len(data["alerts"]) == 1
+    again = io.StringIO()
+    export.write_export(desk.store, again)
+    assert len(json.loads(again.getvalue())["customers"]) == 2
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A folder of its own for the export (the SQLite store lives in tmp_path)."""
+    (tmp_path / "out").mkdir()
+    return tmp_path / "out"
+
+
+def test_export_to_a_file_is_owner_only_and_replaces_it_whole(desk: Actor, folder: Path) -> None:
+    target = folder / "export.json"
+    target.write_text("the previous export\n")
+    log_for_new_guest(desk, "Ana García")
+    export.export_to_file(desk.store, target)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert [customer["name"] for customer in json.loads(target.read_text())["customers"]] == ["Ana García"]
+    assert sorted(os.listdir(folder)) == ["export.json"]
+
+
+def test_a_failed_export_leaves_the_old_file_and_no_half_file(desk: Actor, folder: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    target = folder / "export.json"
+    target.write_text("the previous export\n")
+    real = export.rows
+
+    def broken(session: Any, model: Any) -> Any:
+        if model.__tablename__ == "incidents":
+            raise StoreError("the store /x is damaged (corrupt database): the newest backup is /x.backup")
+        return real(session, model)
+
+    monkeypatch.setattr(export, "rows", broken)
+    with pytest.raises(StoreError, match="damaged"):
+        export.export_to_file(desk.store, target)
+    assert target.read_text() == "the previous export\n"
+    assert sorted(os.listdir(folder)) == ["export.json"]
+
+
+def test_a_full_disk_under_the_export_file_says_so(desk: Actor, folder: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    target = folder / "export.json"
+    with pytest.raises(FrontdeskError) as info:
+        export.export_to_file(desk.store, target)
+    assert str(info.value) == f"the disk holding {target} is full: nothing was written"
+    assert os.listdir(folder) == []
+
+
+def test_export_to_stdout_that_fails_is_one_line_and_a_failure(desk: Actor, capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from frontdesk.cli import main
+
+    real = export.rows
+
+    def broken(session: Any, model: Any) -> Any:
+        if model.__tablename__ == "incidents":
+            raise StoreError("the disk holding the store is full: nothing was saved")
+        return real(session, model)
+
+    monkeypatch.setattr(export, "rows", broken)
+    assert main(["export", "--db", desk.store.url.render_as_string(hide_password=False)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "the export on stdout is incomplete" in err
