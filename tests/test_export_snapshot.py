@@ -13,35 +13,9 @@ from typing import Any
 import pytest
 
 from frontdesk.errors import FrontdeskError, StoreError
-from frontdesk.schemas.inputs import CustomerInput
-from frontdesk.services import customers, export, incidents
+from frontdesk.services import export
 from frontdesk.services.context import Actor
-
-
-def log_for_new_guest(desk: Actor, name: str) -> None:
-    """One write that touches several tables: a customer, a serious incident, its flag, alert and follow-ups."""
-    guest = customers.create_customer(desk, CustomerInput.parse({"name": name}, region="DE"))
-    incidents.log_incident(desk, incidents.parse_incident(desk, {
-        "category": "food", "severity": "major", "description": "Soup arrived cold", "customer_id": guest}))
-
-
-def dangling(data: dict[str, list[dict[str, Any]]]) -> list[str]:
-    """Every foreign key in the export whose row is not in the export."""
-    from frontdesk.store.models import Base
-
-    tables = {model.__tablename__: name for name, model in export.SECTIONS}
-    ids = {name: {row["id"] for row in rows if "id" in row} for name, rows in data.items()}
-    missing = []
-    for name, model in export.SECTIONS:
-        for column in model.__table__.columns:
-            for key in column.foreign_keys:
-                target = tables.get(key.column.table.name)
-                if target is None:
-                    continue
-                missing += [f"{name}.{column.key}={row[column.key]}" for row in data[name]
-                            if row.get(column.key) is not None and row[column.key] not in ids[target]]
-    assert Base  # the models are loaded
-    return missing
+from tests.stress.store_workers import dangling, log_for_new_guest
 
 
 class WritesMeanwhile(io.StringIO):
