@@ -126,8 +126,8 @@ def backoff(attempt: int) -> float:
     return min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2**attempt) * random.uniform(0.75, 1.0)
 
 
-def follow(store: Store, stop: threading.Event, on_change: Callable[[], None],
-           on_live: Callable[[bool], None]) -> None:
+def follow(store: Store, stop: threading.Event, on_change: Callable[[], object],
+           on_live: Callable[[bool], object]) -> None:
     """Call `on_change` after every commit elsewhere until `stop` is set, whatever happens to the connection.
 
     `on_live(False)` when the feed cannot be reopened (live updates are paused),

@@ -33,8 +33,13 @@ from frontdesk.schemas.inputs import CustomerInput
 from frontdesk.services import customers, export
 from frontdesk.services.context import Actor
 from frontdesk.store import db
-from frontdesk.store.migrate import alembic_config, current_revision, head_revision, open_store
 from frontdesk.store.db import Store
+from frontdesk.store.migrate import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    open_store,
+)
 from frontdesk.store.models import Incident
 from tests.conftest import drop_pg_schema, new_pg_schema, set_up_desk
 from tests.stress import store_workers
@@ -193,9 +198,9 @@ async def test_a_killed_feed_comes_back_and_the_next_alert_shows(pg_desk: Actor,
             (old,) = listening(url, name)
             with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as kill:
                 kill.execute("SELECT pg_terminate_backend(%s)", (old,))
-            reconnects.append(await wait_for(lambda: listening(url, name) not in ([], [old])))
+            reconnects.append(await wait_for(lambda old=old: listening(url, name) not in ([], [old])))
             await asyncio.to_thread(store_workers.log_for_new_guest, other, f"Guest {number}")
-            shown.append(await wait_for(lambda: len(app.alerts) == number + 1, timeout=30))
+            shown.append(await wait_for(lambda number=number: len(app.alerts) == number + 1, timeout=30))
             assert "⚠" in screen_text(app) and app.live_updates
     other.store.dispose()
     show(f"feed killed {rounds}× (PostgreSQL): reconnected after max {max(reconnects):.2f} s; the next alert "
