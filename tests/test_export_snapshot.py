@@ -18,6 +18,18 @@ from frontdesk.services.context import Actor
 from tests.stress.store_workers import dangling, log_for_new_guest
 
 
+def fail_at_incidents(monkeypatch: pytest.MonkeyPatch, problem: str) -> None:
+    """The export fails with `problem` once it reaches the incidents (half of it already written)."""
+    real = export.rows
+
+    def broken(session: Any, model: Any) -> Any:
+        if model.__tablename__ == "incidents":
+            raise StoreError(problem)
+        return real(session, model)
+
+    monkeypatch.setattr(export, "rows", broken)
+
+
 class WritesMeanwhile(io.StringIO):
     """An output that lets another terminal commit a write as soon as the export has begun."""
 
@@ -70,14 +82,7 @@ def test_a_failed_export_leaves_the_old_file_and_no_half_file(desk: Actor, folde
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     target = folder / "export.json"
     target.write_text("the previous export\n")
-    real = export.rows
-
-    def broken(session: Any, model: Any) -> Any:
-        if model.__tablename__ == "incidents":
-            raise StoreError("the store /x is damaged (corrupt database): the newest backup is /x.backup")
-        return real(session, model)
-
-    monkeypatch.setattr(export, "rows", broken)
+    fail_at_incidents(monkeypatch, "the store /x is damaged (corrupt database): the newest backup is /x.backup")
     with pytest.raises(StoreError, match="damaged"):
         export.export_to_file(desk.store, target)
     assert target.read_text() == "the previous export\n"
@@ -101,14 +106,7 @@ def test_export_to_stdout_that_fails_is_one_line_and_a_failure(desk: Actor, caps
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     from frontdesk.cli import main
 
-    real = export.rows
-
-    def broken(session: Any, model: Any) -> Any:
-        if model.__tablename__ == "incidents":
-            raise StoreError("the disk holding the store is full: nothing was saved")
-        return real(session, model)
-
-    monkeypatch.setattr(export, "rows", broken)
+    fail_at_incidents(monkeypatch, "the disk holding the store is full: nothing was saved")
     assert main(["export", "--db", desk.store.url.render_as_string(hide_password=False)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "the export on stdout is incomplete" in err

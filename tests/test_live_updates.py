@@ -9,7 +9,6 @@ PostgreSQL is in tests/test_store_faults.py and the stress suite.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from typing import Any
 
 import pytest
@@ -22,8 +21,9 @@ from frontdesk.messages import StoreChanged
 from frontdesk.screens.dialogs import ApologyScreen
 from frontdesk.services import search
 from frontdesk.services.context import Actor
-from frontdesk.store import db, feed
+from frontdesk.store import db
 from frontdesk.widgets.mode_bar import PAUSED
+from tests.test_store_faults import failing_sqlite_feed
 from tests.ui import make_app, ready, screen_text, settle, type_text, until
 
 
@@ -38,17 +38,7 @@ def notices(seen: list[Any]) -> list[str]:
 async def test_a_lost_feed_pauses_live_updates_then_every_screen_requeries_once(
     sqlite_desk: Actor, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    failing = threading.Event()
-    real = feed.SQLiteFeed._version
-
-    def version(self: feed.SQLiteFeed) -> int:
-        if failing.is_set():
-            raise sqlite3.OperationalError("disk I/O error")
-        return real(self)
-
-    monkeypatch.setattr(feed.SQLiteFeed, "_version", version)
-    monkeypatch.setattr(feed, "BACKOFF_FIRST_S", 0.05)
-    monkeypatch.setattr(feed, "BACKOFF_MAX_S", 0.2)
+    failing = failing_sqlite_feed(monkeypatch)
     seen: list[Any] = []
     app = make_app(url_of(sqlite_desk), clock, watch_store=True)
     async with app.run_test(size=(100, 24), message_hook=seen.append) as pilot:

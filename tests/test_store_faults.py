@@ -377,9 +377,9 @@ def test_the_postgresql_feed_comes_back_after_its_connection_is_ended(pg_desk: A
         followed.close()
 
 
-def test_the_sqlite_feed_comes_back_after_its_connection_fails(sqlite_desk: Actor,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """A failing read of the store file (a lost network share, an I/O error) pauses, then resumes."""
+def failing_sqlite_feed(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """While the returned event is set, the SQLite feed's reads fail as a lost network share's would;
+    reconnections are tried every 50–200 ms."""
     failing = threading.Event()
     real = feed.SQLiteFeed._version
 
@@ -390,6 +390,14 @@ def test_the_sqlite_feed_comes_back_after_its_connection_fails(sqlite_desk: Acto
 
     monkeypatch.setattr(feed.SQLiteFeed, "_version", version)
     monkeypatch.setattr(feed, "BACKOFF_FIRST_S", 0.05)
+    monkeypatch.setattr(feed, "BACKOFF_MAX_S", 0.2)
+    return failing
+
+
+def test_the_sqlite_feed_comes_back_after_its_connection_fails(sqlite_desk: Actor,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failing read of the store file (a lost network share, an I/O error) pauses, then resumes."""
+    failing = failing_sqlite_feed(monkeypatch)
     followed = Followed(sqlite_desk.store)
     try:
         failing.set()

@@ -12,10 +12,8 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import os
 import secrets
 import shutil
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -43,17 +41,13 @@ from frontdesk.store.migrate import (
 from frontdesk.store.models import Incident
 from tests.conftest import drop_pg_schema, new_pg_schema, set_up_desk
 from tests.stress import store_workers
+from tests.stress.test_concurrency import Children
 from tests.ui import make_app, ready, screen_text
 
 pytestmark = pytest.mark.stress
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "store-0001.db"
 LOCK_TIMEOUT_S = float(db.LOCK_TIMEOUT.removesuffix("s"))
-
-
-@pytest.fixture
-def deep(request: pytest.FixtureRequest) -> bool:
-    return bool(request.config.getoption("--deep", default=False))
 
 
 @pytest.fixture
@@ -81,35 +75,15 @@ def pg_desk(pg_schemas: Callable[[], str], clock: FixedClock) -> Iterator[Actor]
     store.dispose()
 
 
-class Children:
-    def __init__(self) -> None:
-        self.ctx = store_workers.context()
-        self.running: list[tuple[Any, Any]] = []
-
-    def start(self, target: Callable[..., None], *args: Any) -> Any:
-        receive, send = self.ctx.Pipe(duplex=False)
-        process = self.ctx.Process(target=target, args=(*args, send), daemon=True)
-        process.start()
-        send.close()
-        self.running.append((process, receive))
-        return receive
-
-    def kill_all(self) -> None:
-        for process, receive in self.running:
-            if process.is_alive() and process.pid:
-                os.kill(process.pid, signal.SIGKILL)
-            process.join(10)
-            receive.close()
-        self.running = []
+def start(children: Children, target: Callable[..., None], *args: Any) -> Any:
+    """Start a child (its function from store_workers) and return the pipe it reports on."""
+    children.start(target, *args)
+    return children.running[-1][1]
 
 
-@pytest.fixture
-def children() -> Iterator[Children]:
-    started = Children()
-    try:
-        yield started
-    finally:
-        started.kill_all()
+def reap(children: Children) -> None:
+    children.kill_leftovers()
+    children.running.clear()
 
 
 def url_of(store: Store) -> str:
@@ -127,7 +101,7 @@ def test_a_frozen_writer_blocks_others_at_most_lock_timeout(pg_desk: Actor, chil
     desk = pg_desk
     guest = customers.create_customer(desk, CustomerInput.parse({"name": "Ana García"}, region="DE"))
     version = customers.customer_card(desk, guest).version
-    receive = children.start(store_workers.freeze_mid_save, url_of(desk.store), guest)
+    receive = start(children, store_workers.freeze_mid_save, url_of(desk.store), guest)
     assert receive.poll(60) and receive.recv()[0] == "locked"
     waited: list[float] = []
     told: list[str] = []
@@ -150,7 +124,7 @@ def test_a_frozen_writer_blocks_others_at_most_lock_timeout(pg_desk: Actor, chil
         thread.start()
     for thread in threads:
         thread.join(60)
-    children.kill_all()
+    reap(children)
     waited.sort()
     show(f"a frozen writer (PostgreSQL, lock_timeout {db.LOCK_TIMEOUT}): 3 other terminals editing the same row "
          f"unblocked after {', '.join(f'{seconds:.1f}' for seconds in waited)} s, each told {told[0]!r} "
@@ -218,7 +192,7 @@ def test_exports_during_writes_have_no_dangling_references(desk: Actor, children
     transaction) as fast as it can while exports run: every export is one consistent snapshot."""
     exports = 20 if deep else 5
     stop = children.ctx.Event()
-    receive = children.start(store_workers.keep_writing, url_of(desk.store), desk.clock.now().isoformat(),
+    receive = start(children, store_workers.keep_writing, url_of(desk.store), desk.clock.now().isoformat(),
                              desk.site_id, desk.staff_id, stop)
     assert receive.poll(60) and receive.recv()[0] == "ready"
     while True:  # some history first, so the exports have references to check
@@ -282,7 +256,7 @@ def test_four_processes_opening_one_store_at_once(backend: str, tmp_path: Path, 
         for number in range(rounds):
             url, upgrade = make_store(kind, backend, tmp_path, number, pg_schemas, _sqlite_template)
             go = children.ctx.Event()
-            pipes = [children.start(store_workers.open_when_told, url, upgrade, go) for _ in range(4)]
+            pipes = [start(children, store_workers.open_when_told, url, upgrade, go) for _ in range(4)]
             for pipe in pipes:
                 assert pipe.poll(60) and pipe.recv()[0] == "ready"
             go.set()
@@ -292,7 +266,7 @@ def test_four_processes_opening_one_store_at_once(backend: str, tmp_path: Path, 
                 opens += 1
                 if error:
                     failures.append(f"{kind} #{number}: {error}")
-            children.kill_all()
+            reap(children)
             store = Store(url)
             assert current_revision(store) == head_revision()
             store.dispose()
