@@ -33,7 +33,7 @@ from frontdesk.errors import (
     StoreUnavailable,
 )
 from frontdesk.schemas.inputs import CustomerInput
-from frontdesk.services import customers
+from frontdesk.services import customers, search
 from frontdesk.services.context import Actor
 from frontdesk.store import db, feed
 from frontdesk.store.db import Store
@@ -305,6 +305,8 @@ def test_a_server_that_goes_away_is_a_clear_error_and_comes_back(pg_url: str, cl
     proxy.down()
     with pytest.raises(StoreUnavailable, match="cannot reach .*try again in a moment$"):
         customers.customer_card(desk, guest)
+    with pytest.raises(StoreUnavailable, match="cannot reach .*try again in a moment$"):
+        search.find_customers(store, "Ana")  # a Core connection, no session: said the same way
     with pytest.raises(StoreUnavailable, match="nothing was saved, try again in a moment$"):
         new_guest(desk, "Ana Lost")
     proxy.up()

@@ -195,6 +195,8 @@ class Store:
             if "readonly" in detail or "unable to open" in detail:
                 return f"cannot write to {self.path}: the file or its folder is read-only"
             return f"cannot use {self.path}: {detail}"
+        if detail.startswith("connection failed:"):  # libpq's "… to server at "host", port N failed: why"
+            detail = detail.rsplit(": ", 1)[-1]
         return f"cannot reach {self.display_url}: {detail}"
 
     def damaged(self) -> StoreDamaged:
@@ -312,9 +314,20 @@ class Store:
         `bulk=True` (export, backups) reads one consistent snapshot with no time
         limits: REPEATABLE READ on PostgreSQL, one read transaction on SQLite.
         """
+        with self._reading(), (self._bulk_reader if bulk else self._reader)() as session:
+            yield session
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A Core connection for a read that skips the ORM (the search on every keystroke), its
+        failures said as `read()` says them."""
+        with self._reading(), self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
         try:
-            with (self._bulk_reader if bulk else self._reader)() as session:
-                yield session
+            yield
         except DBAPIError as exc:
             problem = self.problem(exc)
             if problem is None:
