@@ -147,7 +147,7 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         self.watch_store = watch_store
         """Run the change feed (tests that count queries or need quiet turn it off)."""
         self.store_problem: str | None = None
-        self.store_trouble: str | None = None
+        self.last_store_problem: str | None = None
         """The store problem last shown (full, read-only, unreachable…): shown once, not on every keystroke,
         until the store works again (a commit is seen, or the feed comes back)."""
 
@@ -313,10 +313,10 @@ class FrontdeskApp(QuietCrashes, DeskApp):
     def on_frontdesk_app_feed_live(self, event: FeedLive) -> None:
         self.live_updates = event.live
         if event.live:
-            self.store_trouble = None
+            self.last_store_problem = None
 
     def on_store_changed(self, _: StoreChanged) -> None:
-        self.store_trouble = None
+        self.last_store_problem = None
         self.load_alerts()
         for screen in list(self.desk_screens):
             screen.post_message(StoreChanged())
@@ -421,9 +421,9 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         error = worker.error
         if isinstance(error, FrontdeskError):
             if isinstance(error, StoreError) and not isinstance(error, StoreBusy):
-                if str(error) == self.store_trouble:
+                if str(error) == self.last_store_problem:
                     return
-                self.store_trouble = str(error)
+                self.last_store_problem = str(error)
             self.notify(str(error), severity="error", timeout=8)
             return
         reference = crash.record(error if isinstance(error, BaseException) else RuntimeError(),
