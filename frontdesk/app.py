@@ -25,7 +25,7 @@ from frontdesk import crash
 from frontdesk.compat import QuietCrashes, styled
 from frontdesk.config import Settings
 from frontdesk.desk import DeskApp
-from frontdesk.errors import FrontdeskError
+from frontdesk.errors import FrontdeskError, StoreBusy, StoreError
 from frontdesk.messages import (
     AmendIncident,
     DeskReady,
@@ -129,6 +129,13 @@ class FrontdeskApp(QuietCrashes, DeskApp):
             self.site = site
             self.staff = staff
 
+    class FeedLive(Message):
+        """The change feed was lost (False) or is back (True)."""
+
+        def __init__(self, live: bool) -> None:
+            super().__init__()
+            self.live = live
+
     class AlertsLoaded(Message):
         def __init__(self, alerts: tuple[AlertInfo, ...]) -> None:
             super().__init__()
@@ -140,6 +147,9 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         self.watch_store = watch_store
         """Run the change feed (tests that count queries or need quiet turn it off)."""
         self.store_problem: str | None = None
+        self.last_store_problem: str | None = None
+        """The store problem last shown (full, read-only, unreachable…): shown once, not on every keystroke,
+        until the store works again (a commit is seen, or the feed comes back)."""
 
     def on_mount(self) -> None:
         if self.settings.theme:
@@ -164,7 +174,7 @@ class FrontdeskApp(QuietCrashes, DeskApp):
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
     def open_store(self) -> None:
         from frontdesk.services.setup import is_empty
-        from frontdesk.store.db import StoreError, default_url
+        from frontdesk.store.db import default_url
         from frontdesk.store.migrate import open_store
 
         try:
@@ -293,18 +303,20 @@ class FrontdeskApp(QuietCrashes, DeskApp):
 
     @work(thread=True, exclusive=True, group="feed", exit_on_error=False)
     def watch_changes(self, store: Store) -> None:
-        from frontdesk.store.feed import open_feed
+        """Follow the change feed until the worker is cancelled, reconnecting whenever it is lost."""
+        from frontdesk.store.feed import follow
 
-        feed = open_feed(store)
-        worker = get_current_worker()
-        try:
-            while not worker.is_cancelled:
-                if feed.wait():
-                    self.post_message(StoreChanged())
-        finally:
-            feed.close()
+        follow(store, get_current_worker().cancelled_event,
+               on_change=lambda: self.post_message(StoreChanged()),
+               on_live=lambda live: self.post_message(self.FeedLive(live)))
+
+    def on_frontdesk_app_feed_live(self, event: FeedLive) -> None:
+        self.live_updates = event.live
+        if event.live:
+            self.last_store_problem = None
 
     def on_store_changed(self, _: StoreChanged) -> None:
+        self.last_store_problem = None
         self.load_alerts()
         for screen in list(self.desk_screens):
             screen.post_message(StoreChanged())
@@ -408,6 +420,10 @@ class FrontdeskApp(QuietCrashes, DeskApp):
     def worker_failed(self, worker: Worker[Any]) -> None:
         error = worker.error
         if isinstance(error, FrontdeskError):
+            if isinstance(error, StoreError) and not isinstance(error, StoreBusy):
+                if str(error) == self.last_store_problem:
+                    return
+                self.last_store_problem = str(error)
             self.notify(str(error), severity="error", timeout=8)
             return
         reference = crash.record(error if isinstance(error, BaseException) else RuntimeError(),

@@ -84,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = command("demo", "fill a new store with a demo restaurant")
     demo.add_argument("--force", action="store_true", help="add the demo even if the store has data")
 
-    command("export", "write the whole store as JSON to stdout")
+    export = command("export", "write the whole store as JSON (one consistent snapshot) to stdout or a file")
+    export.add_argument("-o", "--output", metavar="FILE",
+                        help="write to FILE (owner-only), replacing it only once the export is complete")
 
     db = command("db", "schema migrations")
     db_commands = db.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -125,11 +127,12 @@ def _settings(args: argparse.Namespace) -> Any:
     )
 
 
-def _open(settings: Any, *, upgrade: bool = True) -> Any:
+def _open(settings: Any, *, create: bool = False) -> Any:
+    """Open the store; only commands that set one up (setup, demo) may create it."""
     from frontdesk.store.db import default_url
     from frontdesk.store.migrate import open_store
 
-    return open_store(settings.database_url or default_url(), upgrade=upgrade)
+    return open_store(settings.database_url or default_url(), create=create)
 
 
 def _ask(prompt: str, given: str | None) -> str:
@@ -146,7 +149,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
     from frontdesk.services import setup
 
     settings = _settings(args)
-    store = _open(settings)
+    store = _open(settings, create=True)
     if not setup.is_empty(store):
         raise CommandError("this store is already set up: use `frontdesk site add` or `frontdesk staff add`")
     site = SiteInput.parse(
@@ -212,17 +215,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from frontdesk.services import demo
 
     settings = _settings(args)
-    store = _open(settings)
+    store = _open(settings, create=True)
     summary = demo.build_demo(store, SystemClock(), terminal=settings.terminal, force=args.force)
     print(summary)
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from frontdesk.services.export import write_export
+    from pathlib import Path
+
+    from frontdesk.services.export import export_to_file, write_export
 
     store = _open(_settings(args))
-    write_export(store, sys.stdout)
+    if args.output:
+        export_to_file(store, Path(args.output))
+        return 0
+    try:
+        write_export(store, sys.stdout)
+        sys.stdout.flush()
+    except FrontdeskError as exc:
+        raise CommandError(f"{exc} (the export on stdout is incomplete)") from None
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
+        raise CommandError(f"cannot write the export: {exc.strerror or exc} (the output is incomplete)") from None
     return 0
 
 
@@ -242,13 +258,9 @@ def cmd_db(args: argparse.Namespace) -> int:
                 raise CommandError(f"the models differ from the migrations: {exc}") from None
         print("The models match the migrations.")
         return 0
-    from frontdesk.store.db import Store, default_url
+    from frontdesk.store.db import default_url
 
-    store = Store(settings.database_url or default_url())
-    before = migrate.current_revision(store)
-    store.dispose()
-    store = _open(settings, upgrade=True)
-    after = migrate.current_revision(store)
+    before, after = migrate.upgrade_store(settings.database_url or default_url())
     print(f"Schema {after} (was {before or 'empty'})." if before != after else f"Schema {after} is current.")
     return 0
 

@@ -35,6 +35,8 @@ class DeskApp(App[int]):
     """Unacknowledged alerts for this site from other terminals, newest first."""
     desk_label: reactive[str] = reactive("")
     """Who is at the terminal and where, shown in the screens row."""
+    live_updates: reactive[bool] = reactive(True)
+    """False while the change feed is lost: the screens row says live updates are paused."""
 
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         super().__init__()

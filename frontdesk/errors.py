@@ -43,5 +43,29 @@ class StoreError(FrontdeskError):
     """A store that cannot be used (unreachable, read-only, full, too new), in one line."""
 
 
+class StoreUnavailable(StoreError):
+    """The store cannot be reached right now (server down, connection lost); it may come back."""
+
+
+class StoreBusy(StoreError):
+    """Another terminal holds what this action needs, or the store is too slow: try again."""
+
+
+class StoreFull(StoreError):
+    """The disk holding the store is full: nothing was saved."""
+
+
+class StoreReadOnly(StoreError):
+    """The store can be read but not written (file permissions, a read-only mount, a standby server)."""
+
+
+class StoreDamaged(StoreError):
+    """The store's file is corrupt; the message names the newest backup."""
+
+
+class StoreOutdated(StoreError):
+    """A newer frontdesk upgraded the store while this one ran: restart to upgrade."""
+
+
 class ConfigError(FrontdeskError):
     """A setting that cannot be used; the message names the file or variable and the problem."""

@@ -120,8 +120,10 @@ def test_a_read_only_store_folder(tmp_path: Path) -> None:
     from tests.test_store import _read_only_folder
 
     folder = _read_only_folder(tmp_path)
-    message = one_line_error(frontdesk("export", "--db", f"sqlite:///{folder}/store.db"))
+    message = one_line_error(frontdesk(*SETUP, "--db", f"sqlite:///{folder}/store.db"))
     assert "not writable" in message
+    message = one_line_error(frontdesk("export", "--db", f"sqlite:///{folder}/store.db"))
+    assert "there is no store at" in message  # a read-only command never creates one
 
 
 def test_setup_refuses_a_store_that_is_set_up(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from frontdesk.errors import InvalidInput
-from frontdesk.money import minor_digits
+from frontdesk.money import MINOR_MAX, minor_digits
 
 NAME_MAX = 120
 LINE_MAX = 120
@@ -283,6 +283,8 @@ def parse_money(value: Any, info: ValidationInfo) -> int:
     if isinstance(value, int):
         if value < 0:
             raise problem("cannot be negative")
+        if value > MINOR_MAX:
+            raise problem("too large")
         return value
     digits = minor_digits((info.context or {}).get("currency") or "USD")
     text = str(value).strip().replace(",", ".")
@@ -299,7 +301,7 @@ def parse_money(value: Any, info: ValidationInfo) -> int:
     scaled = amount.scaleb(digits)
     if scaled != scaled.to_integral_value():
         raise problem(f"at most {digits} decimal places")
-    if scaled > 10**11:
+    if scaled > MINOR_MAX:
         raise problem("too large")
     return int(scaled)
 

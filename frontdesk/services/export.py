@@ -3,18 +3,28 @@
 Top-level keys are table names; each holds a list of objects with every
 column. Times are ISO 8601 in UTC, dates ISO dates, money integer minor
 units. PIN hashes and unsaved drafts are left out. Rows are streamed, so a
-large store never sits in memory whole.
+large store never sits in memory whole, and all of them come from one
+snapshot (one REPEATABLE READ transaction on PostgreSQL, one read
+transaction on SQLite): a write committed meanwhile is either wholly in the
+export or wholly out, so no row refers to one that is missing. A file is
+written beside its target and renamed over it only when complete.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from frontdesk.errors import FrontdeskError
 from frontdesk.store.db import Store
 from frontdesk.store.models import (
     Alert,
@@ -63,21 +73,52 @@ def _value(value: Any) -> Any:
     return value
 
 
-def rows(store: Store, model: type[Base]) -> Iterator[dict[str, Any]]:
+def rows(session: Session, model: type[Base]) -> Iterator[dict[str, Any]]:
     columns = [column for column in model.__table__.columns if column.key not in LEFT_OUT]
-    with store.read() as session:
-        statement = select(model).order_by(*model.__table__.primary_key.columns)
-        for row in session.scalars(statement.execution_options(yield_per=2000)):
-            yield {column.key: _value(getattr(row, column.key)) for column in columns}
-            session.expunge(row)
+    statement = select(model).order_by(*model.__table__.primary_key.columns)
+    for row in session.scalars(statement.execution_options(yield_per=2000)):
+        yield {column.key: _value(getattr(row, column.key)) for column in columns}
+        session.expunge(row)
 
 
 def write_export(store: Store, out: TextIO) -> None:
-    """Write the store as one JSON object, table by table."""
-    out.write("{")
-    for number, (name, model) in enumerate(SECTIONS):
-        out.write(("," if number else "") + f"\n{json.dumps(name)}: [")
-        for index, row in enumerate(rows(store, model)):
-            out.write(("," if index else "") + "\n  " + json.dumps(row, ensure_ascii=False))
-        out.write("\n]")
-    out.write("\n}\n")
+    """Write the store as one JSON object, table by table, from one snapshot."""
+    with store.read(bulk=True) as session:
+        out.write("{")
+        for number, (name, model) in enumerate(SECTIONS):
+            out.write(("," if number else "") + f"\n{json.dumps(name)}: [")
+            for index, row in enumerate(rows(session, model)):
+                out.write(("," if index else "") + "\n  " + json.dumps(row, ensure_ascii=False))
+            out.write("\n]")
+        out.write("\n}\n")
+
+
+def export_to_file(store: Store, target: Path) -> None:
+    """Write the export to `target` (owner-only), or leave whatever was there untouched.
+
+    The JSON goes to a hidden temporary file in the same folder, which is
+    flushed to disk and then renamed over the target in one step.
+    """
+    if not target.parent.is_dir():
+        raise FrontdeskError(f"cannot write {target}: folder {target.parent} does not exist")
+    try:
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+    except OSError as exc:
+        raise _write_failed(target, exc) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            write_export(store, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException as exc:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _write_failed(target, exc) from None
+        raise
+
+
+def _write_failed(target: Path, exc: OSError) -> FrontdeskError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return FrontdeskError(f"the disk holding {target} is full: nothing was written")
+    return FrontdeskError(f"cannot write {target}: {exc.strerror or exc}; nothing was written")

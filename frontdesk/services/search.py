@@ -271,7 +271,7 @@ def _driver_search(store: Store, statement: TextualSelect, parameters: dict[str,
         _COMPILED[(dialect.name, statement)] = compiled
     sql, order = compiled
     arguments: Any = tuple(parameters[name] for name in order) if order is not None else parameters
-    with store.engine.connect() as connection:
+    with store.connect() as connection:
         rows = connection.exec_driver_sql(sql, arguments).all()
     return _hits(rows, _instant_reader(dialect))
 

@@ -3,7 +3,14 @@
 Writes go through `Store.begin()`, one user action per transaction (on SQLite
 it begins IMMEDIATE, so a read-then-write never fails with a busy snapshot);
 reads go through `Store.read()`, which stays deferred. On PostgreSQL every
-write transaction also sends a NOTIFY that the change feed listens for.
+write transaction also sends a NOTIFY that the change feed listens for, and
+every interactive transaction waits at most `lock_timeout` for a lock and
+`statement_timeout` for a statement (`SET LOCAL`, so a transaction pooler is
+fine); bulk work (export, upgrades, backups, bench builds) asks for
+`bulk=True` and has no limits. A driver failure a person can act on (busy,
+full, read-only, damaged, unreachable, upgraded by a newer frontdesk)
+becomes one `StoreError` subclass with one sentence; anything else is a bug
+and passes through unchanged.
 """
 
 from __future__ import annotations
@@ -14,16 +21,42 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    NoSuchModuleError,
+    OperationalError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
-from frontdesk.errors import StoreError
+from frontdesk.errors import (
+    StoreBusy,
+    StoreDamaged,
+    StoreError,
+    StoreFull,
+    StoreOutdated,
+    StoreReadOnly,
+    StoreUnavailable,
+)
 from frontdesk.paths import default_store_path, private_dir
 
 NOTIFY_CHANNEL = "frontdesk_changes"
 SQLITE_BUSY_TIMEOUT_S = 30.0
+MIGRATION_WAIT_S = 600.0
+"""How long an opening terminal waits on SQLite for another one that is upgrading the store (backup included)."""
+LOCK_TIMEOUT = "5s"
+STATEMENT_TIMEOUT = "15s"
+IDLE_IN_TRANSACTION_TIMEOUT = "30s"
+INTERACTIVE_LIMITS = (
+    f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'; "
+    f"SET LOCAL idle_in_transaction_session_timeout = '{IDLE_IN_TRANSACTION_TIMEOUT}'"
+)
+"""Sent first in every interactive PostgreSQL transaction: nothing waits forever, and a
+frozen terminal's open transaction is ended by the server instead of holding its locks."""
+BUSY = "busy at another terminal — try again"
+FULL = "the disk holding the store is full: nothing was saved"
 
 
 def default_url() -> str:
@@ -50,19 +83,22 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database).expanduser()
 
 
-def prepare_sqlite_file(path: Path) -> None:
+def prepare_sqlite_file(path: Path, *, create: bool = True) -> None:
     """Create the store file owner-only before SQLite opens it.
 
     SQLite gives the -wal and -shm files the main file's mode, so a file
     created 0600 keeps all three private under any umask. The default store's
-    folder is made 0700 too.
+    folder is made 0700 too. With `create=False` a missing file is refused:
+    a read-only command given a mistyped path must not leave a new store there.
     """
-    if path.resolve() == default_store_path().resolve():
-        private_dir(path.parent)
     if path.exists():
         if not path.is_file():
             raise StoreError(f"{path} is not a file")
         return
+    if not create:
+        raise StoreError(f"there is no store at {path}: check --db (or FRONTDESK_DATABASE_URL)")
+    if path.resolve() == default_store_path().resolve():
+        private_dir(path.parent)
     if not path.parent.is_dir():
         raise StoreError(f"folder {path.parent} does not exist")
     try:
@@ -74,6 +110,12 @@ def prepare_sqlite_file(path: Path) -> None:
     except OSError as exc:
         raise StoreError(f"cannot create {path}: {exc.strerror}") from None
     os.close(fd)
+
+
+def newest_backup(path: Path) -> Path | None:
+    """The most recent `*.backup-*` copy beside a SQLite store, if any."""
+    backups = [candidate for candidate in path.parent.glob(f"{path.name}.backup-*") if candidate.is_file()]
+    return max(backups, key=lambda candidate: candidate.stat().st_mtime_ns, default=None)
 
 
 def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -92,23 +134,32 @@ def _sqlite_on_begin(connection) -> None:  # type: ignore[no-untyped-def]
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _postgres_on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    if not connection.get_execution_options().get("frontdesk_bulk"):
+        connection.exec_driver_sql(INTERACTIVE_LIMITS)
+
+
 class Store:
     """A database: its engine, and sessions for reading and for writing."""
 
-    def __init__(self, raw_url: str) -> None:
+    def __init__(self, raw_url: str, *, create: bool = True) -> None:
         self.url = parse_url(raw_url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.path = sqlite_path(self.url)
         if self.is_sqlite:
             if self.path is None:
                 raise StoreError("an in-memory SQLite store would vanish on exit; give a file path")
-            prepare_sqlite_file(self.path)
+            prepare_sqlite_file(self.path, create=create)
         self.engine = self._create_engine()
-        self._write_engine = (
-            self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
-        )
+        self.revision: str | None = None
+        """The schema revision this process opened the store at (set by `open_store`)."""
+        bulk = self.engine.execution_options(frontdesk_bulk=True)
+        write = {"sqlite_begin": "IMMEDIATE"} if self.is_sqlite else {}
+        snapshot = {} if self.is_sqlite else {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = sessionmaker(self._write_engine, expire_on_commit=False)
+        self._writer = sessionmaker(self.engine.execution_options(**write), expire_on_commit=False)
+        self._bulk_reader = sessionmaker(bulk.execution_options(**snapshot), expire_on_commit=False)
+        self._bulk_writer = sessionmaker(bulk.execution_options(**write), expire_on_commit=False)
 
     def _create_engine(self) -> Engine:
         try:
@@ -122,7 +173,11 @@ class Store:
                 event.listen(engine, "connect", _sqlite_on_connect)
                 event.listen(engine, "begin", _sqlite_on_begin)
                 return engine
-            return create_engine(self.url, pool_pre_ping=True, pool_size=8, max_overflow=8)
+            # No prepared statements: one would not outlive a pooled server connection behind a pooler.
+            engine = create_engine(self.url, pool_pre_ping=True, pool_size=8, max_overflow=8,
+                                   connect_args={"prepare_threshold": None})
+            event.listen(engine, "begin", _postgres_on_begin)
+            return engine
         except NoSuchModuleError:
             raise StoreError(f"no driver for {self.url.drivername}: install frontdesk[pg]") from None
         except ModuleNotFoundError as exc:
@@ -133,35 +188,178 @@ class Store:
         """The URL without its password, for messages and the title bar."""
         return self.url.render_as_string(hide_password=True)
 
-    def describe(self, exc: OperationalError) -> str:
+    def describe(self, exc: DBAPIError) -> str:
         """A driver's failure to reach or use the store, in one line naming the store."""
-        detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig and str(exc.orig).strip() else type(exc).__name__
         if self.is_sqlite:
             if "readonly" in detail or "unable to open" in detail:
                 return f"cannot write to {self.path}: the file or its folder is read-only"
             return f"cannot use {self.path}: {detail}"
+        if detail.startswith("connection failed:"):  # libpq's "… to server at "host", port N failed: why"
+            detail = detail.rsplit(": ", 1)[-1]
         return f"cannot reach {self.display_url}: {detail}"
 
-    @contextmanager
-    def begin(self) -> Iterator[Session]:
-        """One write transaction: committed on success, rolled back on error."""
+    def damaged(self) -> StoreDamaged:
+        """The store's file is corrupt: say so, and where the newest backup is."""
+        if self.path is None:
+            return StoreDamaged(f"the store at {self.display_url} reports damaged data: "
+                                "ask its administrator to restore it from a backup")
+        backup = newest_backup(self.path)
         try:
-            with self._writer() as session, session.begin():
+            with self.path.open("rb") as file:
+                sqlite_file = file.read(16) == b"SQLite format 3\x00"
+        except OSError:
+            sqlite_file = False
+        if not sqlite_file and backup is None:
+            return StoreDamaged(f"{self.path} is not a frontdesk store (not a database file)")
+        where = f"the newest backup is {backup}" if backup else f"no backup was found beside it in {self.path.parent}"
+        return StoreDamaged(f"the store {self.path} is damaged (corrupt database): {where}")
+
+    def problem(self, exc: DBAPIError, *, saving: bool = False, committing: bool = False) -> StoreError | None:
+        """The StoreError a person should read for a driver failure, or None for a bug.
+
+        `saving`: the failure ended a write ("nothing was saved"); `committing`:
+        it came while committing, when the write may or may not have landed.
+        """
+        if self.is_sqlite:
+            return self._sqlite_problem(exc, saving=saving)
+        return self._postgres_problem(exc, saving=saving, committing=committing)
+
+    def _sqlite_problem(self, exc: DBAPIError, *, saving: bool) -> StoreError | None:
+        code = getattr(exc.orig, "sqlite_errorcode", None)
+        primary = code & 0xFF if isinstance(code, int) else None
+        if primary == sqlite3.SQLITE_FULL:
+            return StoreFull(FULL)
+        if primary == sqlite3.SQLITE_READONLY:
+            return StoreReadOnly(f"the store {self.path} is read-only{': nothing was saved' if saving else ''} "
+                                 "(check the permissions of the file and its folder, and the disk it is on)")
+        if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+            return self.damaged()
+        if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return StoreBusy(BUSY)
+        if primary == sqlite3.SQLITE_ERROR:  # "no such column": a newer frontdesk's schema, or a bug
+            return self.outdated()
+        if isinstance(exc, OperationalError) and primary != sqlite3.SQLITE_INTERRUPT:
+            tail = "nothing was saved, try again in a moment" if saving else "try again in a moment"
+            return StoreUnavailable(f"{self.describe(exc)}; {tail}")
+        return None
+
+    def _postgres_problem(self, exc: DBAPIError, *, saving: bool, committing: bool) -> StoreError | None:
+        state = getattr(exc.orig, "sqlstate", None) or ""
+        message = str(exc.orig)
+        if state == "53100":
+            return StoreFull(FULL)
+        if state == "25006":
+            return StoreReadOnly(f"the store at {self.display_url} is read-only (a standby server?)"
+                                 f"{': nothing was saved' if saving else ''}")
+        if state in ("55P03", "40P01", "40001"):
+            return StoreBusy(BUSY)
+        if state == "57014":
+            if "statement timeout" in message:
+                return StoreBusy(f"the store took longer than {STATEMENT_TIMEOUT} to answer — try again")
+            return None  # cancelled on purpose (a search overtaken by typing): the caller's business
+        if state in ("XX001", "XX002"):
+            return self.damaged()
+        if exc.connection_invalidated or state.startswith(("08", "57P")) or (
+            isinstance(exc, OperationalError) and not state
+        ):
+            if committing:
+                tail = "the connection was lost while saving: look whether it was saved before trying again"
+            elif saving:
+                tail = "nothing was saved, try again in a moment"
+            else:
+                tail = "try again in a moment"
+            return StoreUnavailable(f"{self.describe(exc)}; {tail}")
+        if state.startswith("42"):  # undefined table or column: a newer frontdesk's schema, or a bug
+            return self.outdated()
+        return None
+
+    def outdated(self) -> StoreOutdated | None:
+        """StoreOutdated if a newer frontdesk has changed the schema since this process opened it."""
+        if self.revision is None:
+            return None
+        try:
+            with self.engine.connect() as connection:
+                now = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except DBAPIError:
+            return None
+        if now == self.revision:
+            return None
+        return StoreOutdated(f"frontdesk was upgraded on this store (schema {now}): restart to upgrade")
+
+    @contextmanager
+    def begin(self, *, bulk: bool = False) -> Iterator[Session]:
+        """One write transaction: committed on success, rolled back on error.
+
+        `bulk=True` (imports, demo and bench builds) lifts the PostgreSQL time limits.
+        """
+        committing = False
+        try:
+            with (self._bulk_writer if bulk else self._writer)() as session, session.begin():
                 session.info["write"] = True
                 yield session
                 if not self.is_sqlite:
                     session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
-        except OperationalError as exc:
-            raise StoreError(f"{self.describe(exc)}; nothing was saved, try again in a moment") from None
+                committing = True
+        except DBAPIError as exc:
+            problem = self.problem(exc, saving=True, committing=committing)
+            if problem is None:
+                raise
+            raise problem from None
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
-        """One read-only transaction (deferred on SQLite: it takes no write lock)."""
+    def read(self, *, bulk: bool = False) -> Iterator[Session]:
+        """One read-only transaction (deferred on SQLite: it takes no write lock).
+
+        `bulk=True` (export, backups) reads one consistent snapshot with no time
+        limits: REPEATABLE READ on PostgreSQL, one read transaction on SQLite.
+        """
+        with self._reading(), (self._bulk_reader if bulk else self._reader)() as session:
+            yield session
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A Core connection for a read that skips the ORM (the search on every keystroke), its
+        failures said as `read()` says them."""
+        with self._reading(), self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
         try:
-            with self._reader() as session:
-                yield session
-        except OperationalError as exc:
-            raise StoreError(f"{self.describe(exc)}; try again in a moment") from None
+            yield
+        except DBAPIError as exc:
+            problem = self.problem(exc)
+            if problem is None:
+                raise
+            raise problem from None
+
+    @contextmanager
+    def migration_lock(self) -> Iterator[Connection]:
+        """A transaction holding the store's upgrade lock: whoever comes second waits, then finds it done.
+
+        PostgreSQL: a transaction-scoped advisory lock for this schema.
+        SQLite: an exclusive transaction, with foreign keys off while tables
+        are rebuilt (SQLite's own recipe for altering a table), checked before
+        the commit.
+        """
+        locked = self.engine.execution_options(frontdesk_bulk=True, sqlite_begin="EXCLUSIVE")
+        with locked.connect() as connection:
+            raw = connection.connection.driver_connection if self.is_sqlite else None
+            if isinstance(raw, sqlite3.Connection):
+                raw.execute("PRAGMA foreign_keys=OFF")
+                raw.execute(f"PRAGMA busy_timeout={int(MIGRATION_WAIT_S * 1000)}")
+            try:
+                with connection.begin():
+                    if raw is None:
+                        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('frontdesk.' || current_schema()))"))
+                    yield connection
+                    if raw is not None and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                        raise StoreError("the upgrade would leave broken references; nothing was changed")
+            finally:
+                if isinstance(raw, sqlite3.Connection):
+                    raw.execute("PRAGMA foreign_keys=ON")
+                    raw.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,10 +1,10 @@
 """The store's tables, one class per noun of DESIGN.md's vocabulary.
 
 Kinds and statuses are plain strings (a new value needs no migration on
-PostgreSQL); money is integer minor units; instants are UTC. Rows that two
-terminals may change at once carry a `version` column that SQLAlchemy checks
-on every UPDATE (`version_id_col`), so a lost race raises instead of
-overwriting.
+PostgreSQL); money is integer minor units in 64-bit columns; instants are
+UTC. Rows that two terminals may change at once carry a `version` column
+that SQLAlchemy checks on every UPDATE (`version_id_col`), so a lost race
+raises instead of overwriting.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -218,7 +219,8 @@ class Incident(Base):
     description: Mapped[str] = mapped_column(Text)
     reaction: Mapped[str | None] = mapped_column(Text)
     remedy_kind: Mapped[str | None] = mapped_column(String(24))
-    remedy_cost: Mapped[int] = mapped_column(Integer, default=0)
+    remedy_cost: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Minor units; 64-bit on every backend (`frontdesk.money.MINOR_MAX`)."""
     promise_text: Mapped[str | None] = mapped_column(Text)
     promise_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     promise_likelihood: Mapped[str | None] = mapped_column(String(16))
