@@ -13,7 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import wraps
+from functools import cache, wraps
+from importlib.resources import files
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -22,6 +23,8 @@ DEFAULT_DUE_TIME = time(17, 0)
 """A promise 'by Friday' means by the end of Friday's working day."""
 DEFAULT_OCCURRED_TIME = time(12, 0)
 """An incident given only a date is placed at noon, and the screen says so."""
+HORIZON = timedelta(days=3653)
+"""How far from now a typed time may be, either way (ten years): plans made from it stay in the calendar."""
 
 
 class TimeInputError(ValueError):
@@ -42,8 +45,30 @@ Parser = Callable[[str, datetime, ZoneInfo], Resolved]
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder ("Europe") is an OSError
         raise TimeInputError(f"unknown time zone {name!r} (e.g. Europe/Berlin, America/New_York)") from None
+
+
+NOT_PLACES = frozenset({"Factory"})
+"""Zones in the IANA list that are no place's time ("Factory" is tzdata's placeholder)."""
+
+
+@cache
+def iana_zones() -> frozenset[str]:
+    """Every zone name of the IANA database, from the tzdata package's own list.
+
+    The system's zone folder also holds files that are no zone a site is in
+    ("localtime", "posixrules", folders such as "Europe"), which ZoneInfo
+    would open all the same.
+    """
+    return frozenset(files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()) - NOT_PLACES
+
+
+def site_zone(name: str) -> ZoneInfo:
+    """A time zone typed for a site: a real IANA zone such as Europe/Berlin, nothing else."""
+    if name not in iana_zones():
+        raise TimeInputError(f"unknown time zone {name!r} (e.g. Europe/Berlin, America/New_York)")
+    return zone(name)
 
 
 def local(instant: datetime, tz: ZoneInfo) -> datetime:
@@ -89,11 +114,11 @@ def local_parts(instant: datetime, tz: ZoneInfo) -> tuple[date, int, int]:
     return wall.date(), wall.hour, wall.weekday()
 
 
-_AGO = re.compile(r"^(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s+ago$")
+_AGO = re.compile(r"^(?:(\d{1,9})\s*d)?\s*(?:(\d{1,9})\s*h)?\s*(?:(\d{1,9})\s*m(?:in)?)?\s+ago$")
 _CLOCK = re.compile(r"^(\d{1,2})(?::?(\d{2}))?\s*(am|pm)?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DAY_MONTH = re.compile(r"^(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?$")
-_RELATIVE = re.compile(r"^(?:in\s+|\+)?(\d+)\s*(d|days?|w|weeks?)$")
+_RELATIVE = re.compile(r"^(?:in\s+|\+)?(\d{1,9})\s*(d|days?|w|weeks?)$")
 
 
 def _parse_clock(text: str) -> time | None:

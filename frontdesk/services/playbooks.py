@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from frontdesk import timing
 from frontdesk.paths import bundled
 from frontdesk.schemas.playbooks import (
+    FILE_MAX_BYTES,
     CategorySpec,
     PlaybookFile,
     PlaybookFileError,
@@ -135,6 +136,8 @@ def load_playbook_file(store: Store, path: Path) -> PlaybookFile:
     The whole file is checked first; on any problem nothing is changed.
     """
     try:
+        if path.stat().st_size > FILE_MAX_BYTES:  # before reading: the wrong file may be huge
+            raise PlaybookFileError(f"{path}: larger than {FILE_MAX_BYTES // 1024} KiB; is it the right file?")
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PlaybookFileError(f"{path}: cannot read it ({exc.strerror})") from None
