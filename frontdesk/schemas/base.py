@@ -74,6 +74,8 @@ def plain_message(error: Mapping[str, Any]) -> str:
         return "required" if ctx.get("min_length") == 1 else f"at least {ctx.get('min_length')} characters"
     if kind == "too_short":
         return "needs at least one entry" if ctx.get("min_length") == 1 else f"needs at least {ctx.get('min_length')} entries"
+    if kind == "too_long":
+        return f"at most {ctx.get('max_length')} entries (this has {ctx.get('actual_length')})"
     if kind == "literal_error":
         return f"choose one of: {ctx.get('expected', '').replace(chr(39), '')}"
     if kind in ("greater_than_equal", "greater_than"):

@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from frontdesk.desk import DeskNode
 from frontdesk.screens.dialogs import ConfirmDialog
-from frontdesk.widgets.safe import joined, literal
+from frontdesk.widgets.safe import joined, literal, visible
 from frontdesk.widgets.search_results import masked_phone
 
 if TYPE_CHECKING:
@@ -220,13 +220,14 @@ class CustomerForm(DeskNode, ModalScreen[int | None]):
 
 
 def initial_values(card: CustomerCard | None, typed: str) -> dict[str, Any]:
-    """The card's details to edit, or a new customer started from what was typed in the search box."""
+    """The card's details to edit (control characters made visible: an Input draws its text raw),
+    or a new customer started from what was typed in the search box."""
     if card is not None:
         from frontdesk.schemas.base import (
             readable_phone,  # here: pydantic is loaded by now, not at startup
         )
 
-        values: dict[str, Any] = {field: getattr(card, field) or "" for field, _ in LINES + TEXTS}
+        values: dict[str, Any] = {field: visible(getattr(card, field) or "") for field, _ in LINES + TEXTS}
         values.update({field: getattr(card, field) for field, _ in CONSENTS})
         values["phone"] = readable_phone(card.phone) if card.phone else ""
         return values

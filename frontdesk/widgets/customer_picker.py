@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 
 from frontdesk.desk import DeskNode
 from frontdesk.schemas.vocab import label
-from frontdesk.widgets.safe import joined, literal
+from frontdesk.widgets.safe import joined, literal, visible
 from frontdesk.widgets.search_results import masked_phone
 
 if TYPE_CHECKING:
@@ -138,9 +138,10 @@ class CustomerPicker(DeskNode, Vertical):
 
     def set_customer(self, customer_id: int | None, name: str | None, guest_description: str = "") -> None:
         """Show a customer as attached (or an unknown guest's description), without searching."""
-        self.customer_id, self.customer_name = customer_id, name
+        # Shown in an Input, which draws its text raw: control characters made visible first.
+        self.customer_id, self.customer_name = customer_id, None if name is None else visible(name)
         with self.search_box.prevent(Input.Changed):
-            self.search_box.value = name if customer_id is not None and name else guest_description
+            self.search_box.value = visible(name if customer_id is not None and name else guest_description)
         self.show_hits([])
         self.post_message(self.Changed(self))
 
