@@ -377,3 +377,21 @@ class Report(ReadModel):
     customers_with_incidents: int
     customers_returned: int
     """Of those, how many came back for a later visit."""
+
+
+class MergeResult(ReadModel):
+    """What `customers merge` moved from the other customer to the one kept."""
+
+    keep_id: int
+    other_id: int
+    moved: dict[str, int]
+    """Rows moved, by table: visits, incidents, flags, follow-ups."""
+
+
+class DuplicateGroup(ReadModel):
+    """Customers who share a phone or email; `same_person` when they also share the name (merge them)."""
+
+    contact: str
+    """"phone" or "email": what they share (not the value: the list may be printed)."""
+    customers: tuple[SearchHit, ...]
+    same_person: bool

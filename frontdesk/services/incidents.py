@@ -42,7 +42,6 @@ from frontdesk.services.customers import flag_infos, follow_up_brief
 from frontdesk.services.playbooks import Step, check_step, plan_steps
 from frontdesk.store.models import (
     Alert,
-    AuditEvent,
     Category,
     Customer,
     Episode,
@@ -52,7 +51,7 @@ from frontdesk.store.models import (
     Site,
     Staff,
 )
-from frontdesk.store.queries import episode_for, staff_names, summary_line, visit_at
+from frontdesk.store.queries import episode_for, for_change, staff_names, summary_line, visit_at
 
 QUICK_LOG_DUE = timedelta(hours=4)
 """A quick log must be finished within four hours, while memory is fresh."""
@@ -353,7 +352,7 @@ def quick_log(actor: Actor, data: QuickLogInput) -> LogResult:
 
 
 def _incident(session: Session, incident_id: int) -> Incident:
-    incident = session.get(Incident, incident_id)
+    incident = for_change(session, Incident, incident_id)  # locked in a write: two amends take turns
     if incident is None:
         raise NotFound(f"incident {incident_id} does not exist")
     return incident
@@ -392,9 +391,8 @@ def amend_incident(actor: Actor, incident_id: int, expected_version: int, change
         actor.staff(session)
         incident = _incident(session, incident_id)
         if incident.version != expected_version:
-            names = staff_names(session)
-            raise Conflict(f"incident {incident_id} was changed at another terminal meanwhile "
-                           f"(by {names.get(_last_editor(session, incident_id), 'someone')}); reopen it and try again")
+            who = audit.changed_meanwhile(session, actor, "incident", incident_id)
+            raise Conflict(f"incident {incident_id} was changed {who} meanwhile; reopen it and try again")
         _check_references(session, changes)
         tz = actor.zone(session)
         given = {field: getattr(changes, field) for field in changes.model_fields_set}
@@ -439,15 +437,6 @@ def amend_incident(actor: Actor, incident_id: int, expected_version: int, change
             session.flush()
             audit.record(session, actor, "amend", "incident", incident.id, changed)
         return detail_of(session, incident)
-
-
-def _last_editor(session: Session, incident_id: int) -> int | None:
-    return session.scalar(
-        select(AuditEvent.staff_id)
-        .where(AuditEvent.record_type == "incident", AuditEvent.record_id == incident_id)
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    )
 
 
 def _check_amended(incident: Incident) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import sys
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any
@@ -27,22 +26,16 @@ from sqlalchemy.sql.selectable import TextualSelect
 from frontdesk.schemas.reads import SearchHit
 from frontdesk.store.db import Store
 from frontdesk.store.models import Customer, SearchToken, UTCDateTime
+from frontdesk.text import fold
 
 CANDIDATES = 200
 """How many index matches are ranked; one- and two-letter queries stay fast."""
 SCREEN_ROWS = 20
 LEVEL_RANK = {"priority": 3, "care": 2, "info": 1}
 
-_EXTRA_FOLDS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
 _PHONE_QUERY = re.compile(r"^[\d\s+()\-./]+$")
 _UNSENDABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 """Control characters (Cc) and surrogates: in no token, and refused by the database (NUL by PostgreSQL)."""
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free: "José" and "JOSE" both give "jose"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_EXTRA_FOLDS))
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def name_words(name: str) -> set[str]:

@@ -132,6 +132,20 @@ class SearchToken(Base):
     )
 
 
+class CustomerIdentity(Base):
+    """Who a customer is: one key per phone or email, with the folded name (frontdesk.text.identity_keys).
+
+    The key is unique, so two terminals putting the same person on file at
+    the same instant make one customer on SQLite and PostgreSQL alike: the
+    second insert fails and that terminal is offered the first's customer.
+    """
+
+    __tablename__ = "customer_identities"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+
+
 class Visit(Base):
     __tablename__ = "visits"
 

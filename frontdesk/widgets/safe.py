@@ -20,25 +20,10 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-REPLACEMENT = "\ufffd"
-
-_VISIBLE: dict[int, str] = {
-    **{code: f"^{chr(code + 64)}" for code in range(0x20) if chr(code) not in "\n\t"},
-    0x7F: "^?",
-    **{code: REPLACEMENT for code in range(0x80, 0xA0)},
-    **{code: REPLACEMENT for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029)},
-    **{code: REPLACEMENT for code in range(0xD800, 0xE000)},
-}
-"""What each unsafe code point is shown as; every other character is shown as itself."""
-
-
-def visible(text: str) -> str:
-    """`text` with its control characters shown harmlessly ("^[" for Esc, "�" for C1 and bidi controls)."""
-    return text.translate(_VISIBLE)
-
+from frontdesk.text import visible
 
 def literal(text: object, style: str = "") -> Text:
-    """`text` as typed (None shows as empty), control characters made visible, optionally in one style."""
+    """`text` as typed (None shows as empty), control characters made visible (`visible`), optionally in one style."""
     return Text("" if text is None else visible(str(text)), style=style, end="")
 
 
