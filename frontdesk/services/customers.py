@@ -119,24 +119,33 @@ def find_duplicates(actor: Actor, details: CustomerInput) -> list[SearchHit]:
         return duplicates(session, details.phone, details.email)
 
 
-def same_person(session: Session, details: CustomerInput, exclude: int | None = None) -> list[SearchHit]:
-    """Customers who are this person: an identity key in common (the same phone or email and name)."""
+def same_person(session: Session, details: CustomerInput, exclude: int | None = None,
+                matches: list[SearchHit] | None = None) -> list[SearchHit]:
+    """Customers who are this person: the same phone or email and name (`matches`: those with the phone or email).
+
+    Those with the contact are compared directly (customers put on file in
+    bulk or before identities were kept have no keys), then the identity
+    keys are read: on PostgreSQL each statement sees what was committed
+    before it, so one that another terminal's commit landed between is
+    still classed right.
+    """
     keys = identity_keys(details.name, details.phone, details.email)
     if not keys:
         return []
+    if matches is None:
+        matches = duplicates(session, details.phone, details.email, exclude)
+    ids = {hit.customer_id for hit in matches if identity_keys(hit.name, hit.phone, hit.email) & keys}
     statement = select(CustomerIdentity.customer_id).where(CustomerIdentity.key.in_(keys))
-    ids = set(session.scalars(statement if exclude is None else statement.where(CustomerIdentity.customer_id != exclude)))
-    # Customers put on file before identities were kept (or in bulk) have no keys yet: compare them directly.
-    ids.update(hit.customer_id for hit in duplicates(session, details.phone, details.email, exclude)
-               if identity_keys(hit.name, hit.phone, hit.email) & keys)
+    ids.update(session.scalars(statement if exclude is None else statement.where(CustomerIdentity.customer_id != exclude)))
     return rank(session, ids, 20)
 
 
 def _refuse_duplicates(session: Session, details: CustomerInput, allow_duplicate: bool, exclude: int | None = None) -> None:
     """The same person: always refused. Another name with this phone or email: refused unless allowed."""
-    if same := same_person(session, details, exclude):
+    matches = duplicates(session, details.phone, details.email, exclude)
+    if same := same_person(session, details, exclude, matches):
         raise SameCustomer(same)
-    if not allow_duplicate and (matches := duplicates(session, details.phone, details.email, exclude)):
+    if matches and not allow_duplicate:
         raise DuplicateCustomer(matches)
 
 
