@@ -395,3 +395,10 @@ class DuplicateGroup(ReadModel):
     """"phone" or "email": what they share (not the value: the list may be printed)."""
     customers: tuple[SearchHit, ...]
     same_person: bool
+
+
+class SearchResult(ReadModel):
+    """A search's rows, and whether part of what was typed was left out (more than 8 words or 100 characters)."""
+
+    hits: tuple[SearchHit, ...]
+    shortened: bool = False

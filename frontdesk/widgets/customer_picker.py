@@ -26,6 +26,7 @@ from frontdesk.widgets.search_results import masked_phone
 
 if TYPE_CHECKING:
     from frontdesk.schemas.reads import SearchHit
+    from frontdesk.services.search import Searcher
 
 HITS_SHOWN = 5
 
@@ -111,6 +112,8 @@ class CustomerPicker(DeskNode, Vertical):
         """The attached customer; None for an unknown guest."""
         self.customer_name: str | None = None
         self.hits: list[SearchHit] = []
+        self._searcher: Searcher | None = None
+        """Its searches: a keystroke cancels the one still running in the database."""
 
     def compose(self) -> ComposeResult:
         yield CustomerSearch(placeholder=self.placeholder, compact=True,
@@ -162,11 +165,13 @@ class CustomerPicker(DeskNode, Vertical):
 
     @work(thread=True, exclusive=True, group="customer-search", exit_on_error=False)
     def search(self, text: str) -> None:
-        from frontdesk.services.search import find_customers
+        from frontdesk.services import search
 
-        hits = find_customers(self.app.store, text, limit=HITS_SHOWN)
+        self._searcher = self._searcher or search.Searcher()
+        if (result := self._searcher.find(self.app.store, text, limit=HITS_SHOWN)) is None:
+            return
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Found(text, hits))
+            self.post_message(self.Found(text, list(result.hits)))
 
     def on_customer_picker_found(self, event: Found) -> None:
         event.stop()
