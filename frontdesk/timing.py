@@ -108,6 +108,43 @@ def next_day_same_time(due: datetime, tz: ZoneInfo) -> datetime:
     return at_local(wall.date() + timedelta(days=1), wall.time().replace(tzinfo=None), tz)
 
 
+def intended_time(due: datetime, planned: time | None, tz: ZoneInfo) -> time:
+    """The local time of day an item is meant for: `planned` (02:30) while it still gives `due` on due's
+    day (a clock change moved it to 03:30), else due's own local time (it was moved since)."""
+    wall = local(due, tz)
+    if planned is not None and at_local(wall.date(), planned, tz) == due:
+        return planned
+    return wall.time().replace(tzinfo=None)
+
+
+def due_note(due: datetime, planned: time | None, tz: ZoneInfo) -> str | None:
+    """What the screen says of a due time in a DST gap or fold (README: "the screen says so"), else None."""
+    wall = local(due, tz)
+    meant = intended_time(due, planned, tz)
+    if meant != wall.time().replace(tzinfo=None):
+        return f"{meant:%H:%M} does not exist on {wall:%d %b} (clocks went forward): due {wall:%H:%M}"
+    naive = wall.replace(tzinfo=None)
+    if naive.replace(tzinfo=tz, fold=0).utcoffset() != naive.replace(tzinfo=tz, fold=1).utcoffset():
+        return (f"{wall:%H:%M} happens twice on {wall:%d %b} (clocks went back): "
+                f"due the {'second' if wall.fold else 'first'} time")
+    return None
+
+
+def retry_at(due: datetime, planned: time | None, now: datetime, tz: ZoneInfo) -> tuple[datetime, time]:
+    """A retry: tomorrow (local) at the time the item was meant for, and that time to keep.
+
+    02:30 moved to 03:30 by a gap goes back to 02:30 the next day, not 03:30 for good.
+    """
+    meant = intended_time(due, planned, tz)
+    return at_local(local(now, tz).date() + timedelta(days=1), meant, tz), meant
+
+
+def due_words(due: datetime, planned: time | None, now: datetime, tz: ZoneInfo) -> str:
+    """describe_due, with the clock-change note when there is one: "tomorrow 03:30 (02:30 does not exist …)"."""
+    note = due_note(due, planned, tz)
+    return describe_due(due, now, tz) + (f" ({note})" if note else "")
+
+
 def local_parts(instant: datetime, tz: ZoneInfo) -> tuple[date, int, int]:
     """The local date, hour and weekday (Monday 0) stored beside an incident's instant."""
     wall = local(instant, tz)

@@ -7,7 +7,7 @@ times such as "20m ago" or "fri 12:00".
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -230,6 +230,8 @@ class PlannedStep(Input):
     due_at: Annotated[datetime, BeforeValidator(planned_time)]
     owner_id: RecordId
     words: OptionalText = None
+    local_time: time | None = None
+    """The local time of day it was planned for, when a playbook step gave one (kept for DST gaps)."""
 
 
 class IncidentInput(Input):

@@ -6,7 +6,7 @@ screen can keep and render. Customer text in them is shown literally.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from frontdesk.schemas.base import ReadModel
 
@@ -171,6 +171,8 @@ class PlanStepPreview(ReadModel):
     owner_id: int
     owner_name: str
     words: str | None
+    local_time: time | None = None
+    """The local time it is planned for (timing.due_note says if a clock change moved it)."""
 
 
 class LogResult(ReadModel):
@@ -240,6 +242,8 @@ class DueItem(ReadModel):
     needs_lead: bool
     """At the three-attempt mark, or overdue by more than a day."""
     incident_summary: str
+    local_time: time | None = None
+    """The local time it is planned for (timing.due_note says if a clock change moved it)."""
 
 
 class DueCounts(ReadModel):

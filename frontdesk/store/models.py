@@ -9,7 +9,7 @@ raises instead of overwriting.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import (
     BigInteger,
@@ -22,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    Time,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -321,6 +322,9 @@ class FollowUp(Base):
     kind: Mapped[str] = mapped_column(String(24))
     channel: Mapped[str] = mapped_column(String(16))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    local_time: Mapped[time | None] = mapped_column(Time)
+    """The local time of day it was planned for (a playbook's 02:30): a clock change may have moved due_at
+    past it (03:30); retries go back to it and screens say so (timing.due_note)."""
     owner_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     status: Mapped[str] = mapped_column(String(16), default="open")
     outcome: Mapped[str | None] = mapped_column(String(24))

@@ -1,9 +1,12 @@
-"""Customer identities: one unique key per phone or email with the folded name.
+"""Customer identities: one unique key per phone or email with the folded name; a follow-up's planned local time.
 
 Existing customers get their keys; where two already share one (made before
 this rule, or by two terminals at once), the earliest keeps it and the others
 are reported, not merged: `frontdesk customers duplicates` lists them and
 `frontdesk customers merge KEEP OTHER` joins them. The upgrade never fails on them.
+
+follow_ups.local_time keeps the local time a follow-up was planned for, so a
+clock change that moved 02:30 to 03:30 is said on screen and undone by a retry.
 
 Revision ID: 0004
 Revises: 0002
@@ -38,6 +41,9 @@ def upgrade() -> None:
     with op.batch_alter_table('customer_identities', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customer_identities_customer_id'), ['customer_id'], unique=False)
 
+    with op.batch_alter_table('follow_ups', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('local_time', sa.Time(), nullable=True))
+
     connection = op.get_bind()
     customers = sa.table('customers', sa.column('id'), sa.column('name'), sa.column('phone'), sa.column('email'))
     seen: dict[str, int] = {}
@@ -69,6 +75,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('follow_ups', schema=None) as batch_op:
+        batch_op.drop_column('local_time')
     with op.batch_alter_table('customer_identities', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customer_identities_customer_id'))
     op.drop_table('customer_identities')
