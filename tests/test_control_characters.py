@@ -71,7 +71,7 @@ def test_stored_escape_sequences_never_reach_the_terminal(sqlite_desk: Any, show
     terminal = Terminal(command, size=(120, 40))
     visited = []
     try:
-        terminal.wait_for("In house now")
+        terminal.wait_for("In house now", timeout=60)
         terminal.wait_for("Alert^[]52;c;SEFDS0VE^Gx^[]0;PWNED^GQ^[[2JZ")  # the alert bar, made visible
         visited.append("greet, in-house list, alert bar")
         terminal.type("Eve")
@@ -88,8 +88,9 @@ def test_stored_escape_sequences_never_reach_the_terminal(sqlite_desk: Any, show
         terminal.keys(F4)
         terminal.wait_for("Soup^[]52")
         visited.append("follow-up queue")
+        terminal.wait_for("Menu^[]52")  # the detail panel has the incident
         terminal.keys("i")
-        terminal.wait_for("Menu^[]52")
+        terminal.wait_for("On file", timeout=60)  # the amend form, pre-filled from the store
         visited.append("incident amend form")
         terminal.keys(ESC)
         terminal.keys(F3)

@@ -576,7 +576,7 @@ async def test_a_duplicate_phone_offers_the_existing_customer_instead(sqlite_des
         await settle(pilot)
         assert customers_named(sqlite_desk, "Ana Twin") == []
         text = screen_text(app)
-        assert "On file with this phone or email under another name" in text and "Ana García" in text
+        assert "Another name, same phone/email: Enter opens, Ctrl+S adds" in text and "Ana García" in text
         await pilot.press("enter")
         await settle(pilot)
         assert not app.screen.is_modal and shown_card_id(app) == ids["ana"]

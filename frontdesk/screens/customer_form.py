@@ -206,8 +206,7 @@ class CustomerForm(DeskNode, ModalScreen[int | None]):
         if matches:
             options.highlighted = 0
             title.update("On file already; Enter opens them:" if same_person else
-                         "On file with this phone or email under another name; Enter opens them, "
-                         "Ctrl+S saves this one anyway:")
+                         "Another name, same phone/email: Enter opens, Ctrl+S adds")
 
     @on(OptionList.OptionSelected, "#matches")
     def open_existing(self, event: OptionList.OptionSelected) -> None:

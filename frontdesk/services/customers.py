@@ -241,7 +241,8 @@ def _edit_customer(actor: Actor, customer_id: int, expected_version: int, detail
         return customer.version
 
 
-MERGED = {"visits": Visit, "incidents": Incident, "flags": Flag, "follow_ups": FollowUp}
+MERGED: dict[str, type[Visit] | type[Incident] | type[Flag] | type[FollowUp]] = {
+    "visits": Visit, "incidents": Incident, "flags": Flag, "follow_ups": FollowUp}
 """Every table that points at a customer and moves in a merge (search tokens and identities are rebuilt)."""
 
 
@@ -261,7 +262,7 @@ def merge_customers(actor: Actor, keep_id: int, other_id: int) -> MergeResult:
         moved = {}
         for name, model in MERGED.items():
             result = session.execute(update(model).where(model.customer_id == other_id).values(customer_id=keep_id))
-            moved[name] = result.rowcount or 0
+            moved[name] = getattr(result, "rowcount", 0) or 0
         taken = [field for field in ("phone", "email", "postal_address", "notes")
                  if getattr(keep, field) is None and getattr(other, field) is not None]
         for field in taken:
@@ -285,7 +286,7 @@ def duplicate_groups(actor: Actor, limit: int = 200) -> list[DuplicateGroup]:
         for contact, column in (("phone", Customer.phone), ("email", Customer.email)):
             shared = (select(column).where(column.is_not(None)).group_by(column)
                       .having(func.count() > 1).limit(limit).subquery())
-            members: dict[str, list[int]] = defaultdict(list)
+            members: dict[str | None, list[int]] = defaultdict(list)
             for value, customer_id in session.execute(
                 select(column, Customer.id).where(column.in_(select(shared))).order_by(Customer.id)
             ):

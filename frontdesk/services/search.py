@@ -292,7 +292,7 @@ class Cancellable:
 
     def run(self, connection: Connection, sql: str, arguments: Any) -> list[Any] | None:
         """The statement's rows, or None when cancelled (before it started, or while it ran)."""
-        raw = connection.connection.driver_connection
+        raw: Any = connection.connection.driver_connection
         sqlite = isinstance(raw, sqlite3.Connection)
         with self._lock:
             if self.cancelled:

@@ -7,6 +7,7 @@ a failure. Four terminals then put the same forty guests on file at the same
 instant, each typing the name its own way: one customer per guest.
 """
 
+# ruff: noqa: F811
 from __future__ import annotations
 
 import re
@@ -22,7 +23,8 @@ from frontdesk.services import customers, incidents
 from frontdesk.services.context import Actor
 from frontdesk.store.models import Customer
 from tests.stress import conflict_workers
-from tests.stress.test_concurrency import Children, add_terminals, backend, children, deep  # noqa: F401 (fixtures)
+# The fixtures `children` and `deep` come from the concurrency tests (imported, not redefined: F811 is theirs).
+from tests.stress.test_concurrency import Children, add_terminals, backend, children, deep  # noqa: F401
 
 pytestmark = pytest.mark.stress
 
@@ -62,30 +64,27 @@ def rounds_for(desk: Actor, deep: bool) -> int:
     return 1000 if deep else 50 if desk.store.is_sqlite else 100
 
 
-def test_customer_edit_races_are_conflicts(desk: Actor, store_url: str, children: Children, show: Any,
-                                           deep: bool) -> None:
-    rounds = rounds_for(desk, deep)
-    ids = [customers.create_customer(desk, CustomerInput.parse({"name": f"Guest {n}"}, region="DE"))
-           for n in range(rounds)]
-    started = time.perf_counter()
-    tally, wrong = _race(desk, store_url, children, "customer", ids)
-    show(f"{rounds} customer-edit races ({backend(desk)}): {tally['one won']} one won and the other was told who "
-         f"changed it and when, {tally['apologies']} apologies, {tally['both'] + tally['neither']} other · "
-         f"{time.perf_counter() - started:.1f} s")
-    assert wrong == [], wrong[:10]
-    assert tally["one won"] == rounds
+def _records(desk: Actor, kind: str, rounds: int) -> list[int]:
+    """Customers, or incidents, one per race."""
+    if kind == "customer":
+        return [customers.create_customer(desk, CustomerInput.parse({"name": f"Guest {n}"}, region="DE"))
+                for n in range(rounds)]
+    return [incidents.log_incident(desk, incidents.parse_incident(desk, {
+        "category": "food", "severity": "minor", "description": f"Race {n}: soup cold", "plan": []})).incident_id
+        for n in range(rounds)]
 
 
-def test_amend_races_are_conflicts(desk: Actor, store_url: str, children: Children, show: Any, deep: bool) -> None:
+@pytest.mark.parametrize("kind", ["customer", "amend"])
+def test_edit_races_are_conflicts(desk: Actor, store_url: str, children: Children, show: Any, deep: bool,
+                                  kind: str) -> None:
+    """Customer edits and incident amends: one terminal wins each race, the other is told who and when."""
     rounds = rounds_for(desk, deep)
-    ids = [incidents.log_incident(desk, incidents.parse_incident(desk, {
-        "category": "food", "severity": "minor", "description": f"Race {n}: soup cold",
-        "plan": []})).incident_id for n in range(rounds)]
+    ids = _records(desk, kind, rounds)
     started = time.perf_counter()
-    tally, wrong = _race(desk, store_url, children, "amend", ids)
-    show(f"{rounds} amend races ({backend(desk)}): {tally['one won']} one won and the other was told who changed it "
-         f"and when, {tally['apologies']} apologies, {tally['both'] + tally['neither']} other · "
-         f"{time.perf_counter() - started:.1f} s")
+    tally, wrong = _race(desk, store_url, children, kind, ids)
+    show(f"{rounds} {'customer-edit' if kind == 'customer' else 'amend'} races ({backend(desk)}): "
+         f"{tally['one won']} one won and the other was told who changed it and when, {tally['apologies']} apologies, "
+         f"{tally['both'] + tally['neither']} other · {time.perf_counter() - started:.1f} s")
     assert wrong == [], wrong[:10]
     assert tally["one won"] == rounds
 
