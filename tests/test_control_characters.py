@@ -72,37 +72,37 @@ def test_stored_escape_sequences_never_reach_the_terminal(sqlite_desk: Any, show
     visited = []
     try:
         terminal.wait_for("In house now", timeout=60)
-        terminal.wait_for("Alert^[]52;c;SEFDS0VE^Gx^[]0;PWNED^GQ^[[2JZ")  # the alert bar, made visible
+        terminal.wait_for("Alert^[]52;c;SEFDS0VE^Gx^[]0;PWNED^GQ^[[2JZ", timeout=60)  # the alert bar, made visible
         visited.append("greet, in-house list, alert bar")
         terminal.type("Eve")
-        terminal.wait_for("1 found")
+        terminal.wait_for("1 found", timeout=60)
         terminal.keys("\r")
-        terminal.wait_for("Notes^[]52")
+        terminal.wait_for("Notes^[]52", timeout=60)
         terminal.keys(F6)
-        terminal.wait_for("Story^[]52")
+        terminal.wait_for("Story^[]52", timeout=60)
         visited.append("card, flag story")
         terminal.keys(F12)
-        terminal.wait_for("Edit Eve^[]52")
+        terminal.wait_for("Edit Eve^[]52", timeout=60)
         visited.append("customer form")
         terminal.keys(ESC)
         terminal.keys(F4)
-        terminal.wait_for("Soup^[]52")
+        terminal.wait_for("Soup^[]52", timeout=60)
         visited.append("follow-up queue")
-        terminal.wait_for("Menu^[]52")  # the detail panel has the incident
+        terminal.wait_for("Menu^[]52", timeout=60)  # the detail panel has the incident
         terminal.keys("i")
         terminal.wait_for("On file", timeout=60)  # the amend form, pre-filled from the store
         visited.append("incident amend form")
         terminal.keys(ESC)
         terminal.keys(F3)
-        terminal.wait_for("Who and when")
+        terminal.wait_for("Who and when", timeout=60)
         terminal.type("Eve")
-        terminal.wait_for("Eve^[]52", timeout=20)
+        terminal.wait_for("Eve^[]52", timeout=60)
         visited.append("incident form, customer picker")
         terminal.keys(F5)
-        terminal.wait_for("Reports")
+        terminal.wait_for("Reports", timeout=60)
         visited.append("reports")
         terminal.keys(F9)
-        terminal.wait_for("Tom^[]52")
+        terminal.wait_for("Tom^[]52", timeout=60)
         visited.append("staff picker")
         terminal.keys(ESC)
     finally:
