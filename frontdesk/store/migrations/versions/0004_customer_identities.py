@@ -9,7 +9,7 @@ follow_ups.local_time keeps the local time a follow-up was planned for, so a
 clock change that moved 02:30 to 03:30 is said on screen and undone by a retry.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-07
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 from frontdesk.text import identity_keys
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
