@@ -212,7 +212,7 @@ def test_the_upgrade_reports_twins_on_file_and_does_not_fail(store_url: str, cap
                                 ("Ben García", "+49301234567"), ("Ana García", None))])
     old.dispose()
     with caplog.at_level(logging.WARNING, logger="frontdesk.migrations"):
-        store = open_store(url)
+        store = open_store(url, upgrade=True)  # what `frontdesk db upgrade` does (SQLite also on open)
     try:
         with store.read() as session:
             keys = session.execute(select(CustomerIdentity.customer_id)).scalars().all()
