@@ -33,6 +33,22 @@ F2, F4, F5, F6, F9, F12 = "\x1bOQ", "\x1bOS", "\x1b[15~", "\x1b[17~", "\x1b[20~"
 ESC = "\x1b"
 
 
+TOUR: tuple[tuple[tuple[str, ...], tuple[str, ...], str | None], ...] = (
+    ((), ("In house now", "Alert^[]52;c;SEFDS0VE^Gx^[]0;PWNED^GQ^[[2JZ"), "greet, in-house list, alert bar"),
+    (("E", "v", "e"), ("1 found",), None),
+    (("\r",), ("Notes^[]52",), "card"),
+    ((F6,), ("Story^[]52",), "flag story"),
+    ((F12,), ("Edit Eve^[]52",), "customer form"),
+    ((ESC, F4), ("Soup^[]52", "Menu^[]52"), "follow-up queue and detail"),
+    (("i",), ("On file",), "incident amend form"),
+    ((ESC, F3), ("Who and when",), None),
+    (("E", "v", "e"), ("Eve^[]52",), "incident form, customer picker"),
+    ((F5,), ("Reports",), "reports"),
+    ((F9,), ("Tom^[]52",), "staff picker"),
+)
+"""Keys to press, what must then show (stored text made visible), and the screen that showed it."""
+
+
 def hostile(word: str) -> str:
     return f"{word}{OSC_52}x{OSC_0}Q{CSI_2J}Z"
 
@@ -71,39 +87,12 @@ def test_stored_escape_sequences_never_reach_the_terminal(sqlite_desk: Any, show
     terminal = Terminal(command, size=(120, 40))
     visited = []
     try:
-        terminal.wait_for("In house now", timeout=60)
-        terminal.wait_for("Alert^[]52;c;SEFDS0VE^Gx^[]0;PWNED^GQ^[[2JZ", timeout=60)  # the alert bar, made visible
-        visited.append("greet, in-house list, alert bar")
-        terminal.type("Eve")
-        terminal.wait_for("1 found", timeout=60)
-        terminal.keys("\r")
-        terminal.wait_for("Notes^[]52", timeout=60)
-        terminal.keys(F6)
-        terminal.wait_for("Story^[]52", timeout=60)
-        visited.append("card, flag story")
-        terminal.keys(F12)
-        terminal.wait_for("Edit Eve^[]52", timeout=60)
-        visited.append("customer form")
-        terminal.keys(ESC)
-        terminal.keys(F4)
-        terminal.wait_for("Soup^[]52", timeout=60)
-        visited.append("follow-up queue")
-        terminal.wait_for("Menu^[]52", timeout=60)  # the detail panel has the incident
-        terminal.keys("i")
-        terminal.wait_for("On file", timeout=60)  # the amend form, pre-filled from the store
-        visited.append("incident amend form")
-        terminal.keys(ESC)
-        terminal.keys(F3)
-        terminal.wait_for("Who and when", timeout=60)
-        terminal.type("Eve")
-        terminal.wait_for("Eve^[]52", timeout=60)
-        visited.append("incident form, customer picker")
-        terminal.keys(F5)
-        terminal.wait_for("Reports", timeout=60)
-        visited.append("reports")
-        terminal.keys(F9)
-        terminal.wait_for("Tom^[]52", timeout=60)
-        visited.append("staff picker")
+        for keys, shown, screen in TOUR:
+            terminal.keys(*keys)
+            for words in shown:
+                terminal.wait_for(words, timeout=60)
+            if screen:
+                visited.append(screen)
         terminal.keys(ESC)
     finally:
         terminal.end()
