@@ -488,6 +488,7 @@ async def waited(pilot: Any) -> None:
 
 async def look_at_everything(pilot: Any, story: Story, phone: str, incident_id: int) -> Look:
     """Drive the real screens to every widget that shows this customer's texts, and check each one."""
+    from rich.cells import cell_len
     from textual.widgets import Input, Static, TextArea
     from textual.widgets._toast import Toast
 
@@ -531,7 +532,9 @@ async def look_at_everything(pilot: Any, story: Story, phone: str, incident_id: 
     in_house = screen.query_one(InHouseList)
     two_lines = in_house.size.width < TWO_LINES_BELOW
     look.check("in-house list", in_house, name, cells=in_house.size.width - 7 - MARKER_WIDTH - 2)
-    room = in_house.size.width - 7 if two_lines else in_house.size.width - 7 - MARKER_WIDTH - 2 - len(name) - 3
+    # The name's cells as drawn (a CJK character takes two, a bidi control shown as "�" one), not its length.
+    room = in_house.size.width - 7 if two_lines else \
+        in_house.size.width - 7 - MARKER_WIDTH - 2 - cell_len(visible(name)) - 3
     if room > 4:
         look.check("in-house list", in_house, headline, cells=room)
     await pilot.press("enter")
