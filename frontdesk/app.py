@@ -35,6 +35,7 @@ from frontdesk.messages import (
     StoreChanged,
 )
 from frontdesk.screens.dialogs import ApologyScreen, StoreProblemScreen
+from frontdesk.widgets.safe import visible
 
 if TYPE_CHECKING:
     from frontdesk.clock import Clock
@@ -414,8 +415,8 @@ class FrontdeskApp(QuietCrashes, DeskApp):
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = False) -> None:
-        """Notifications are literal: they may carry customer text."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+        """Notifications are literal, control characters made visible: they may carry customer text."""
+        super().notify(visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False)
 
     def worker_failed(self, worker: Worker[Any]) -> None:
         error = worker.error

@@ -15,6 +15,7 @@ from typing import Any
 
 from frontdesk import __version__
 from frontdesk.errors import FrontdeskError
+from frontdesk.text import visible
 
 EXIT_USAGE = 2
 
@@ -80,6 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
     site_add.add_argument("--currency", required=True, metavar="CUR")
     site_list = site_commands.add_parser("list", help="list sites")
     _common(site_list, suppress=True)
+
+    customers = command("customers", "find and merge customers on file twice")
+    customer_commands = customers.add_subparsers(dest="action", metavar="ACTION", required=True)
+    customers_merge = customer_commands.add_parser(
+        "merge", help="move all of OTHER_ID's history to KEEP_ID, then remove OTHER_ID")
+    _common(customers_merge, suppress=True)
+    customers_merge.add_argument("keep_id", metavar="KEEP_ID")
+    customers_merge.add_argument("other_id", metavar="OTHER_ID")
+    customers_duplicates = customer_commands.add_parser(
+        "duplicates", help="customers who share a phone or email (the same name too: merge them)")
+    _common(customers_duplicates, suppress=True)
 
     demo = command("demo", "fill a new store with a demo restaurant")
     demo.add_argument("--force", action="store_true", help="add the demo even if the store has data")
@@ -179,7 +191,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
     if args.action == "list":
         for staff in setup.list_staff(store, include_inactive=args.all):
             state = "" if staff.active else "  (disabled)"
-            print(f"{staff.id:>4}  {staff.name}  ·  {label(staff.role)}{'  ·  PIN' if staff.has_pin else ''}{state}")
+            print(f"{staff.id:>4}  {visible(staff.name)}  ·  {label(staff.role)}{'  ·  PIN' if staff.has_pin else ''}{state}")
         return 0
     if args.action == "disable":
         staff = setup.disable_staff(store, SystemClock(), args.name, settings.terminal)
@@ -201,12 +213,53 @@ def cmd_site(args: argparse.Namespace) -> int:
     store = _open(settings)
     if args.action == "list":
         for site in setup.list_sites(store):
-            print(f"{site.id:>4}  {site.name}  ·  {site.time_zone}  ·  {site.phone_region}  ·  {site.currency}")
+            print(f"{site.id:>4}  {visible(site.name)}  ·  {site.time_zone}  ·  {site.phone_region}  ·  {site.currency}")
         return 0
     data = SiteInput.parse({"name": args.name, "time_zone": args.tz, "phone_region": args.region,
                             "currency": args.currency})
     site = setup.add_site(store, SystemClock(), data, settings.terminal)
     print(f"Added site {site.name}.")
+    return 0
+
+
+def _shell_actor(store: Any) -> Any:
+    """A command run from a shell acts with the store's authority: no staff member, terminal cli:<OS user>."""
+    import getpass
+
+    from frontdesk.clock import SystemClock
+    from frontdesk.services import setup
+    from frontdesk.services.context import Actor
+
+    return Actor(store, SystemClock(), setup.find_site(store, None).id, f"cli:{getpass.getuser()}")
+
+
+def _record_number(text: str, what: str) -> int:
+    from pydantic_core import PydanticCustomError
+
+    from frontdesk.schemas.base import record_id
+
+    try:
+        return record_id(text.strip())
+    except PydanticCustomError as exc:
+        raise CommandError(f"{what} {text!r}: {exc.message()} (a customer number, as `customers duplicates` shows)") from None
+
+
+def cmd_customers(args: argparse.Namespace) -> int:
+    from frontdesk.services import customers
+
+    actor = _shell_actor(_open(_settings(args)))
+    if args.action == "merge":
+        keep, other = _record_number(args.keep_id, "KEEP_ID"), _record_number(args.other_id, "OTHER_ID")
+        result = customers.merge_customers(actor, keep, other)
+        moved = ", ".join(f"{count} {table.replace('_', '-')}" for table, count in result.moved.items())
+        print(f"Merged customer {other} into {keep}: moved {moved}.")
+        return 0
+    groups = customers.duplicate_groups(actor)
+    for group in groups:
+        label = "same person" if group.same_person else "shared " + group.contact
+        print(f"{label}: " + "; ".join(f"{hit.customer_id} {visible(hit.name)}" for hit in group.customers))
+    if not groups:
+        print("No customers share a phone or email.")
     return 0
 
 
@@ -303,6 +356,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "setup": cmd_setup,
     "staff": cmd_staff,
     "site": cmd_site,
+    "customers": cmd_customers,
     "demo": cmd_demo,
     "export": cmd_export,
     "db": cmd_db,

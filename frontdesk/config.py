@@ -16,6 +16,7 @@ from typing import Any
 
 from frontdesk.errors import ConfigError
 from frontdesk.paths import config_file
+from frontdesk.text import control_characters, has_visible
 
 ENV_PREFIX = "FRONTDESK_"
 ENV_NAMES = {
@@ -75,4 +76,21 @@ def load_settings(flags: dict[str, Any] | None = None, *, path: Path | None = No
     for name, value in (flags or {}).items():
         if value is not None:
             values[name] = value
+    if "terminal" in values:
+        values["terminal"] = terminal_name(values["terminal"])
     return Settings(**values)
+
+
+TERMINAL_MAX = 64
+
+
+def terminal_name(value: str) -> str:
+    """A station's name as given, trimmed; refused if it could not be shown as typed (it is, on alerts)."""
+    name = value.strip()
+    if control_characters(name):
+        raise ConfigError(f"terminal name {name!r} has a control character (such as Esc); pick a plain name")
+    if not has_visible(name):
+        raise ConfigError("terminal name is empty: give a name such as stand or bar")
+    if len(name) > TERMINAL_MAX:
+        raise ConfigError(f"terminal name is longer than {TERMINAL_MAX} characters")
+    return name

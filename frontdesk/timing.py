@@ -13,7 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import wraps
+from functools import cache, wraps
+from importlib.resources import files
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -22,6 +23,8 @@ DEFAULT_DUE_TIME = time(17, 0)
 """A promise 'by Friday' means by the end of Friday's working day."""
 DEFAULT_OCCURRED_TIME = time(12, 0)
 """An incident given only a date is placed at noon, and the screen says so."""
+HORIZON = timedelta(days=3653)
+"""How far from now a typed time may be, either way (ten years): plans made from it stay in the calendar."""
 
 
 class TimeInputError(ValueError):
@@ -42,8 +45,30 @@ Parser = Callable[[str, datetime, ZoneInfo], Resolved]
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder ("Europe") is an OSError
         raise TimeInputError(f"unknown time zone {name!r} (e.g. Europe/Berlin, America/New_York)") from None
+
+
+NOT_PLACES = frozenset({"Factory"})
+"""Zones in the IANA list that are no place's time ("Factory" is tzdata's placeholder)."""
+
+
+@cache
+def iana_zones() -> frozenset[str]:
+    """Every zone name of the IANA database, from the tzdata package's own list.
+
+    The system's zone folder also holds files that are no zone a site is in
+    ("localtime", "posixrules", folders such as "Europe"), which ZoneInfo
+    would open all the same.
+    """
+    return frozenset(files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()) - NOT_PLACES
+
+
+def site_zone(name: str) -> ZoneInfo:
+    """A time zone typed for a site: a real IANA zone such as Europe/Berlin, nothing else."""
+    if name not in iana_zones():
+        raise TimeInputError(f"unknown time zone {name!r} (e.g. Europe/Berlin, America/New_York)")
+    return zone(name)
 
 
 def local(instant: datetime, tz: ZoneInfo) -> datetime:
@@ -83,17 +108,54 @@ def next_day_same_time(due: datetime, tz: ZoneInfo) -> datetime:
     return at_local(wall.date() + timedelta(days=1), wall.time().replace(tzinfo=None), tz)
 
 
+def intended_time(due: datetime, planned: time | None, tz: ZoneInfo) -> time:
+    """The local time of day an item is meant for: `planned` (02:30) while it still gives `due` on due's
+    day (a clock change moved it to 03:30), else due's own local time (it was moved since)."""
+    wall = local(due, tz)
+    if planned is not None and at_local(wall.date(), planned, tz) == due:
+        return planned
+    return wall.time().replace(tzinfo=None)
+
+
+def due_note(due: datetime, planned: time | None, tz: ZoneInfo) -> str | None:
+    """What the screen says of a due time in a DST gap or fold (README: "the screen says so"), else None."""
+    wall = local(due, tz)
+    meant = intended_time(due, planned, tz)
+    if meant != wall.time().replace(tzinfo=None):
+        return f"{meant:%H:%M} does not exist on {wall:%d %b} (clocks went forward): due {wall:%H:%M}"
+    naive = wall.replace(tzinfo=None)
+    if naive.replace(tzinfo=tz, fold=0).utcoffset() != naive.replace(tzinfo=tz, fold=1).utcoffset():
+        return (f"{wall:%H:%M} happens twice on {wall:%d %b} (clocks went back): "
+                f"due the {'second' if wall.fold else 'first'} time")
+    return None
+
+
+def retry_at(due: datetime, planned: time | None, now: datetime, tz: ZoneInfo) -> tuple[datetime, time]:
+    """A retry: tomorrow (local) at the time the item was meant for, and that time to keep.
+
+    02:30 moved to 03:30 by a gap goes back to 02:30 the next day, not 03:30 for good.
+    """
+    meant = intended_time(due, planned, tz)
+    return at_local(local(now, tz).date() + timedelta(days=1), meant, tz), meant
+
+
+def due_words(due: datetime, planned: time | None, now: datetime, tz: ZoneInfo) -> str:
+    """describe_due, with the clock-change note when there is one: "tomorrow 03:30 (02:30 does not exist …)"."""
+    note = due_note(due, planned, tz)
+    return describe_due(due, now, tz) + (f" ({note})" if note else "")
+
+
 def local_parts(instant: datetime, tz: ZoneInfo) -> tuple[date, int, int]:
     """The local date, hour and weekday (Monday 0) stored beside an incident's instant."""
     wall = local(instant, tz)
     return wall.date(), wall.hour, wall.weekday()
 
 
-_AGO = re.compile(r"^(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s+ago$")
+_AGO = re.compile(r"^(?:(\d{1,9})\s*d)?\s*(?:(\d{1,9})\s*h)?\s*(?:(\d{1,9})\s*m(?:in)?)?\s+ago$")
 _CLOCK = re.compile(r"^(\d{1,2})(?::?(\d{2}))?\s*(am|pm)?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DAY_MONTH = re.compile(r"^(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?$")
-_RELATIVE = re.compile(r"^(?:in\s+|\+)?(\d+)\s*(d|days?|w|weeks?)$")
+_RELATIVE = re.compile(r"^(?:in\s+|\+)?(\d{1,9})\s*(d|days?|w|weeks?)$")
 
 
 def _parse_clock(text: str) -> time | None:

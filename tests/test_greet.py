@@ -192,14 +192,14 @@ async def greeting(desk: Actor, clock: FixedClock, size: tuple[int, int] = (80, 
 
 def slow_search(monkeypatch: pytest.MonkeyPatch, slow_text: str, seconds: float = 0.6) -> None:
     """The search service takes `seconds` to answer `slow_text` (and answers others at once)."""
-    real = search.find_customers
+    real = search.search_customers
 
-    def find_customers(store: Any, text: str, limit: int = search.SCREEN_ROWS) -> Any:
+    def search_customers(store: Any, text: str, limit: int = search.SCREEN_ROWS, handle: Any = None) -> Any:
         if text == slow_text:
             time.sleep(seconds)
-        return real(store, text, limit)
+        return real(store, text, limit, handle)
 
-    monkeypatch.setattr(search, "find_customers", find_customers)
+    monkeypatch.setattr(search, "search_customers", search_customers)
 
 
 async def search_and_open(pilot: Any, text: str) -> None:
@@ -576,7 +576,7 @@ async def test_a_duplicate_phone_offers_the_existing_customer_instead(sqlite_des
         await settle(pilot)
         assert customers_named(sqlite_desk, "Ana Twin") == []
         text = screen_text(app)
-        assert "On file already with this phone or email" in text and "Ana García" in text
+        assert "Another name, same phone/email: Enter opens, Ctrl+S adds" in text and "Ana García" in text
         await pilot.press("enter")
         await settle(pilot)
         assert not app.screen.is_modal and shown_card_id(app) == ids["ana"]

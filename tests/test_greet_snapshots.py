@@ -110,7 +110,8 @@ def test_new_customer_with_a_phone_already_on_file(
     snap_compare: Any, sqlite_desk: Actor, clock: FixedClock
 ) -> None:
     """The new-customer dialog at 80×24: name "Ana Twin" (from the search box), phone 030 1234 5678 marked
-    "already on file (below)", and the list offering Ana García (••• ••• 5678) to open instead; consent
+    "already on file (below)", the line "Another name, same phone/email: Enter opens, Ctrl+S adds" (whole,
+    not cut) and the list offering Ana García (••• ••• 5678) to open instead; consent
     boxes show [ ] without relying on colour; the Footer shows Save and Cancel."""
     assert snapshot(snap_compare, sqlite_desk, clock, (80, 24), "type:Ana Twin", "ctrl+n", "tab",
                     "type:030 1234 5678", "ctrl+s")

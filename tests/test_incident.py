@@ -367,7 +367,7 @@ async def test_amend_conflict_is_said_plainly_and_keeps_the_typing(sqlite_desk, 
         await pilot.press("ctrl+s")
         await settle(pilot)
         text = screen_text(app)
-        assert "changed at another terminal meanwhile (by Lena)" in text
+        assert "changed by Lena at 19:30 (stand) meanwhile" in text
         assert app.screen.query_one("#description").text == "Soup arrived cold and salty"
     assert only_incident(desk).description == "Soup arrived cold"
 

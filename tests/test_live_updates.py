@@ -58,10 +58,10 @@ async def test_a_lost_feed_pauses_live_updates_then_every_screen_requeries_once(
 async def test_a_store_problem_is_said_once_not_on_every_keystroke(
     sqlite_desk: Actor, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def full(store: Any, text: str, limit: int = 0) -> Any:
+    def full(store: Any, text: str, limit: int = 0, handle: Any = None) -> Any:
         raise StoreFull(db.FULL)
 
-    monkeypatch.setattr(search, "find_customers", full)
+    monkeypatch.setattr(search, "search_customers", full)  # what the greet screen's searches call
     seen: list[Any] = []
     app = make_app(url_of(sqlite_desk), clock)
     async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:

@@ -146,7 +146,7 @@ async def test_first_run_setup_with_errors_next_to_fields(tmp_path: Path, clock:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "unknown time zone" in str(app.screen.query_one("#time_zone-error", Label).render())
-        assert "three-letter" in str(app.screen.query_one("#currency-error", Label).render())
+        assert "ISO 4217" in str(app.screen.query_one("#currency-error", Label).render())
         assert app.screen.focused is not None and app.screen.focused.id == "time_zone"
         assert app.screen.query_one("#name").value == "Bistro Mitte"  # nothing typed is lost
         await pilot.press("ctrl+u")

@@ -8,7 +8,6 @@ a screen shows next to where it was typed.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Self
@@ -26,6 +25,8 @@ from pydantic_core import PydanticCustomError
 
 from frontdesk.errors import InvalidInput
 from frontdesk.money import MINOR_MAX, minor_digits
+from frontdesk.text import control_characters as _control_characters
+from frontdesk.text import has_visible
 
 NAME_MAX = 120
 LINE_MAX = 120
@@ -73,6 +74,8 @@ def plain_message(error: Mapping[str, Any]) -> str:
         return "required" if ctx.get("min_length") == 1 else f"at least {ctx.get('min_length')} characters"
     if kind == "too_short":
         return "needs at least one entry" if ctx.get("min_length") == 1 else f"needs at least {ctx.get('min_length')} entries"
+    if kind == "too_long":
+        return f"at most {ctx.get('max_length')} entries (this has {ctx.get('actual_length')})"
     if kind == "literal_error":
         return f"choose one of: {ctx.get('expected', '').replace(chr(39), '')}"
     if kind in ("greater_than_equal", "greater_than"):
@@ -125,13 +128,6 @@ class ReadModel(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-def _control_characters(text: str, allowed: str = "") -> bool:
-    """Control characters, surrogates, and the Unicode line and paragraph separators (line breaks too)."""
-    return any(
-        (unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp") and char not in allowed) for char in text
-    )
-
-
 def _line_ends(text: str) -> str:
     """Every line end as "\n": Windows, old Mac, and Unicode's line and paragraph separators."""
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
@@ -151,6 +147,8 @@ def _check_name(value: str) -> str:
     value = value.strip()
     if not value:
         raise problem("required")
+    if not has_visible(value):
+        raise problem("needs at least one letter or digit (this has only invisible characters)")
     if len(value) > NAME_MAX:
         raise problem(f"at most {NAME_MAX} characters (this has {len(value)})")
     return value
@@ -185,6 +183,8 @@ def _required_line(value: Any) -> str:
     value = _check_line(_str_only(value) or "")
     if not value:
         raise problem("required")
+    if not has_visible(value):
+        raise problem("needs at least one letter or digit (this has only invisible characters)")
     return value
 
 
@@ -274,8 +274,16 @@ def normalise_email(value: Any) -> str | None:
 Phone = Annotated[str | None, BeforeValidator(normalise_phone)]
 Email = Annotated[str | None, BeforeValidator(normalise_email)]
 
+MONEY_TEXT_MAX = 24
+"""An amount typed longer than this is no amount (MINOR_MAX has 19 digits)."""
+
+
 def parse_money(value: Any, info: ValidationInfo) -> int:
-    """An amount typed as "12.50" (or an int of minor units) to integer minor units."""
+    """An amount typed as "12.50" (or an int of minor units) to integer minor units.
+
+    Its size is checked before any arithmetic: "1e999999999" is refused as
+    too large, not computed.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         return 0
     if isinstance(value, bool):
@@ -290,6 +298,8 @@ def parse_money(value: Any, info: ValidationInfo) -> int:
     text = str(value).strip().replace(",", ".")
     for symbol in "$€£¥ ":
         text = text.replace(symbol, "")
+    if len(text) > MONEY_TEXT_MAX:
+        raise problem("must be an amount like 12.50")
     try:
         amount = Decimal(text)
     except InvalidOperation:
@@ -298,12 +308,31 @@ def parse_money(value: Any, info: ValidationInfo) -> int:
         raise problem("must be an amount like 12.50")
     if amount < 0:
         raise problem("cannot be negative")
+    if amount and amount.adjusted() > len(str(MINOR_MAX)) - digits:
+        raise problem("too large")
+    if amount and amount.adjusted() < -digits:
+        raise problem(f"at most {digits} decimal places")
     scaled = amount.scaleb(digits)
     if scaled != scaled.to_integral_value():
         raise problem(f"at most {digits} decimal places")
     if scaled > MINOR_MAX:
         raise problem("too large")
     return int(scaled)
+
+
+ID_MAX = 2**31 - 1
+"""The largest record number a store holds (PostgreSQL's INTEGER): a larger one names no record."""
+
+
+def record_id(value: Any) -> int:
+    """A record number (a customer, a staff member): a whole number from 1 to ID_MAX, or its digits."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= len(str(ID_MAX)):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise problem("must be a record number")
+    if not 1 <= value <= ID_MAX:
+        raise problem("no such record")
+    return value
 
 
 Money = Annotated[int, BeforeValidator(parse_money)]

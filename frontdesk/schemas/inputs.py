@@ -7,11 +7,12 @@ times such as "20m ago" or "fri 12:00".
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
+import pycountry
 from pydantic import (
     BeforeValidator,
     Field,
@@ -33,6 +34,7 @@ from frontdesk.schemas.base import (
     RequiredLine,
     RequiredText,
     problem,
+    record_id,
 )
 from frontdesk.schemas.vocab import (
     Channel,
@@ -64,20 +66,20 @@ def _instant(value: Any) -> datetime | None:
 
 def occurred_time(value: Any, info: ValidationInfo) -> datetime:
     """When it happened, typed ("20m ago", "19:40") or given as an instant."""
+    now, tz = _context(info)
     if (instant := _instant(value)) is not None:
-        return instant
+        return _within_horizon(instant, now)
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise problem("must be a time such as 19:40 or 20m ago")
-    now, tz = _context(info)
     try:
         resolved = timing.parse_occurred(value, now, tz)
     except timing.TimeInputError as exc:
         raise problem(str(exc)) from None
     if info.context is not None and resolved.note:
         info.context.setdefault("notes", {})[info.field_name] = resolved.note
-    return resolved.at
+    return _within_horizon(resolved.at, now)
 
 
 def due_time(value: Any, info: ValidationInfo) -> datetime | None:
@@ -88,7 +90,7 @@ def due_time(value: Any, info: ValidationInfo) -> datetime | None:
     if (instant := _instant(value)) is not None:
         if instant <= now:
             raise problem("that is already past; when will it be done?")
-        return instant
+        return _within_horizon(instant, now)
     if not isinstance(value, str):
         raise problem("must be a time such as tomorrow 12:00")
     try:
@@ -97,7 +99,26 @@ def due_time(value: Any, info: ValidationInfo) -> datetime | None:
         raise problem(str(exc)) from None
     if info.context is not None and resolved.note:
         info.context.setdefault("notes", {})[info.field_name] = resolved.note
-    return resolved.at
+    return _within_horizon(resolved.at, now)
+
+
+def _within_horizon(instant: datetime, now: datetime) -> datetime:
+    """A time within HORIZON of now either way: what is planned from it (a check a week later) stays in the
+    calendar, which ends with year 9999."""
+    years = timing.HORIZON.days // 365
+    if instant > now + timing.HORIZON:
+        raise problem(f"that is more than {years} years ahead; when will it really be?")
+    if instant < now - timing.HORIZON:
+        raise problem(f"that is more than {years} years ago")
+    return instant
+
+
+def planned_time(value: Any, info: ValidationInfo) -> datetime:
+    """A planned step's due time, as the plan on screen gives it (an aware instant)."""
+    instant = _instant(value)
+    if instant is None:
+        raise problem("must be a date and time")
+    return _within_horizon(instant, _context(info)[0])
 
 
 Occurred = Annotated[datetime, BeforeValidator(occurred_time)]
@@ -110,12 +131,13 @@ def _missing_due() -> datetime:
 
 
 def _optional_id(value: Any) -> int | None:
-    if value in (None, "", 0):
+    if value is None or value == "" or (type(value) is int and value == 0):
         return None
-    return value
+    return record_id(value)
 
 
 OptionalId = Annotated[int | None, BeforeValidator(_optional_id)]
+RecordId = Annotated[int, BeforeValidator(record_id)]
 
 
 class SiteInput(Input):
@@ -130,7 +152,7 @@ class SiteInput(Input):
         if not isinstance(value, str) or not value.strip():
             raise problem("required (e.g. Europe/Berlin)")
         try:
-            timing.zone(value.strip())
+            timing.site_zone(value.strip())
         except timing.TimeInputError as exc:
             raise problem(str(exc)) from None
         return value.strip()
@@ -147,9 +169,18 @@ class SiteInput(Input):
     @classmethod
     def _currency(cls, value: Any) -> str:
         currency = str(value or "").strip().upper()
-        if len(currency) != 3 or not currency.isalpha():
-            raise problem("a three-letter currency code such as USD, EUR, GBP")
+        if not is_currency(currency):
+            raise problem("an ISO 4217 currency code such as USD, EUR, GBP")
         return currency
+
+
+NOT_MONEY = frozenset({"XTS", "XXX"})
+"""ISO 4217's codes for testing and for "no currency": no site is paid in them."""
+
+
+def is_currency(code: str) -> bool:
+    """An ISO 4217 code, by pycountry's copy of the standard (its tables load on first use)."""
+    return len(code) == 3 and code not in NOT_MONEY and pycountry.currencies.get(alpha_3=code) is not None
 
 
 class StaffInput(Input):
@@ -164,8 +195,8 @@ class StaffInput(Input):
         if value is None or value == "":
             return None
         pin = str(value).strip()
-        if not pin.isdigit() or not 4 <= len(pin) <= 8:
-            raise problem("4 to 8 digits")
+        if not (pin.isascii() and pin.isdigit()) or not 4 <= len(pin) <= 8:
+            raise problem("4 to 8 digits (0–9)")
         return pin
 
 
@@ -196,9 +227,11 @@ class PlannedStep(Input):
 
     kind: FollowUpKind
     channel: Channel
-    due_at: datetime
-    owner_id: int
+    due_at: Annotated[datetime, BeforeValidator(planned_time)]
+    owner_id: RecordId
     words: OptionalText = None
+    local_time: time | None = None
+    """The local time of day it was planned for, when a playbook step gave one (kept for DST gaps)."""
 
 
 class IncidentInput(Input):

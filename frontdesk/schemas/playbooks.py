@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import tomllib
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import BeforeValidator, Field, StrictInt, ValidationError, model_validator
 
 from frontdesk.errors import FrontdeskError
 from frontdesk.schemas.base import (
@@ -18,54 +18,68 @@ from frontdesk.schemas.base import (
 )
 from frontdesk.schemas.vocab import SEVERITIES, Channel, Severity
 
+FILE_MAX_BYTES = 256 * 1024
+"""A playbooks file is a page or two of TOML; anything this large is the wrong file."""
+DEPTH_MAX = 6
+"""Tables and arrays nested deeper than a playbook's steps are in no playbooks file."""
+STEPS_MAX = 20
+PLAYBOOKS_MAX = 200
+CATEGORIES_MAX = 100
+
+# Numbers are TOML integers: `offset_days = true` or `= 1.5` is refused, not read as 1.
+Days = Annotated[StrictInt, Field(ge=0, le=365)]
+Hour = Annotated[StrictInt, Field(ge=0, le=23)]
+Minute = Annotated[StrictInt, Field(ge=0, le=59)]
+
+_CATEGORY_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def _category_key(value: Any) -> str:
+    """Checked by hand: a regex pattern's own error is not words a manager can act on."""
+    if not isinstance(value, str) or not _CATEGORY_KEY.match(value):
+        raise problem("lower-case letters, digits and _ only, starting with a letter, at most 40 (e.g. food)")
+    return value
+
+
+CategoryKey = Annotated[str, BeforeValidator(_category_key)]
+
 
 class StepSpec(Input):
     kind: Literal["check_in", "wrap_up"]
     channel: Channel
-    offset_days: int = Field(ge=0, le=365)
-    at_hour: int = Field(default=10, ge=0, le=23)
-    at_minute: int = Field(default=0, ge=0, le=59)
+    offset_days: Days
+    at_hour: Hour = 10
+    at_minute: Minute = 0
     words: OptionalText = None
 
 
 class CheckSpec(Input):
     kind: Literal["handoff_check", "promise_check"]
     channel: Channel
-    offset_days: int = Field(default=0, ge=0, le=365)
-    at_hour: int | None = Field(default=None, ge=0, le=23)
-    at_minute: int = Field(default=0, ge=0, le=59)
+    offset_days: Days = 0
+    at_hour: Hour | None = None
+    at_minute: Minute = 0
     words: OptionalText = None
 
 
 class PlaybookSpec(Input):
     severity: Severity
-    category: str | None = None
+    category: CategoryKey | None = None
     name: RequiredLine
-    step: list[StepSpec] = Field(min_length=1)
-
-
-_CATEGORY_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+    step: list[StepSpec] = Field(min_length=1, max_length=STEPS_MAX)
 
 
 class CategorySpec(Input):
-    key: str
+    key: CategoryKey
     label: RequiredLine
-
-    @field_validator("key", mode="before")
-    @classmethod
-    def _key(cls, value: Any) -> str:
-        """Checked by hand: a regex pattern's own error is not words a manager can act on."""
-        if not isinstance(value, str) or not _CATEGORY_KEY.match(value):
-            raise problem("lower-case letters, digits and _ only, starting with a letter, at most 40 (e.g. food)")
-        return value
 
 
 class PlaybookFile(Input):
     """A playbooks file: plans by severity and category, the two checks, optional categories."""
 
-    playbook: list[PlaybookSpec] = Field(min_length=1)
-    check: list[CheckSpec] = Field(default_factory=list)
-    category: list[CategorySpec] | None = None
+    playbook: list[PlaybookSpec] = Field(min_length=1, max_length=PLAYBOOKS_MAX)
+    check: list[CheckSpec] = Field(default_factory=list, max_length=2)
+    category: list[CategorySpec] | None = Field(default=None, max_length=CATEGORIES_MAX)
 
     @model_validator(mode="after")
     def _complete(self) -> PlaybookFile:
@@ -109,24 +123,52 @@ def _where(loc: tuple[Any, ...]) -> str:
     return ", ".join(parts)
 
 
-def parse_playbook_file(text: str, source: str) -> PlaybookFile:
-    """Parse and validate a playbooks TOML text; `source` names it in errors."""
+def _depth(value: Any) -> int:
+    """How deeply tables and arrays nest in a parsed TOML value (a scalar is 0)."""
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+def _toml(text: str, source: str) -> dict[str, Any]:
+    """Parse a TOML text of bounded size and nesting; anything else is one line naming `source`."""
+    if len(text.encode("utf-8", "surrogatepass")) > FILE_MAX_BYTES:
+        raise PlaybookFileError(f"{source}: larger than {FILE_MAX_BYTES // 1024} KiB; is it the right file?")
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PlaybookFileError(f"{source}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise PlaybookFileError(f"{source}: nested more than {DEPTH_MAX} levels deep") from None
+    if _depth(raw) > DEPTH_MAX:
+        raise PlaybookFileError(f"{source}: nested more than {DEPTH_MAX} levels deep")
+    return raw
+
+
+def _refusal(exc: ValidationError, source: str) -> PlaybookFileError:
+    error = exc.errors()[0]
+    where = _where(tuple(error["loc"]))
+    message = plain_message(error)
+    return PlaybookFileError(f"{source}: {where + ': ' if where else ''}{message}")
+
+
+def parse_playbook_file(text: str, source: str) -> PlaybookFile:
+    """Parse and validate a playbooks TOML text; `source` names it in errors."""
+    raw = _toml(text, source)
     try:
         return PlaybookFile.model_validate(raw)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = _where(tuple(error["loc"]))
-        message = plain_message(error)
-        raise PlaybookFileError(f"{source}: {where + ': ' if where else ''}{message}") from None
+        raise _refusal(exc, source) from None
 
 
 def parse_categories(text: str, source: str) -> list[CategorySpec]:
+    raw = _toml(text, source)
+    entries = raw.get("category", [])
+    if not isinstance(entries, list) or len(entries) > CATEGORIES_MAX:
+        raise PlaybookFileError(f"{source}: [[category]] entries, at most {CATEGORIES_MAX}")
     try:
-        raw = tomllib.loads(text)
-        return [CategorySpec.model_validate(entry) for entry in raw.get("category", [])]
-    except (tomllib.TOMLDecodeError, ValidationError) as exc:
-        raise PlaybookFileError(f"{source}: {exc}") from None
+        return [CategorySpec.model_validate(entry) for entry in entries]
+    except ValidationError as exc:
+        raise _refusal(exc, source) from None

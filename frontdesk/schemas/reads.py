@@ -6,7 +6,7 @@ screen can keep and render. Customer text in them is shown literally.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from frontdesk.schemas.base import ReadModel
 
@@ -171,6 +171,8 @@ class PlanStepPreview(ReadModel):
     owner_id: int
     owner_name: str
     words: str | None
+    local_time: time | None = None
+    """The local time it is planned for (timing.due_note says if a clock change moved it)."""
 
 
 class LogResult(ReadModel):
@@ -240,6 +242,8 @@ class DueItem(ReadModel):
     needs_lead: bool
     """At the three-attempt mark, or overdue by more than a day."""
     incident_summary: str
+    local_time: time | None = None
+    """The local time it is planned for (timing.due_note says if a clock change moved it)."""
 
 
 class DueCounts(ReadModel):
@@ -377,3 +381,28 @@ class Report(ReadModel):
     customers_with_incidents: int
     customers_returned: int
     """Of those, how many came back for a later visit."""
+
+
+class MergeResult(ReadModel):
+    """What `customers merge` moved from the other customer to the one kept."""
+
+    keep_id: int
+    other_id: int
+    moved: dict[str, int]
+    """Rows moved, by table: visits, incidents, flags, follow-ups."""
+
+
+class DuplicateGroup(ReadModel):
+    """Customers who share a phone or email; `same_person` when they also share the name (merge them)."""
+
+    contact: str
+    """"phone" or "email": what they share (not the value: the list may be printed)."""
+    customers: tuple[SearchHit, ...]
+    same_person: bool
+
+
+class SearchResult(ReadModel):
+    """A search's rows, and whether part of what was typed was left out (more than 8 words or 100 characters)."""
+
+    hits: tuple[SearchHit, ...]
+    shortened: bool = False

@@ -1,7 +1,9 @@
 """Add or edit a customer: contact details, consent per channel, postal address, notes.
 
-A phone or email already on file is not saved twice: the form lists who has
-it and Enter opens that customer instead. Bad input is marked next to its
+A customer already on file (the same phone or email and name) is not saved
+twice: the form lists them and Enter opens them instead. The same phone or
+email under another name (a household's landline) is a warning: Enter opens
+one of them, Ctrl+S again saves this one anyway. Bad input is marked next to its
 field, focus goes to the first one, and nothing typed is lost.
 """
 
@@ -21,7 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from frontdesk.desk import DeskNode
 from frontdesk.screens.dialogs import ConfirmDialog
-from frontdesk.widgets.safe import joined, literal
+from frontdesk.widgets.safe import joined, literal, visible
 from frontdesk.widgets.search_results import masked_phone
 
 if TYPE_CHECKING:
@@ -64,10 +66,14 @@ class CustomerForm(DeskNode, ModalScreen[int | None]):
     class Refused(Message):
         """Field errors (field → message) and, for a phone or email on file, who has it."""
 
-        def __init__(self, errors: dict[str, str], matches: list[SearchHit] | None = None) -> None:
+        def __init__(self, errors: dict[str, str], matches: list[SearchHit] | None = None,
+                     same_person: bool = False, values: dict[str, Any] | None = None) -> None:
             super().__init__()
             self.errors = errors
             self.matches = matches or []
+            self.same_person = same_person
+            self.values = values
+            """What was typed when warned of possible duplicates: saving exactly that again saves it anyway."""
 
     def __init__(self, desk: Actor, *, card: CustomerCard | None = None, typed: str = "") -> None:
         super().__init__()
@@ -75,6 +81,7 @@ class CustomerForm(DeskNode, ModalScreen[int | None]):
         self.card = card
         self.initial = initial_values(card, typed)
         self.saving = False
+        self.warned: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="customer-form"):
@@ -123,20 +130,21 @@ class CustomerForm(DeskNode, ModalScreen[int | None]):
             return
         self.saving = True
         self.show_errors({})
-        self.save(self.values())
+        values = self.values()
+        self.save(values, anyway=values == self.warned)
 
     @work(thread=True, exclusive=True, group="write", exit_on_error=False)
-    def save(self, values: dict[str, Any]) -> None:
+    def save(self, values: dict[str, Any], anyway: bool = False) -> None:
         from frontdesk.errors import FrontdeskError, InvalidInput
         from frontdesk.services import customers
 
         try:
             details = customers.parse_customer(self.desk, values)
             if self.card is None:
-                customer_id = customers.create_customer(self.desk, details)
+                customer_id = customers.create_customer(self.desk, details, allow_duplicate=anyway)
                 note = f"{details.name} added."
             else:
-                customers.edit_customer(self.desk, self.card.id, self.card.version, details)
+                customers.edit_customer(self.desk, self.card.id, self.card.version, details, allow_duplicate=anyway)
                 customer_id, note = self.card.id, f"{details.name}: details saved."
         except InvalidInput as exc:
             self.post_message(self.Refused(exc.errors))
@@ -145,7 +153,7 @@ class CustomerForm(DeskNode, ModalScreen[int | None]):
                      if getattr(details, field) and any(getattr(hit, field) == getattr(details, field)
                                                         for hit in exc.matches)}
             errors = {field: "already on file (below)" for field in sorted(where)} or {"phone": "already on file"}
-            self.post_message(self.Refused(errors, exc.matches))
+            self.post_message(self.Refused(errors, exc.matches, exc.same_person, values))
         except FrontdeskError as exc:
             self.post_message(self.Refused({"form": str(exc).capitalize()}))
         else:
@@ -162,8 +170,9 @@ class CustomerForm(DeskNode, ModalScreen[int | None]):
 
     def on_customer_form_refused(self, event: Refused) -> None:
         self.saving = False
+        self.warned = event.values if event.matches and not event.same_person else None
         self.show_errors(event.errors)
-        self.show_matches(event.matches)
+        self.show_matches(event.matches, event.same_person)
         if event.matches:
             self.query_one("#matches", OptionList).focus()
             return
@@ -184,7 +193,7 @@ class CustomerForm(DeskNode, ModalScreen[int | None]):
             label.update(literal(errors.get(field, "")))
             label.display = field in errors
 
-    def show_matches(self, matches: list[SearchHit]) -> None:
+    def show_matches(self, matches: list[SearchHit], same_person: bool = True) -> None:
         """The customers who already have this phone or email, to open instead of adding a twin."""
         options = self.query_one("#matches", OptionList)
         title = self.query_one("#matches-title", Label)
@@ -196,7 +205,8 @@ class CustomerForm(DeskNode, ModalScreen[int | None]):
         options.display = title.display = bool(matches)
         if matches:
             options.highlighted = 0
-            title.update("On file already with this phone or email; Enter opens them:")
+            title.update("On file already; Enter opens them:" if same_person else
+                         "Another name, same phone/email: Enter opens, Ctrl+S adds")
 
     @on(OptionList.OptionSelected, "#matches")
     def open_existing(self, event: OptionList.OptionSelected) -> None:
@@ -220,13 +230,14 @@ class CustomerForm(DeskNode, ModalScreen[int | None]):
 
 
 def initial_values(card: CustomerCard | None, typed: str) -> dict[str, Any]:
-    """The card's details to edit, or a new customer started from what was typed in the search box."""
+    """The card's details to edit (control characters made visible: an Input draws its text raw),
+    or a new customer started from what was typed in the search box."""
     if card is not None:
         from frontdesk.schemas.base import (
             readable_phone,  # here: pydantic is loaded by now, not at startup
         )
 
-        values: dict[str, Any] = {field: getattr(card, field) or "" for field, _ in LINES + TEXTS}
+        values: dict[str, Any] = {field: visible(getattr(card, field) or "") for field, _ in LINES + TEXTS}
         values.update({field: getattr(card, field) for field, _ in CONSENTS})
         values["phone"] = readable_phone(card.phone) if card.phone else ""
         return values

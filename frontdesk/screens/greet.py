@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from frontdesk.schemas.reads import CustomerCard, FlagInfo, InHouseGuest, SearchHit
     from frontdesk.services.context import Actor
+    from frontdesk.services.search import Searcher
 
 CARD_ACTIONS = frozenset(
     {"toggle_story", "check_in", "check_out", "left", "acknowledge", "clear_flag", "log_incident", "edit"}
@@ -78,10 +79,11 @@ class GreetScreen(DeskScreen):
     """Whether the flags' story is shown; a new card always starts with the headline only."""
 
     class SearchDone(Message):
-        def __init__(self, text: str, hits: list[SearchHit]) -> None:
+        def __init__(self, text: str, hits: list[SearchHit], shortened: bool = False) -> None:
             super().__init__()
             self.text = text
             self.hits = hits
+            self.shortened = shortened
 
     class CardLoaded(Message):
         def __init__(self, card: CustomerCard) -> None:
@@ -107,6 +109,8 @@ class GreetScreen(DeskScreen):
         """The customer whose card was asked for last (a late answer for another is dropped)."""
         self._open_when: str | None = None
         """Enter was pressed before the rows for this text arrived: open the top row then."""
+        self._searcher: Searcher | None = None
+        """The search box's searches: a keystroke cancels the one still running in the database."""
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="greet-body"):
@@ -169,9 +173,15 @@ class GreetScreen(DeskScreen):
         desk = self.desk
         if desk is None:
             return
-        hits = search.find_customers(desk.store, text) if text.strip() else customers.recent_customers(desk)
+        if not text.strip():
+            hits, shortened = customers.recent_customers(desk), False
+        else:
+            self._searcher = self._searcher or search.Searcher()
+            if (result := self._searcher.find(desk.store, text)) is None:
+                return  # a newer keystroke cancelled it
+            hits, shortened = list(result.hits), result.shortened
         if not get_current_worker().is_cancelled:
-            self.post_message(self.SearchDone(text, hits))
+            self.post_message(self.SearchDone(text, hits, shortened))
 
     def on_greet_screen_search_done(self, event: SearchDone) -> None:
         if event.text != self.search_box.value:
@@ -180,7 +190,8 @@ class GreetScreen(DeskScreen):
         self.results.show(event.text, event.hits, self._zone(), self._now(),
                           keep=keep.customer_id if keep else None)
         # One line, always: no layout pass needed (a keystroke's budget is small).
-        self.query_one("#results-title", Label).update(results_title(event.text, len(event.hits)), layout=False)
+        self.query_one("#results-title", Label).update(results_title(event.text, len(event.hits), event.shortened),
+                                                       layout=False)
         if self._open_when == event.text:
             self._open_when = None
             self.action_open()
@@ -373,10 +384,13 @@ class GreetScreen(DeskScreen):
                                 self.action_edit)
 
 
-def results_title(text: str, count: int) -> Text:
-    """What the rows are: recent guests, matches, or nobody (with the way to add them)."""
+def results_title(text: str, count: int, shortened: bool = False) -> Text:
+    """What the rows are: recent guests, matches, or nobody (with the way to add them); and whether only
+    the start of a long query was searched."""
     if not text.strip():
         return literal("Recent guests · type a name or phone" if count else "Type a name or phone number")
+    if shortened:
+        return literal(f"{count} found for the first 8 words (100 characters) · the rest was ignored")
     if not count:
         return joined("No one on file matches", literal(f"“{text.strip()}”"), "· Ctrl+N adds them", separator=" ")
     return literal(f"{count} found · ↑↓ choose · Enter open" if count > 1 else "1 found · Enter open")

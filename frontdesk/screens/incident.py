@@ -53,7 +53,7 @@ from frontdesk.widgets.choice_row import Option as Choice
 from frontdesk.widgets.customer_picker import CustomerPicker
 from frontdesk.widgets.form_field import FieldError, field, show_errors
 from frontdesk.widgets.plan_preview import PlanPreview, step_line
-from frontdesk.widgets.safe import joined, literal
+from frontdesk.widgets.safe import joined, literal, visible
 
 if TYPE_CHECKING:
     from frontdesk.schemas.reads import IncidentDetail, LogResult, PlanStepPreview
@@ -136,7 +136,7 @@ def amend_values(detail: IncidentDetail, tz: ZoneInfo) -> dict[str, Any]:
         return f"{timing.local(instant, tz):%Y-%m-%d %H:%M}" if instant else ""
 
     cost = detail.remedy_cost
-    return {
+    return {field: visible(value) if isinstance(value, str) else value for field, value in {
         "customer_id": detail.customer_id,
         "customer_name": detail.customer_name,
         "guest": detail.guest_description or "",
@@ -160,7 +160,7 @@ def amend_values(detail: IncidentDetail, tz: ZoneInfo) -> dict[str, Any]:
         "root_cause": detail.root_cause or "",
         "raise_flag": "no",
         **dict.fromkeys(FLAG_TEXT, ""),
-    }
+    }.items()}  # control characters made visible: an Input or TextArea draws its text raw
 
 
 class IncidentScreen(DeskScreen):

@@ -7,6 +7,7 @@ incident does not alert itself.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from frontdesk import timing
@@ -15,7 +16,7 @@ from frontdesk.schemas.reads import AlertInfo
 from frontdesk.services import audit
 from frontdesk.services.context import Actor
 from frontdesk.store.models import Alert, Customer, Incident
-from frontdesk.store.queries import staff_names
+from frontdesk.store.queries import for_change, staff_names
 
 
 def active_alerts(actor: Actor) -> list[AlertInfo]:
@@ -49,22 +50,32 @@ def active_alerts(actor: Actor) -> list[AlertInfo]:
 
 
 def acknowledge_alert(actor: Actor, alert_id: int) -> None:
+    """Acknowledge an alert for the whole site; one acknowledged already is refused, naming who did it and when."""
     try:
         with actor.store.begin() as session:
             actor.staff(session)
-            alert = session.get(Alert, alert_id)
+            alert = for_change(session, Alert, alert_id)
             if alert is None:
                 raise NotFound(f"alert {alert_id} does not exist")
             if alert.acknowledged_at is not None:
-                names = staff_names(session)
-                when = timing.local(alert.acknowledged_at, actor.zone(session))
-                raise Conflict(
-                    f"already acknowledged by {names.get(alert.acknowledged_by_id or 0, 'someone')} at {when:%H:%M}"
-                )
+                raise _already(session, actor, alert)
             alert.acknowledged_at = actor.now()
             alert.acknowledged_by_id = actor.staff_id
             alert.acknowledged_terminal = actor.terminal
             session.flush()
             audit.record(session, actor, "acknowledge", "alert", alert.id, ("acknowledged_at",))
     except StaleDataError:
-        raise Conflict("this alert was acknowledged at another terminal just now") from None
+        with actor.store.read() as session:
+            alert = session.get(Alert, alert_id)
+            assert alert is not None
+            raise _already(session, actor, alert) from None
+
+
+def _already(session: Session, actor: Actor, alert: Alert) -> Conflict:
+    """Who acknowledged the alert, and when: "already acknowledged by Lena at 19:42 (bar)"."""
+    if alert.acknowledged_at is None:
+        return Conflict(f"this alert was changed {audit.changed_meanwhile(session, actor, 'alert', alert.id)}")
+    names = staff_names(session)
+    when = timing.local(alert.acknowledged_at, actor.zone(session))
+    return Conflict(f"already acknowledged by {names.get(alert.acknowledged_by_id or 0, 'someone')} at {when:%H:%M}"
+                    f" ({alert.acknowledged_terminal or 'another terminal'})")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from frontdesk.services.context import Actor
@@ -40,6 +40,29 @@ def record(
             "fields": ",".join(sorted(fields)) or None,
         }
     )
+
+
+def changed_meanwhile(session: Session, actor: Actor, record_type: str, record_id: int) -> str:
+    """Who changed a record last and when, from its audit trail: "by Lena at 14:02 (bar)".
+
+    What a terminal that lost a race is told, as follow-ups tell it.
+    """
+    from frontdesk import timing
+    from frontdesk.store.models import Staff
+
+    row = session.execute(
+        select(AuditEvent.at, AuditEvent.terminal, Staff.name)
+        .outerjoin(Staff, Staff.id == AuditEvent.staff_id)
+        .where(AuditEvent.record_type == record_type, AuditEvent.record_id == record_id)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return "at another terminal"
+    tz = actor.zone(session)
+    wall = timing.local(row.at, tz)
+    when = f"{wall:%H:%M}" if wall.date() == timing.local(actor.now(), tz).date() else f"{wall:%a %d %b %H:%M}"
+    return f"by {row.name or 'someone'} at {when} ({row.terminal})"
 
 
 @event.listens_for(Session, "before_commit")

@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from datetime import time, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from frontdesk import timing
 from frontdesk.errors import Conflict, NotAllowed, NotFound
@@ -20,7 +22,9 @@ from frontdesk.schemas.reads import (
     FlagInfo,
     FollowUpBrief,
     IncidentBrief,
+    DuplicateGroup,
     InHouseGuest,
+    MergeResult,
     PromiseInfo,
     SearchHit,
     TimelineEntry,
@@ -30,8 +34,10 @@ from frontdesk.schemas.vocab import how, label
 from frontdesk.services import audit
 from frontdesk.services.context import Actor
 from frontdesk.services.search import LEVEL_RANK, index_customer, rank
+from frontdesk.text import fold, identity_keys
 from frontdesk.store.models import (
     Customer,
+    CustomerIdentity,
     Episode,
     Flag,
     FlagAcknowledgement,
@@ -41,6 +47,7 @@ from frontdesk.store.models import (
 )
 from frontdesk.store.queries import (
     category_labels,
+    for_change,
     open_visit,
     sites_by_id,
     staff_names,
@@ -61,12 +68,28 @@ TIMELINE_LIMIT = 200
 
 
 class DuplicateCustomer(NotAllowed):
-    """A customer with this phone or email exists; `matches` are offered instead."""
+    """Customers with this phone or email are on file under another name: `matches`, to open one of them
+    instead, or to add this one anyway (`allow_duplicate`): a household shares a landline or an email."""
+
+    same_person = False
 
     def __init__(self, matches: list[SearchHit]) -> None:
         self.matches = matches
         names = ", ".join(hit.name for hit in matches[:3])
         super().__init__(f"already on file with this phone or email: {names}")
+
+
+class SameCustomer(DuplicateCustomer):
+    """This person is on file already (the same phone or email and the same name): open `matches[0]`.
+
+    Never added twice, not even when asked to, nor by two terminals at the same instant.
+    """
+
+    same_person = True
+
+    def __init__(self, matches: list[SearchHit]) -> None:
+        super().__init__(matches)
+        self.args = (f"{matches[0].name} is on file already with this phone or email; open them instead",)
 
 
 def parse_customer(actor: Actor, data: Mapping[str, Any]) -> CustomerInput:
@@ -96,48 +119,187 @@ def find_duplicates(actor: Actor, details: CustomerInput) -> list[SearchHit]:
         return duplicates(session, details.phone, details.email)
 
 
+def same_person(session: Session, details: CustomerInput, exclude: int | None = None,
+                matches: list[SearchHit] | None = None) -> list[SearchHit]:
+    """Customers who are this person: the same phone or email and name (`matches`: those with the phone or email).
+
+    Those with the contact are compared directly (customers put on file in
+    bulk or before identities were kept have no keys), then the identity
+    keys are read: on PostgreSQL each statement sees what was committed
+    before it, so one that another terminal's commit landed between is
+    still classed right.
+    """
+    keys = identity_keys(details.name, details.phone, details.email)
+    if not keys:
+        return []
+    if matches is None:
+        matches = duplicates(session, details.phone, details.email, exclude)
+    ids = {hit.customer_id for hit in matches if identity_keys(hit.name, hit.phone, hit.email) & keys}
+    statement = select(CustomerIdentity.customer_id).where(CustomerIdentity.key.in_(keys))
+    ids.update(session.scalars(statement if exclude is None else statement.where(CustomerIdentity.customer_id != exclude)))
+    return rank(session, ids, 20)
+
+
+def _refuse_duplicates(session: Session, details: CustomerInput, allow_duplicate: bool, exclude: int | None = None) -> None:
+    """The same person: always refused. Another name with this phone or email: refused unless allowed."""
+    matches = duplicates(session, details.phone, details.email, exclude)
+    if same := same_person(session, details, exclude, matches):
+        raise SameCustomer(same)
+    if matches and not allow_duplicate:
+        raise DuplicateCustomer(matches)
+
+
+def _claim_identity(session: Session, customer: Customer) -> None:
+    """Make the customer's identity keys theirs; a key another customer holds fails the flush (IntegrityError)."""
+    session.execute(delete(CustomerIdentity).where(CustomerIdentity.customer_id == customer.id))
+    session.add_all(CustomerIdentity(key=key, customer_id=customer.id)
+                    for key in identity_keys(customer.name, customer.phone, customer.email))
+    session.flush()
+
+
+def _taken_meanwhile(actor: Actor, details: CustomerInput, exclude: int | None = None) -> SameCustomer | None:
+    """After a unique-key failure: the customer another terminal put on file first, if that was the cause."""
+    with actor.store.read() as session:
+        same = same_person(session, details, exclude)
+    return SameCustomer(same) if same else None
+
+
 def create_customer(actor: Actor, details: CustomerInput, *, allow_duplicate: bool = False) -> int:
-    """Add a customer; refuses a phone or email already on file unless told otherwise."""
-    with actor.store.begin() as session:
-        actor.staff(session)
-        if not allow_duplicate and (matches := duplicates(session, details.phone, details.email)):
-            raise DuplicateCustomer(matches)
-        now = actor.now()
-        customer = Customer(
-            **details.model_dump(include=set(EDITABLE)),
-            customer_since=now,
-            site_id=actor.site_id,
-            created_at=now,
-        )
-        session.add(customer)
-        session.flush()
-        index_customer(session, customer)
-        audit.record(session, actor, "create", "customer", customer.id, EDITABLE)
-        return customer.id
+    """Add a customer, never the same person twice (DESIGN.md's customer identity).
+
+    The same phone or email with the same name raises SameCustomer, also
+    when another terminal adds that person at the same instant (the unique
+    identity key decides). Another name with that phone or email raises
+    DuplicateCustomer unless `allow_duplicate`.
+    """
+    try:
+        with actor.store.begin() as session:
+            actor.staff(session)
+            _refuse_duplicates(session, details, allow_duplicate)
+            now = actor.now()
+            customer = Customer(
+                **details.model_dump(include=set(EDITABLE)),
+                customer_since=now,
+                site_id=actor.site_id,
+                created_at=now,
+            )
+            session.add(customer)
+            session.flush()
+            index_customer(session, customer)
+            _claim_identity(session, customer)
+            audit.record(session, actor, "create", "customer", customer.id, EDITABLE)
+            return customer.id
+    except IntegrityError:
+        if (refusal := _taken_meanwhile(actor, details)) is not None:
+            raise refusal from None
+        raise
 
 
-def edit_customer(actor: Actor, customer_id: int, expected_version: int, details: CustomerInput) -> int:
-    """Replace a customer's editable details; returns the new version."""
+def edit_customer(actor: Actor, customer_id: int, expected_version: int, details: CustomerInput, *,
+                  allow_duplicate: bool = False) -> int:
+    """Replace a customer's editable details; returns the new version.
+
+    Details changed since the person opened them are refused, naming who
+    changed them and when (the row is locked first, so on PostgreSQL too).
+    Details that make them another customer on file are refused as on create.
+    """
+    try:
+        return _edit_customer(actor, customer_id, expected_version, details, allow_duplicate)
+    except StaleDataError:
+        with actor.store.read() as session:
+            raise _changed(session, actor, customer_id) from None
+    except IntegrityError:
+        if (refusal := _taken_meanwhile(actor, details, exclude=customer_id)) is not None:
+            raise refusal from None
+        raise
+
+
+def _changed(session: Session, actor: Actor, customer_id: int) -> Conflict:
+    return Conflict(f"these details were changed {audit.changed_meanwhile(session, actor, 'customer', customer_id)}"
+                    " meanwhile; reopen the card and try again")
+
+
+def _edit_customer(actor: Actor, customer_id: int, expected_version: int, details: CustomerInput,
+                   allow_duplicate: bool) -> int:
     with actor.store.begin() as session:
         actor.staff(session)
         customer = _customer(session, customer_id)
         if customer.version != expected_version:
-            raise Conflict("these details were changed at another terminal; reopen the card and try again")
-        if matches := duplicates(session, details.phone, details.email, exclude=customer_id):
-            raise DuplicateCustomer(matches)
+            raise _changed(session, actor, customer_id)
         changed = [field for field in EDITABLE if getattr(customer, field) != getattr(details, field)]
+        identity = {"name", "phone", "email"} & set(changed)
+        if identity:
+            _refuse_duplicates(session, details, allow_duplicate or not {"phone", "email"} & identity, customer_id)
         for field in changed:
             setattr(customer, field, getattr(details, field))
         if changed:
             session.flush()
-            if {"name", "phone", "email"} & set(changed):
+            if identity:
                 index_customer(session, customer)
+                _claim_identity(session, customer)
             audit.record(session, actor, "edit", "customer", customer.id, changed)
         return customer.version
 
 
+MERGED: dict[str, type[Visit] | type[Incident] | type[Flag] | type[FollowUp]] = {
+    "visits": Visit, "incidents": Incident, "flags": Flag, "follow_ups": FollowUp}
+"""Every table that points at a customer and moves in a merge (search tokens and identities are rebuilt)."""
+
+
+def merge_customers(actor: Actor, keep_id: int, other_id: int) -> MergeResult:
+    """Join two records of one person: `other_id`'s whole history moves to `keep_id`, and `other_id` goes.
+
+    The kept customer's details stay; a phone, email, address or notes only
+    the other had are taken over, the earlier "customer since" and the later
+    last visit are kept. Audited as `merge` on both ids (ids only).
+    """
+    if keep_id == other_id:
+        raise NotAllowed("a customer cannot be merged with themselves")
+    with actor.store.begin() as session:
+        if actor.staff_id is not None:
+            actor.require_role(session, "manager")
+        keep, other = _customer(session, keep_id), _customer(session, other_id)
+        moved = {}
+        for name, model in MERGED.items():
+            result = session.execute(update(model).where(model.customer_id == other_id).values(customer_id=keep_id))
+            moved[name] = getattr(result, "rowcount", 0) or 0
+        taken = [field for field in ("phone", "email", "postal_address", "notes")
+                 if getattr(keep, field) is None and getattr(other, field) is not None]
+        for field in taken:
+            setattr(keep, field, getattr(other, field))
+        keep.customer_since = min(keep.customer_since, other.customer_since)
+        if other.last_visit_at is not None and (keep.last_visit_at is None or other.last_visit_at > keep.last_visit_at):
+            keep.last_visit_at = other.last_visit_at
+        session.delete(other)
+        session.flush()
+        index_customer(session, keep)
+        _claim_identity(session, keep)
+        audit.record(session, actor, "merge", "customer", keep_id, [*taken, f"from:{other_id}"])
+        audit.record(session, actor, "merge", "customer", other_id, [f"into:{keep_id}"])
+        return MergeResult(keep_id=keep_id, other_id=other_id, moved=moved)
+
+
+def duplicate_groups(actor: Actor, limit: int = 200) -> list[DuplicateGroup]:
+    """Customers who share a phone or an email, the same person (same name too) first: what to merge."""
+    with actor.store.read() as session:
+        groups = []
+        for contact, column in (("phone", Customer.phone), ("email", Customer.email)):
+            shared = (select(column).where(column.is_not(None)).group_by(column)
+                      .having(func.count() > 1).limit(limit).subquery())
+            members: dict[str | None, list[int]] = defaultdict(list)
+            for value, customer_id in session.execute(
+                select(column, Customer.id).where(column.in_(select(shared))).order_by(Customer.id)
+            ):
+                members[value].append(customer_id)
+            for ids in members.values():
+                hits = tuple(sorted(rank(session, ids, len(ids)), key=lambda hit: hit.customer_id))
+                names = {" ".join(fold(hit.name).split()) for hit in hits}
+                groups.append(DuplicateGroup(contact=contact, customers=hits, same_person=len(names) < len(hits)))
+        return sorted(groups, key=lambda group: not group.same_person)
+
+
 def _customer(session: Session, customer_id: int) -> Customer:
-    customer = session.get(Customer, customer_id)
+    customer = for_change(session, Customer, customer_id)
     if customer is None:
         raise NotFound(f"customer {customer_id} is not on file")
     return customer
@@ -153,7 +315,7 @@ def check_in(actor: Actor, customer_id: int) -> int:
     """
     with actor.store.begin() as session:
         actor.staff(session)
-        customer = _customer(session, customer_id)
+        _customer(session, customer_id)  # there, and locked: a second check-in waits and finds this visit
         now = actor.now()
         if (current := open_visit(session, customer_id, actor.site_id)) is not None:
             tz = actor.zone(session)
@@ -166,7 +328,9 @@ def check_in(actor: Actor, customer_id: int) -> int:
             audit.record(session, actor, "auto_check_out", "visit", current.id, ("checked_out_at", "departure"))
         visit = Visit(customer_id=customer_id, site_id=actor.site_id, checked_in_at=now, checked_in_by_id=actor.staff_id)
         session.add(visit)
-        customer.last_visit_at = now
+        # Not through the ORM: a check-in is no edit of the details, so it leaves their version alone
+        # (someone editing the card meanwhile is not told it "changed").
+        session.execute(update(Customer).where(Customer.id == customer_id).values(last_visit_at=now))
         session.flush()
         audit.record(session, actor, "check_in", "visit", visit.id, ("checked_in_at",))
         return visit.id

@@ -134,6 +134,7 @@ def add_follow_ups(session: Session, actor: Actor, incident: Incident, steps: It
             kind=step.kind,
             channel=step.channel,
             due_at=step.due_at,
+            local_time=step.local_time,
             owner_id=step.owner_id,
             status="open",
             attempts=0,

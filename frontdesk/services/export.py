@@ -17,7 +17,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -68,7 +68,7 @@ LEFT_OUT = {"pin_hash"}
 def _value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, date):
+    if isinstance(value, date | time):  # a follow-up's planned local time is a time of day ("02:30:00")
         return value.isoformat()
     return value
 

@@ -14,16 +14,25 @@ from frontdesk.schemas.vocab import FlagLevel
 from frontdesk.services import audit
 from frontdesk.services.context import Actor
 from frontdesk.store.models import Customer, Flag, FlagAcknowledgement
-from frontdesk.store.queries import staff_names
+from frontdesk.store.queries import for_change, staff_names
 
 CLEARING_ROLES = ("lead", "manager")
 
 
 def _flag(session: Session, flag_id: int) -> Flag:
-    flag = session.get(Flag, flag_id)
+    """The flag, locked for the write: a clear and an acknowledgement at two terminals take turns."""
+    flag = for_change(session, Flag, flag_id)
     if flag is None:
         raise NotFound(f"flag {flag_id} does not exist")
     return flag
+
+
+def _cleared(session: Session, actor: Actor, flag: Flag) -> Conflict:
+    """Who cleared the flag, and when: "already cleared by Lena at Fri 20 Nov 19:42"."""
+    names = staff_names(session)
+    when = timing.local(flag.cleared_at, actor.zone(session)) if flag.cleared_at else None
+    return Conflict(f"already cleared by {names.get(flag.cleared_by_id or 0, 'someone')}"
+                    + (f" at {when:%a %d %b %H:%M}" if when else ""))
 
 
 def acknowledge_flag(actor: Actor, flag_id: int) -> None:
@@ -46,15 +55,15 @@ def clear_flag(actor: Actor, flag_id: int) -> None:
             actor.require_role(session, *CLEARING_ROLES)
             flag = _flag(session, flag_id)
             if not flag.active:
-                names = staff_names(session)
-                when = timing.local(flag.cleared_at, actor.zone(session)) if flag.cleared_at else None
-                raise Conflict(
-                    f"already cleared by {names.get(flag.cleared_by_id or 0, 'someone')}"
-                    + (f" at {when:%a %d %b %H:%M}" if when else "")
-                )
+                raise _cleared(session, actor, flag)
             deactivate(session, actor, flag)
     except StaleDataError:
-        raise Conflict("this flag was changed at another terminal meanwhile; look again") from None
+        with actor.store.read() as session:
+            flag = _flag(session, flag_id)
+            if not flag.active:
+                raise _cleared(session, actor, flag) from None
+            raise Conflict(f"this flag was changed {audit.changed_meanwhile(session, actor, 'flag', flag_id)}"
+                           "; look again") from None
 
 
 def raise_flag(actor: Actor, customer_id: int, data: FlagInput, level: FlagLevel = "care") -> int:
@@ -77,11 +86,15 @@ def acknowledge_flags(actor: Actor, flag_ids: Sequence[int]) -> None:
     """Record that the person at this terminal has read every flag on the card, all or none.
 
     The host reads the card's flags together, so one key records them together.
+    A flag cleared at another terminal since the card was read is not
+    acknowledged: the host is told who cleared it and when.
     """
     with actor.store.begin() as session:
         staff = actor.staff(session)
         for flag_id in flag_ids:
             flag = _flag(session, flag_id)
+            if not flag.active:
+                raise _cleared(session, actor, flag)
             session.add(FlagAcknowledgement(
                 flag_id=flag.id, staff_id=staff.id, site_id=actor.site_id, terminal=actor.terminal,
                 acknowledged_at=actor.now(),

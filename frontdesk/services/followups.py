@@ -123,13 +123,6 @@ def _touch(actor: Actor, row: FollowUp) -> None:
     row.updated_by_id = actor.staff_id
 
 
-def _next_day_same_time(row: FollowUp, now: datetime, tz: ZoneInfo) -> datetime:
-    """Tomorrow (local) at the item's own local time of day."""
-    wall = timing.local(row.due_at, tz)
-    tomorrow = timing.local(now, tz).date() + timedelta(days=1)
-    return timing.at_local(tomorrow, wall.time().replace(tzinfo=None), tz)
-
-
 def _new_check_in(session: Session, actor: Actor, row: FollowUp, tz: ZoneInfo) -> FollowUp:
     incident = session.get(Incident, row.incident_id)
     assert incident is not None
@@ -159,7 +152,7 @@ def complete(actor: Actor, follow_up_id: int, expected_version: int | None, data
             fields.append("note")
         new_follow_up = None
         if data.outcome in RETRY_OUTCOMES:
-            row.due_at = _next_day_same_time(row, now, tz)
+            row.due_at, row.local_time = timing.retry_at(row.due_at, row.local_time, now, tz)
             fields = ["outcome", "attempts", "due_at"]
             if row.attempts >= LEAD_ATTENTION_ATTEMPTS and not row.needs_lead:
                 row.needs_lead = True
@@ -355,6 +348,7 @@ def _due_item(row: FollowUp, incident: Incident, customer_name: str | None, name
         attempts=row.attempts,
         needs_lead=row.needs_lead or row.due_at < now - timedelta(days=1),
         incident_summary=summary_line(incident),
+        local_time=row.local_time,
     )
 
 

@@ -39,10 +39,9 @@ from frontdesk.schemas.vocab import FLAG_LEVEL_FOR, SERIOUS, label
 from frontdesk.services import audit, episodes
 from frontdesk.services.context import Actor
 from frontdesk.services.customers import flag_infos, follow_up_brief
-from frontdesk.services.playbooks import Step, check_step, plan_steps
+from frontdesk.services.playbooks import Step, check_step, handoff_anchor, plan_steps, planned
 from frontdesk.store.models import (
     Alert,
-    AuditEvent,
     Category,
     Customer,
     Episode,
@@ -52,11 +51,10 @@ from frontdesk.store.models import (
     Site,
     Staff,
 )
-from frontdesk.store.queries import episode_for, staff_names, summary_line, visit_at
+from frontdesk.store.queries import episode_for, for_change, staff_names, summary_line, visit_at
 
 QUICK_LOG_DUE = timedelta(hours=4)
 """A quick log must be finished within four hours, while memory is fresh."""
-HANDOFF_DEFAULT_DAYS = 1
 """A hand-off with no "expected fixed by" is checked the next day at 10:00."""
 
 
@@ -100,12 +98,6 @@ def _check_references(session: Session, data: IncidentInput | QuickLogInput | In
             _active_staff(session, getattr(data, field), field)
 
 
-def _handoff_anchor(occurred_at: datetime, expected_at: datetime | None, tz: ZoneInfo) -> datetime:
-    if expected_at is not None:
-        return expected_at
-    return timing.scheduled(occurred_at, tz, HANDOFF_DEFAULT_DAYS, 10)
-
-
 def _plan(
     session: Session,
     tz: ZoneInfo,
@@ -113,6 +105,7 @@ def _plan(
     severity: str,
     category: str | None,
     occurred_at: datetime,
+    now: datetime,
     ally_id: int,
     handoff: bool,
     handoff_expected_at: datetime | None,
@@ -121,15 +114,10 @@ def _plan(
     """The follow-ups an incident gets: the playbook's steps, then the checks."""
     steps: list[tuple[Step, datetime]] = [(step, occurred_at) for step in plan_steps(session, severity, category)]
     if handoff:
-        steps.append((check_step(session, "handoff_check"), _handoff_anchor(occurred_at, handoff_expected_at, tz)))
+        steps.append((check_step(session, "handoff_check"), handoff_anchor(occurred_at, handoff_expected_at, now, tz)))
     if promise_due_at is not None:
         steps.append((check_step(session, "promise_check"), promise_due_at))
-    return [
-        PlannedStep.model_construct(
-            kind=step.kind, channel=step.channel, due_at=step.due(anchor, tz), owner_id=ally_id, words=step.words
-        )
-        for step, anchor in steps
-    ]
+    return [planned(step, anchor, tz, ally_id) for step, anchor in steps]
 
 
 def _previews(session: Session, plan: list[PlannedStep]) -> tuple[PlanStepPreview, ...]:
@@ -142,6 +130,7 @@ def _previews(session: Session, plan: list[PlannedStep]) -> tuple[PlanStepPrevie
             owner_id=step.owner_id,
             owner_name=names.get(step.owner_id, "?"),
             words=step.words,
+            local_time=step.local_time,
         )
         for step in sorted(plan, key=lambda step: step.due_at)
     )
@@ -158,6 +147,7 @@ def preview_plan(actor: Actor, data: IncidentInput) -> tuple[PlanStepPreview, ..
             severity=data.severity,
             category=data.category,
             occurred_at=data.occurred_at,
+            now=actor.now(),
             ally_id=ally_id,
             handoff=bool(data.handoff_to or data.handoff_staff_id),
             handoff_expected_at=data.handoff_expected_at,
@@ -304,6 +294,7 @@ def log_incident(actor: Actor, data: IncidentInput) -> LogResult:
             severity=data.severity,
             category=data.category,
             occurred_at=data.occurred_at,
+            now=actor.now(),
             ally_id=ally_id,
             handoff=handoff,
             handoff_expected_at=data.handoff_expected_at,
@@ -332,6 +323,7 @@ def quick_log(actor: Actor, data: QuickLogInput) -> LogResult:
             severity=data.severity,
             category=data.category,
             occurred_at=data.occurred_at,
+            now=actor.now(),
             ally_id=ally_id,
             handoff=False,
             handoff_expected_at=None,
@@ -353,7 +345,7 @@ def quick_log(actor: Actor, data: QuickLogInput) -> LogResult:
 
 
 def _incident(session: Session, incident_id: int) -> Incident:
-    incident = session.get(Incident, incident_id)
+    incident = for_change(session, Incident, incident_id)  # locked in a write: two amends take turns
     if incident is None:
         raise NotFound(f"incident {incident_id} does not exist")
     return incident
@@ -392,9 +384,8 @@ def amend_incident(actor: Actor, incident_id: int, expected_version: int, change
         actor.staff(session)
         incident = _incident(session, incident_id)
         if incident.version != expected_version:
-            names = staff_names(session)
-            raise Conflict(f"incident {incident_id} was changed at another terminal meanwhile "
-                           f"(by {names.get(_last_editor(session, incident_id), 'someone')}); reopen it and try again")
+            who = audit.changed_meanwhile(session, actor, "incident", incident_id)
+            raise Conflict(f"incident {incident_id} was changed {who} meanwhile; reopen it and try again")
         _check_references(session, changes)
         tz = actor.zone(session)
         given = {field: getattr(changes, field) for field in changes.model_fields_set}
@@ -421,7 +412,7 @@ def amend_incident(actor: Actor, incident_id: int, expected_version: int, change
             incident.handoff_status = "pending"
         new_steps: list[PlannedStep] = []
         if {"handoff_to", "handoff_staff_id", "handoff_expected_at"} & set(changed) and handoff:
-            anchor = _handoff_anchor(incident.occurred_at, incident.handoff_expected_at, tz)
+            anchor = handoff_anchor(incident.occurred_at, incident.handoff_expected_at, actor.now(), tz)
             new_steps += _place_check(session, incident, "handoff_check", anchor, tz)
         if {"promise_text", "promise_due_at"} & set(changed) and incident.promise_due_at and incident.promise_status == "pending":
             new_steps += _place_check(session, incident, "promise_check", incident.promise_due_at, tz)
@@ -439,15 +430,6 @@ def amend_incident(actor: Actor, incident_id: int, expected_version: int, change
             session.flush()
             audit.record(session, actor, "amend", "incident", incident.id, changed)
         return detail_of(session, incident)
-
-
-def _last_editor(session: Session, incident_id: int) -> int | None:
-    return session.scalar(
-        select(AuditEvent.staff_id)
-        .where(AuditEvent.record_type == "incident", AuditEvent.record_id == incident_id)
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    )
 
 
 def _check_amended(incident: Incident) -> None:
@@ -475,8 +457,7 @@ def _place_check(session: Session, incident: Incident, kind: str, anchor: dateti
         for row in open_checks:
             row.due_at = step.due(anchor, tz)
         return []
-    return [PlannedStep.model_construct(kind=kind, channel=step.channel, due_at=step.due(anchor, tz),
-                                        owner_id=incident.ally_id, words=step.words)]
+    return [planned(step, anchor, tz, incident.ally_id)]
 
 
 def _attach_customer(session: Session, actor: Actor, incident: Incident, tz: ZoneInfo, had_customer: bool) -> None:

@@ -7,7 +7,7 @@ plan. A replacement file is validated whole before anything is changed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from frontdesk import timing
 from frontdesk.paths import bundled
+from frontdesk.schemas.inputs import PlannedStep
 from frontdesk.schemas.playbooks import (
+    FILE_MAX_BYTES,
     CategorySpec,
     PlaybookFile,
     PlaybookFileError,
@@ -29,6 +31,7 @@ from frontdesk.store.models import Category, Playbook, PlaybookStep
 CHECKS_SEVERITY = "any"
 """The playbook row that holds the hand-off and promise checks."""
 DEFAULT_HOUR = 10
+HANDOFF_DEFAULT_DAYS = 1
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,23 @@ class Step:
         else:
             due = timing.scheduled(anchor, tz, self.offset_days, self.at_hour, self.at_minute)
         return max(due, anchor)
+
+
+def planned(step: Step, anchor: datetime, tz: ZoneInfo, owner_id: int) -> PlannedStep:
+    """The step as a follow-up to create, with the local time it is meant for (02:30 stays known
+    when a clock change makes it 03:30 that day)."""
+    due = step.due(anchor, tz)
+    meant = time(step.at_hour, step.at_minute) if step.at_hour is not None else None
+    return PlannedStep.model_construct(kind=step.kind, channel=step.channel, due_at=due, owner_id=owner_id,
+                                       words=step.words, local_time=meant)
+
+
+def handoff_anchor(occurred_at: datetime, expected_at: datetime | None, now: datetime, tz: ZoneInfo) -> datetime:
+    """When to check a hand-off: at its expected fix time, or (none given) the next day at 10:00 after it was
+    logged, not after it happened: a deposition written days later must not start with its check overdue."""
+    if expected_at is not None:
+        return expected_at
+    return timing.scheduled(max(occurred_at, now), tz, HANDOFF_DEFAULT_DAYS, DEFAULT_HOUR)
 
 
 def _step(row: PlaybookStep) -> Step:
@@ -135,6 +155,8 @@ def load_playbook_file(store: Store, path: Path) -> PlaybookFile:
     The whole file is checked first; on any problem nothing is changed.
     """
     try:
+        if path.stat().st_size > FILE_MAX_BYTES:  # before reading: the wrong file may be huge
+            raise PlaybookFileError(f"{path}: larger than {FILE_MAX_BYTES // 1024} KiB; is it the right file?")
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PlaybookFileError(f"{path}: cannot read it ({exc.strerror})") from None

@@ -12,37 +12,37 @@ matter ("jose" finds "José"), nor how a phone is typed ("+1 (555) 12",
 from __future__ import annotations
 
 import re
+import sqlite3
 import sys
-import unicodedata
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import Dialect, bindparam, delete
+from sqlalchemy import Connection, Dialect, bindparam, delete
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TextualSelect
 
-from frontdesk.schemas.reads import SearchHit
+from frontdesk.schemas.reads import SearchHit, SearchResult
 from frontdesk.store.db import Store
 from frontdesk.store.models import Customer, SearchToken, UTCDateTime
+from frontdesk.text import fold
 
 CANDIDATES = 200
 """How many index matches are ranked; one- and two-letter queries stay fast."""
+QUERY_WORDS = 8
+QUERY_CHARACTERS = 100
+"""What of a query is used: 150 pasted words took 3 s on PostgreSQL, 1,000 never finished, and made
+SQLite's expression tree too large. A name or phone needs far less."""
 SCREEN_ROWS = 20
 LEVEL_RANK = {"priority": 3, "care": 2, "info": 1}
 
-_EXTRA_FOLDS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
 _PHONE_QUERY = re.compile(r"^[\d\s+()\-./]+$")
 _UNSENDABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 """Control characters (Cc) and surrogates: in no token, and refused by the database (NUL by PostgreSQL)."""
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free: "José" and "JOSE" both give "jose"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_EXTRA_FOLDS))
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def name_words(name: str) -> set[str]:
@@ -94,9 +94,19 @@ def index_customer(session: Session, customer: Customer) -> None:
     )
 
 
+def bounded(text: str) -> tuple[str, bool]:
+    """The part of a query that is used (its first 100 characters, then its first 8 words), and whether
+    anything was left out."""
+    used = text[:QUERY_CHARACTERS]
+    words = used.split()
+    if len(words) > QUERY_WORDS:
+        used = " ".join(words[:QUERY_WORDS])
+    return used, used.split() != text.split()
+
+
 def query_prefixes(text: str) -> list[list[str]]:
     """The token prefixes a query asks for: each inner list is one word's alternatives."""
-    raw = _UNSENDABLE.sub(" ", text).strip()  # a pasted NUL or Esc separates words, as a space would
+    raw = _UNSENDABLE.sub(" ", bounded(text)[0]).strip()  # a pasted NUL or Esc separates words, as a space would
     if not raw:
         return []
     if _PHONE_QUERY.match(raw) and any(char.isdigit() for char in raw):
@@ -251,17 +261,88 @@ def _instant_reader(dialect: Dialect) -> Callable[[Any], Any]:
     return reader or (lambda value: value)
 
 
+PROGRESS_STEPS = 20_000
+"""SQLite virtual-machine steps between two looks at whether a search was cancelled (microseconds apart)."""
+
+
+class Cancellable:
+    """A search statement that another thread may cancel in the database while it runs.
+
+    The DBAPI connection is known only while the statement runs (under a
+    lock), so a late cancel never reaches a pooled connection's next user.
+    PostgreSQL gets a cancel request for the statement; SQLite's
+    `interrupt()` stops it where it is, and a progress handler stops one
+    that the interrupt reached a moment before it began. Rows that arrive
+    after a cancel are dropped all the same.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: Any = None
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        with self._lock:
+            self.cancelled = True
+            if self._running is not None:
+                if isinstance(self._running, sqlite3.Connection):
+                    self._running.interrupt()
+                else:
+                    self._running.cancel_safe(timeout=2.0)
+
+    def run(self, connection: Connection, sql: str, arguments: Any) -> list[Any] | None:
+        """The statement's rows, or None when cancelled (before it started, or while it ran)."""
+        raw: Any = connection.connection.driver_connection
+        sqlite = isinstance(raw, sqlite3.Connection)
+        with self._lock:
+            if self.cancelled:
+                return None
+            self._running = raw
+        if sqlite:
+            raw.set_progress_handler(lambda: self.cancelled, PROGRESS_STEPS)
+        try:
+            rows = list(connection.exec_driver_sql(sql, arguments).all())
+        except DBAPIError:
+            if self.cancelled:
+                return None
+            raise
+        finally:
+            with self._lock:
+                self._running = None
+            if sqlite:
+                raw.set_progress_handler(None, 0)
+        return None if self.cancelled else rows
+
+
+class Searcher:
+    """One search box: each new search cancels the one still running for the text typed before."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._current: Cancellable | None = None
+
+    def find(self, store: Store, text: str, limit: int = SCREEN_ROWS) -> SearchResult | None:
+        """Customers matching `text` (see `search_customers`), or None if a newer search cancelled this one."""
+        handle = Cancellable()
+        with self._lock:
+            previous, self._current = self._current, handle
+        if previous is not None:
+            previous.cancel()
+        return search_customers(store, text, limit, handle)
+
+
 _COMPILED: dict[tuple[str, TextualSelect], tuple[str, tuple[str, ...] | None]] = {}
 
 
-def _driver_search(store: Store, statement: TextualSelect, parameters: dict[str, Any]) -> list[SearchHit]:
+def _driver_search(store: Store, statement: TextualSelect, parameters: dict[str, Any],
+                   handle: Cancellable | None = None) -> list[SearchHit] | None:
     """Run a search statement as driver SQL on a plain connection: no session, no statement cache lookups.
 
     An ORM session around one read costs more than the statement itself
     (about 0.3 ms of a 1 ms budget per keystroke). So the search compiles
     its statement once per shape and dialect and sends the driver's SQL on
     a Core connection, which still reports it to engine events and wraps
-    driver errors as any other read would.
+    driver errors as any other read would. None: cancelled through `handle`.
     """
     dialect = store.engine.dialect
     compiled = _COMPILED.get((dialect.name, statement))
@@ -272,14 +353,26 @@ def _driver_search(store: Store, statement: TextualSelect, parameters: dict[str,
     sql, order = compiled
     arguments: Any = tuple(parameters[name] for name in order) if order is not None else parameters
     with store.connect() as connection:
-        rows = connection.exec_driver_sql(sql, arguments).all()
-    return _hits(rows, _instant_reader(dialect))
+        rows = (handle or Cancellable()).run(connection, sql, arguments)
+    return None if rows is None else _hits(rows, _instant_reader(dialect))
+
+
+def search_customers(store: Store, text: str, limit: int = SCREEN_ROWS,
+                     handle: Cancellable | None = None) -> SearchResult | None:
+    """Customers matching a typed query, flagged first, and whether part of the query was left out
+    (at most 8 words and 100 characters are used). None: cancelled through `handle`."""
+    prefixes = query_prefixes(text)
+    shortened = bounded(text)[1]
+    if not prefixes:
+        return SearchResult(hits=(), shortened=shortened)
+    statement, parameters = search_parameters(prefixes, limit)
+    hits = _driver_search(store, statement, parameters, handle)
+    # Built without validation, like the hits: a keystroke's budget is a millisecond.
+    return None if hits is None else SearchResult.model_construct(hits=tuple(hits), shortened=shortened)
 
 
 def find_customers(store: Store, text: str, limit: int = SCREEN_ROWS) -> list[SearchHit]:
     """Customers matching a typed query: one screen of rows, flagged first."""
-    prefixes = query_prefixes(text)
-    if not prefixes:
-        return []
-    statement, parameters = search_parameters(prefixes, limit)
-    return _driver_search(store, statement, parameters)
+    result = search_customers(store, text, limit)
+    assert result is not None  # nothing can cancel it
+    return list(result.hits)

@@ -9,7 +9,7 @@ raises instead of overwriting.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import (
     BigInteger,
@@ -22,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    Time,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -130,6 +131,20 @@ class SearchToken(Base):
         # second word of a query) without reading the table.
         Index("ix_search_tokens_customer_id_token", "customer_id", "token"),
     )
+
+
+class CustomerIdentity(Base):
+    """Who a customer is: one key per phone or email, with the folded name (frontdesk.text.identity_keys).
+
+    The key is unique, so two terminals putting the same person on file at
+    the same instant make one customer on SQLite and PostgreSQL alike: the
+    second insert fails and that terminal is offered the first's customer.
+    """
+
+    __tablename__ = "customer_identities"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
 
 
 class Visit(Base):
@@ -307,6 +322,9 @@ class FollowUp(Base):
     kind: Mapped[str] = mapped_column(String(24))
     channel: Mapped[str] = mapped_column(String(16))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    local_time: Mapped[time | None] = mapped_column(Time)
+    """The local time of day it was planned for (a playbook's 02:30): a clock change may have moved due_at
+    past it (03:30); retries go back to it and screens say so (timing.due_note)."""
     owner_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     status: Mapped[str] = mapped_column(String(16), default="open")
     outcome: Mapped[str | None] = mapped_column(String(24))

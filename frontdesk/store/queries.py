@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,6 +18,8 @@ from frontdesk.store.models import (
     Visit,
 )
 
+T = TypeVar("T")
+
 
 def staff_names(session: Session) -> dict[int, str]:
     """Every staff member's name by id (a small table, read whole)."""
@@ -30,6 +33,19 @@ def category_labels(session: Session) -> dict[str, str]:
 
 def sites_by_id(session: Session) -> dict[int, Site]:
     return {site.id: site for site in session.scalars(select(Site))}
+
+
+def for_change(session: Session, model: type[T], record_id: int) -> T | None:
+    """The row a write is about to change, locked FOR UPDATE in a write transaction on PostgreSQL.
+
+    A second terminal changing the same row then waits for the first to
+    commit and reads the new version, so its own check finds the change and
+    names it; without the lock both pass the check and the second UPDATE
+    fails on the version column (a StaleDataError). SQLite's IMMEDIATE write
+    transactions already take turns (FOR UPDATE is not rendered there).
+    """
+    locking = bool(session.info.get("write"))
+    return session.get(model, record_id, with_for_update=locking or None, populate_existing=locking)
 
 
 def open_visit(session: Session, customer_id: int, site_id: int) -> Visit | None:

@@ -21,11 +21,12 @@ from textual.worker import get_current_worker
 
 from frontdesk.desk import DeskNode
 from frontdesk.schemas.vocab import label
-from frontdesk.widgets.safe import joined, literal
+from frontdesk.widgets.safe import joined, literal, visible
 from frontdesk.widgets.search_results import masked_phone
 
 if TYPE_CHECKING:
     from frontdesk.schemas.reads import SearchHit
+    from frontdesk.services.search import Searcher
 
 HITS_SHOWN = 5
 
@@ -111,6 +112,8 @@ class CustomerPicker(DeskNode, Vertical):
         """The attached customer; None for an unknown guest."""
         self.customer_name: str | None = None
         self.hits: list[SearchHit] = []
+        self._searcher: Searcher | None = None
+        """Its searches: a keystroke cancels the one still running in the database."""
 
     def compose(self) -> ComposeResult:
         yield CustomerSearch(placeholder=self.placeholder, compact=True,
@@ -138,9 +141,10 @@ class CustomerPicker(DeskNode, Vertical):
 
     def set_customer(self, customer_id: int | None, name: str | None, guest_description: str = "") -> None:
         """Show a customer as attached (or an unknown guest's description), without searching."""
-        self.customer_id, self.customer_name = customer_id, name
+        # Shown in an Input, which draws its text raw: control characters made visible first.
+        self.customer_id, self.customer_name = customer_id, None if name is None else visible(name)
         with self.search_box.prevent(Input.Changed):
-            self.search_box.value = name if customer_id is not None and name else guest_description
+            self.search_box.value = visible(name if customer_id is not None and name else guest_description)
         self.show_hits([])
         self.post_message(self.Changed(self))
 
@@ -161,11 +165,13 @@ class CustomerPicker(DeskNode, Vertical):
 
     @work(thread=True, exclusive=True, group="customer-search", exit_on_error=False)
     def search(self, text: str) -> None:
-        from frontdesk.services.search import find_customers
+        from frontdesk.services import search
 
-        hits = find_customers(self.app.store, text, limit=HITS_SHOWN)
+        self._searcher = self._searcher or search.Searcher()
+        if (result := self._searcher.find(self.app.store, text, limit=HITS_SHOWN)) is None:
+            return
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Found(text, hits))
+            self.post_message(self.Found(text, list(result.hits)))
 
     def on_customer_picker_found(self, event: Found) -> None:
         event.stop()

@@ -28,7 +28,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from frontdesk.schemas.vocab import label
-from frontdesk.timing import describe_due
+from frontdesk.timing import due_words
 from frontdesk.widgets.safe import literal
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def header_text(width: int) -> Text:
 
 def row_text(item: DueItem, now: datetime, tz: ZoneInfo, width: int, site_name: str | None = None) -> Text:
     """One queue item as the lead reads it; customer and incident text are literal."""
-    due = Text(describe_due(item.due_at, now, tz), style="bold" if item.bucket == "overdue" else "")
+    due = Text(due_words(item.due_at, item.local_time, now, tz), style="bold" if item.bucket == "overdue" else "")
     customer = literal(item.customer_name) if item.customer_name else Text("unknown guest", style="italic")
     incident = literal(f"{site_name} · {item.incident_summary}" if site_name else item.incident_summary)
     cells = [

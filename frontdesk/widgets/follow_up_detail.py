@@ -19,7 +19,7 @@ from textual.widgets import Static
 
 from frontdesk.money import format_money
 from frontdesk.schemas.vocab import how, label
-from frontdesk.timing import describe_due, local
+from frontdesk.timing import due_words, local
 from frontdesk.widgets.safe import joined, label_grid, literal
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def detail_text(detail: FollowUpDetail, now: datetime, tz: ZoneInfo) -> Renderab
         literal(item.customer_name) if item.customer_name else Text("unknown guest", style="italic"),
         f"{label(item.kind)} {how(item.channel)}",
         joined("owner", literal(item.owner_name), separator=" "),
-        describe_due(item.due_at, now, tz),
+        due_words(item.due_at, item.local_time, now, tz),
         f"{item.attempts} tr{'y' if item.attempts == 1 else 'ies'}",
         separator=" · ",
     )

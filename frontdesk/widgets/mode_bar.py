@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from frontdesk.desk import DeskNode
+from frontdesk.widgets.safe import literal
 
 MODES_SHOWN = (("F2", "greet", "Greet"), ("F3", "incident", "Incident"), ("F4", "followups", "Follow-ups"),
                ("F5", "reports", "Reports"))
@@ -46,5 +47,5 @@ class ModeBar(DeskNode, Static, can_focus=False):
             line.append(PAUSED, style=Style(bold=True, color=self.app.current_theme.warning))
         if self.app.desk_label:
             line.append(" │ F9 ")
-            line.append(self.app.desk_label, style="italic")
+            line.append(literal(self.app.desk_label, style="italic"))
         self.update(line)

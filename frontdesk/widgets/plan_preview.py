@@ -29,6 +29,8 @@ def step_line(step: PlanStepPreview, tz: ZoneInfo) -> Text:
     wall = timing.local(step.due_at, tz)
     line = Text(f"{wall:%a %d %b %H:%M}  {label(step.kind)} · {label(step.channel)} · ", end="")
     line.append(literal(step.owner_name))
+    if note := timing.due_note(step.due_at, step.local_time, tz):
+        line.append(f" ({note})", style="italic")
     return line
 
 

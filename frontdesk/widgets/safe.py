@@ -1,10 +1,18 @@
-"""The one way customer-typed text reaches the screen: literally, never as markup.
+"""The one way customer-typed text reaches the screen: literally, never as markup, never as a command.
 
 Textual reads strings as markup by default: a name `Smith [/]` raises a
 MarkupError that kills the app, and `[@click=app.quit]x[/]` becomes a live
 action. A `rich.text.Text` is never parsed, so every label, cell, option and
 dialog that shows customer text goes through `literal()`; `joined()` and
 `label_grid()` put such pieces together.
+
+Neither Rich nor Textual removes Esc, so a stored name holding an escape
+sequence would reach the terminal as one (set the window title, write the
+clipboard with OSC 52, clear the screen). `visible()` shows every control
+character as what it is instead: C0 in caret notation (`^[` for Esc), C1
+and lone surrogates as `�`; bidi embeddings, overrides and isolates as `�`
+too, so they cannot reorder the rest of the line. Newline and tab stay:
+they are what multi-line text is made of.
 """
 
 from __future__ import annotations
@@ -12,10 +20,11 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
+from frontdesk.text import visible
 
 def literal(text: object, style: str = "") -> Text:
-    """`text` exactly as typed (None shows as empty), optionally in one style."""
-    return Text("" if text is None else str(text), style=style, end="")
+    """`text` as typed (None shows as empty), control characters made visible (`visible`), optionally in one style."""
+    return Text("" if text is None else visible(str(text)), style=style, end="")
 
 
 def joined(*parts: Text | str, separator: str = "  ") -> Text:
@@ -24,7 +33,7 @@ def joined(*parts: Text | str, separator: str = "  ") -> Text:
     for index, part in enumerate(parts):
         if index:
             result.append(separator)
-        result.append(part if isinstance(part, Text) else Text(part))
+        result.append(part if isinstance(part, Text) else literal(part))
     return result
 
 

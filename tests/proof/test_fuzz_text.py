@@ -11,7 +11,8 @@ and rejected text (a control character, one character too many) raises
 `InvalidInput` keyed by its field. Typed times and search text, the other
 things a person types, never raise anything but a refusal.
 
-Then the real screens show it, driven by Pilot in one app that stays open
+Then the real screens show it (bidi overrides and isolates drawn as "�", so
+they cannot reorder the rest of the line), driven by Pilot in one app that stays open
 across examples (a fresh app per example would cost seconds each): the
 search results, the card with its story and timeline, the in-house list,
 the alert bar, the queue row and its detail panel, the notes to write, and
@@ -44,6 +45,8 @@ from frontdesk.schemas.base import NAME_MAX, TEXT_MAX
 from frontdesk.schemas.inputs import OutcomeInput, SkipInput
 from frontdesk.services import alerts, customers, followups, incidents, search
 from frontdesk.services.context import Actor
+from frontdesk.text import has_visible
+from frontdesk.widgets.safe import visible
 from tests.conftest import PINNED_NOW
 
 from . import crash_entries
@@ -90,8 +93,9 @@ def exactly(size: int, *extra: str) -> st.SearchStrategy[str]:
 
 def line(size: int = NAME_MAX) -> st.SearchStrategy[str]:
     """A name or one-line label: hostile pieces, sometimes the longest allowed."""
-    short = st.lists(piece(), min_size=1, max_size=14).map("".join).filter(lambda s: 0 < len(s.strip()) <= size)
-    return st.one_of(short, short, short, exactly(size))
+    short = st.lists(piece(), min_size=1, max_size=14).map("".join).filter(
+        lambda s: 0 < len(s.strip()) <= size and has_visible(s))
+    return st.one_of(short, short, short, exactly(size).filter(has_visible))
 
 
 def free_text(size: int = TEXT_MAX) -> st.SearchStrategy[str]:
@@ -450,6 +454,7 @@ class Look:
         for text in texts:
             if text is None:
                 continue
+            text = visible(text)  # bidi overrides and isolates are drawn as "�"
             wanted = squash(fitting(text, cells) if cells is not None else text)[:SHOWN_AT_LEAST]
             if wanted not in squash(shown):
                 self.problems.append(f"{where}: {text!r} is not drawn as typed; the widget shows {shown!r}")
@@ -465,10 +470,10 @@ class Look:
                 self.problems.append(f"{where}: {segment.text!r} is styled {style} (only markup could do that)")
 
     def check_field(self, where: str, widget: Any, value: str, expected: str | None) -> None:
-        """A form field holds exactly the text on file, and draws a stretch of it."""
+        """A form field holds the text on file (control characters made visible), and draws a stretch of it."""
         self.problems = self.problems if self.problems is not None else []
         self.widgets += 1
-        if value != (expected or ""):
+        if value != visible(expected or ""):
             self.problems.append(f"{where}: the field holds {value!r}, not {expected!r}")
         shown, _ = drawn(widget)
         if squash(shown) and squash(shown) not in squash(value) and squash(value) not in squash(shown):
@@ -483,6 +488,7 @@ async def waited(pilot: Any) -> None:
 
 async def look_at_everything(pilot: Any, story: Story, phone: str, incident_id: int) -> Look:
     """Drive the real screens to every widget that shows this customer's texts, and check each one."""
+    from rich.cells import cell_len
     from textual.widgets import Input, Static, TextArea
     from textual.widgets._toast import Toast
 
@@ -526,7 +532,9 @@ async def look_at_everything(pilot: Any, story: Story, phone: str, incident_id: 
     in_house = screen.query_one(InHouseList)
     two_lines = in_house.size.width < TWO_LINES_BELOW
     look.check("in-house list", in_house, name, cells=in_house.size.width - 7 - MARKER_WIDTH - 2)
-    room = in_house.size.width - 7 if two_lines else in_house.size.width - 7 - MARKER_WIDTH - 2 - len(name) - 3
+    # The name's cells as drawn (a CJK character takes two, a bidi control shown as "�" one), not its length.
+    room = in_house.size.width - 7 if two_lines else \
+        in_house.size.width - 7 - MARKER_WIDTH - 2 - cell_len(visible(name)) - 3
     if room > 4:
         look.check("in-house list", in_house, headline, cells=room)
     await pilot.press("enter")
