@@ -39,6 +39,7 @@ from frontdesk.schemas.vocab import FLAG_LEVEL_FOR, SERIOUS, label
 from frontdesk.services import audit, episodes
 from frontdesk.services.context import Actor
 from frontdesk.services.customers import flag_infos, follow_up_brief
+from frontdesk.services.drafts import DraftKey, discard_in
 from frontdesk.services.playbooks import Step, check_step, plan_steps
 from frontdesk.store.models import (
     Alert,
@@ -279,9 +280,14 @@ def _finish_log(
     )
 
 
-def log_incident(actor: Actor, data: IncidentInput) -> LogResult:
-    """Record a full deposition and everything it sets in motion, in one transaction."""
+def log_incident(actor: Actor, data: IncidentInput, *, draft: DraftKey | None = None) -> LogResult:
+    """Record a full deposition and everything it sets in motion, in one transaction.
+
+    `draft`: the draft the form was kept as; it goes in the same transaction.
+    """
     with actor.store.begin() as session:
+        if draft is not None:
+            discard_in(session, draft)
         staff = actor.staff(session)
         _check_references(session, data)
         tz = actor.zone(session)
@@ -316,9 +322,11 @@ def log_incident(actor: Actor, data: IncidentInput) -> LogResult:
         )
 
 
-def quick_log(actor: Actor, data: QuickLogInput) -> LogResult:
-    """A 20-second log: flag and alert at once, the playbook, and a reminder to finish it."""
+def quick_log(actor: Actor, data: QuickLogInput, *, draft: DraftKey | None = None) -> LogResult:
+    """A 20-second log: flag and alert at once, the playbook, and a reminder to finish it (and its draft gone)."""
     with actor.store.begin() as session:
+        if draft is not None:
+            discard_in(session, draft)
         staff = actor.staff(session)
         _check_references(session, data)
         tz = actor.zone(session)
@@ -379,8 +387,9 @@ def _close_checks(session: Session, actor: Actor, rows: list[FollowUp], note: st
         audit.record(session, actor, "complete", "follow_up", row.id, ("status", "completed_at", "note"))
 
 
-def amend_incident(actor: Actor, incident_id: int, expected_version: int, changes: IncidentAmend) -> IncidentDetail:
-    """Correct or complete a deposition; only given fields change, each change is audited.
+def amend_incident(actor: Actor, incident_id: int, expected_version: int, changes: IncidentAmend, *,
+                   draft: DraftKey | None = None) -> IncidentDetail:
+    """Correct or complete a deposition; only given fields change, each change is audited; `draft` goes with it.
 
     Side effects follow the rules of logging: a new hand-off or promise gets
     its check, a moved due date moves the open check, a promise marked kept
@@ -392,9 +401,12 @@ def amend_incident(actor: Actor, incident_id: int, expected_version: int, change
         actor.staff(session)
         incident = _incident(session, incident_id)
         if incident.version != expected_version:
-            names = staff_names(session)
+            editor = _last_editor(session, incident_id)
+            who = staff_names(session).get(editor, "someone") if editor is not None else "someone"
             raise Conflict(f"incident {incident_id} was changed at another terminal meanwhile "
-                           f"(by {names.get(_last_editor(session, incident_id), 'someone')}); reopen it and try again")
+                           f"(by {who}); reopen it and try again")
+        if draft is not None:
+            discard_in(session, draft)
         _check_references(session, changes)
         tz = actor.zone(session)
         given = {field: getattr(changes, field) for field in changes.model_fields_set}
