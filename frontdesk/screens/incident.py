@@ -27,20 +27,9 @@ from textual.reactive import reactive
 from textual.widgets import Label, Static, TextArea
 from textual.worker import Worker, WorkerState
 
+from frontdesk.screens import incident_dialogs as dialogs
 from frontdesk.screens.base import DeskScreen
 from frontdesk.screens.dialogs import ConfirmDialog
-from frontdesk.screens.incident_dialogs import (
-    DraftAnswer,
-    PlanStepDialog,
-    QuickLogDialog,
-    QuickLogged,
-    QuitQuestion,
-    Refused,
-    ResumeDraftDialog,
-    SavedDialog,
-    TodaysIncidentsDialog,
-    refusals,
-)
 from frontdesk.widgets import incident_lines as words
 from frontdesk.widgets.choice_row import Option as Choice
 from frontdesk.widgets.deposition import Deposition, IncidentDraft, Who, form_name
@@ -80,6 +69,12 @@ class IncidentScreen(DeskScreen):
                 tooltip="Log who, what and how bad in seconds; finish the deposition later"),
         Binding("f8", "todays_incidents", "Today", priority=True,
                 tooltip="Today's incidents: open one to correct it or finish it"),
+        # Keys that move the focus act as soon as they are read, not once they have passed through the
+        # field's queue: what is typed next lands in the next field, however busy the terminal (issue 17).
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True, tooltip="Go to the next field"),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True,
+                tooltip="Go to the previous field"),
+        Binding("enter", "attach", "Attach", show=False, priority=True, tooltip="Attach the customer found"),
     ]
 
     dirty: reactive[bool] = reactive(False, bindings=True)
@@ -234,7 +229,7 @@ class IncidentScreen(DeskScreen):
             if step is not None:
                 event.plan.replace_step(event.index, step)
 
-        self.app.push_screen(PlanStepDialog(event.plan.steps[event.index], self.form.staff, self.form.tz,
+        self.app.push_screen(dialogs.PlanStepDialog(event.plan.steps[event.index], self.form.staff, self.form.tz,
                                             self.app.clock.now()), edited)
 
     # -- drafts -------------------------------------------------------------------
@@ -255,7 +250,7 @@ class IncidentScreen(DeskScreen):
         """Asked by the app at start: an incident typed here was never saved; resume, discard or decide later."""
         draft = IncidentDraft.from_json(payload)
 
-        def answered(answer: DraftAnswer | None) -> None:
+        def answered(answer: dialogs.DraftAnswer | None) -> None:
             if answer == "resume":
                 self.resume_draft(draft)
                 return
@@ -264,7 +259,7 @@ class IncidentScreen(DeskScreen):
                 self.keeper.keep()  # drops it, unless something new is typed here: then that is kept
             self.app.switch_mode("greet")
 
-        self.app.push_screen(ResumeDraftDialog(words.draft_summary(draft, saved_at, self.form.tz)), answered)
+        self.app.push_screen(dialogs.ResumeDraftDialog(words.draft_summary(draft, saved_at, self.form.tz)), answered)
 
     def resume_draft(self, draft: IncidentDraft) -> None:
         if draft.incident_id is not None:
@@ -354,6 +349,8 @@ class IncidentScreen(DeskScreen):
     # -- saving -------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "attach":  # otherwise Enter goes on to the focused field
+            return self.focused is self.form.picker.search_box and bool(self.form.picker.hits)
         if action == "save":
             return True if self.desk is not None and not self.saving else None
         if action == "leave":
@@ -365,6 +362,9 @@ class IncidentScreen(DeskScreen):
         if action == "todays_incidents":
             return True if self.desk is not None else None
         return True
+
+    def action_attach(self) -> None:
+        self.form.picker.attach_highlighted()
 
     def action_save(self) -> None:
         if self.desk is not None and not self.saving:
@@ -392,12 +392,12 @@ class IncidentScreen(DeskScreen):
 
     @work(thread=True, group="write", exit_on_error=False)
     def write(self, desk: Actor, raw: dict[str, Any], amending: Amending | None, said: tuple[str | None, str]) -> None:
-        """Log or amend, dropping the draft in the same transaction; a refusal comes back as `Refused`."""
+        """Log or amend, dropping the draft in the same transaction; a refusal comes back as `dialogs.Refused`."""
         from frontdesk.services import incidents
         from frontdesk.services.drafts import draft_key
 
         draft = draft_key(desk, DRAFT_KIND)
-        with refusals(self, form_name):
+        with dialogs.refusals(self, form_name):
             if amending is None:
                 result = incidents.log_incident(desk, incidents.parse_incident(desk, raw), draft=draft)
                 self.post_message(self.Logged(result, *said))
@@ -415,7 +415,7 @@ class IncidentScreen(DeskScreen):
         if event.worker.group in ("write", "save") and failed:
             self.keeper.release()
 
-    def on_refused(self, event: Refused) -> None:
+    def on_refused(self, event: dialogs.Refused) -> None:
         """Each error next to its field, focus on the first; everything typed stays, and so does the draft."""
         self.keeper.release()
         first = self.show_errors(event.errors)
@@ -431,13 +431,13 @@ class IncidentScreen(DeskScreen):
         self.keeper.saved()
         self.reset_form()
         lines = words.created_lines(result, event.customer_name, event.headline, self.form.tz)
-        self.app.push_screen(SavedDialog(f"Incident #{result.incident_id} logged", lines))
+        self.app.push_screen(dialogs.SavedDialog(f"Incident #{result.incident_id} logged", lines))
 
     def on_incident_screen_amended(self, event: Amended) -> None:
         self.keeper.saved()
         self.reset_form()
         lines = words.amended_lines(event.detail, event.changed, self.form.tz)
-        self.app.push_screen(SavedDialog(f"Incident #{event.detail.id} amended", lines))
+        self.app.push_screen(dialogs.SavedDialog(f"Incident #{event.detail.id} amended", lines))
 
     # -- leaving and quitting ---------------------------------------------------------
 
@@ -450,24 +450,24 @@ class IncidentScreen(DeskScreen):
         if not self.dirty:
             return True
         await self.keeper.flush()
-        if isinstance(self.app.screen, QuitQuestion):
+        if isinstance(self.app.screen, dialogs.QuitQuestion):
             return True
-        self.app.push_screen(QuitQuestion(), lambda quit: self.app.exit() if quit else None)
+        self.app.push_screen(dialogs.QuitQuestion(), lambda quit: self.app.exit() if quit else None)
         return False
 
     # -- the other ways in: quick log, today's incidents ----------------------------
 
     def action_quick_log(self) -> None:
-        self.app.push_screen(QuickLogDialog(), self.quick_logged)
+        self.app.push_screen(dialogs.QuickLogDialog(), self.quick_logged)
 
-    def quick_logged(self, logged: QuickLogged | None) -> None:
+    def quick_logged(self, logged: dialogs.QuickLogged | None) -> None:
         if logged is not None:
             lines = words.created_lines(logged.result, logged.customer_name, None, self.form.tz)
-            self.app.push_screen(SavedDialog(f"Quick log #{logged.result.incident_id} saved", lines))
+            self.app.push_screen(dialogs.SavedDialog(f"Quick log #{logged.result.incident_id} saved", lines))
 
     def action_todays_incidents(self) -> None:
         def picked(incident_id: int | None) -> None:
             if incident_id is not None:
                 self.amend_incident(incident_id)
 
-        self.app.push_screen(TodaysIncidentsDialog(self.form.tz), picked)
+        self.app.push_screen(dialogs.TodaysIncidentsDialog(self.form.tz), picked)

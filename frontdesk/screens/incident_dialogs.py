@@ -82,6 +82,10 @@ class FormDialog(DeskNode, ModalScreen[Answer | None], Generic[Answer]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Save and close"),
         Binding("escape", "cancel", "Cancel", tooltip="Close without saving"),
+        # As on the incident screen: the focus moves as soon as Tab is read, so the next keys land there.
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True, tooltip="Go to the next field"),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True,
+                tooltip="Go to the previous field"),
     ]
 
     saving = False
