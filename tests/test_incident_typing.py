@@ -345,3 +345,22 @@ async def test_ctrl_q_with_nothing_typed_quits_at_once(sqlite_desk, clock, timer
         assert not app.is_running
     assert kept(sqlite_desk) is None
 
+
+
+def test_a_draft_kept_by_the_previous_version_still_reads() -> None:
+    """A draft written before the typed form (flat values with the flag's words, no "occurred") resumes:
+    the values it knows, and "now" as the time its typing began."""
+    from frontdesk.widgets.deposition import IncidentDraft
+
+    old = {"mode": "new", "incident_id": None, "incident_version": None, "staff": "Maria", "flag_edited": False,
+           "flag_chosen": False, "started_at": "2026-11-20T18:30:00+00:00", "plan": None,
+           "values": {"customer_id": None, "customer_name": None, "guest": "Mr Braun", "occurred_at": "",
+                      "category": "food", "severity": "major", "description": "Soup arrived cold", "ally_id": "1",
+                      "raise_flag": "no", "flag-headline": "", "remedy_cost": ""},
+           "baseline": {"customer_id": None, "guest": "", "ally_id": "1"}}
+    draft = IncidentDraft.from_json(old)
+    assert (draft.values.customer.guest, draft.values.category, draft.values.severity) == ("Mr Braun", "food", "major")
+    assert (draft.values.description, draft.values.ally_id, draft.baseline.ally_id) == ("Soup arrived cold", "1", "1")
+    assert draft.occurred == draft.started_at == utc(2026, 11, 20, 18, 30)
+    assert draft.incident_id is None and draft.plan is None
+    assert IncidentDraft.from_json(draft.to_json()) == draft

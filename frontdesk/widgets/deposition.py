@@ -50,11 +50,15 @@ class Who:
     guest: str = ""
 
 
+NOBODY = Who()
+"""No customer attached, nothing known about the guest."""
+
+
 @dataclass(frozen=True)
 class Deposition:
     """DESIGN.md's deposition, as typed; the order is the form's (Tab order, first error)."""
 
-    customer: Who = spec(Who(), "Customer", "customer", section="Who and when",
+    customer: Who = spec(NOBODY, "Customer", "customer", section="Who and when",  # noqa: RUF009 (Who is frozen)
                          reported_as=("customer_id", "guest_description"))
     occurred_at: str = spec("", "When", "line", hint="now · or 20m ago, 19:40, yesterday 19:40")
     category: str | None = spec(None, "Category", "choice", options=(NOT_SAID,), section="What happened")
@@ -240,6 +244,8 @@ class IncidentDraft:
             )
 
             plan = tuple(PlanStepPreview.model_validate(step) for step in data["plan"])
+        started_at = _instant(data.get("started_at"))
+        if_now = started_at if not values.occurred_at.strip() else None  # older drafts: "now" meant then
         return cls(
             values=values,
             baseline=Deposition.from_json(data["baseline"]) if data.get("baseline") else Deposition(),
@@ -248,8 +254,8 @@ class IncidentDraft:
             incident_id=int(data["incident_id"]) if data.get("incident_id") else None,
             incident_version=int(data["incident_version"]) if data.get("incident_version") else None,
             staff=str(data.get("staff") or ""),
-            started_at=_instant(data.get("started_at")),
-            occurred=_instant(data.get("occurred")),
+            started_at=started_at,
+            occurred=_instant(data.get("occurred")) or if_now,
         )
 
 
