@@ -1,10 +1,12 @@
-"""A kill loses at most the last second of typing: the real program on a pseudo-terminal,
+"""A kill loses at most the last moment of typing (a draft is kept 0.3 s after the last change, and on
+leaving a field): the real program on a pseudo-terminal,
 SIGKILLed halfway through an incident, offers it back on the next start at that terminal.
 
 The program is the installed `frontdesk` command, with a fixed window size and
 TERM=xterm-256color; keys are written to the pty as a terminal would send them.
 What was typed is checked in the store, then on the screen of the second start,
-then by saving the resumed incident.
+then by saving the resumed incident. And the other way round: a process killed right
+after `log_incident` committed leaves no draft of that incident to offer.
 """
 
 from __future__ import annotations
