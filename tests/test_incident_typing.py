@@ -279,6 +279,38 @@ async def test_the_draft_is_kept_once_typing_pauses_and_on_leaving_a_field(sqlit
         assert all(not timer.stopped for timer in timers.waiting(DraftKeeper))
 
 
+async def test_a_draft_write_while_another_terminal_holds_the_store_goes_again_quietly(
+        sqlite_desk, clock, timers, monkeypatch):
+    """The store is busy (another terminal's write lock) when the draft is kept: no notice, no apology (a
+    background save is no news), and the draft goes again once the quiet timer fires after the lock is gone."""
+    import sqlite3
+
+    from textual.notifications import Notify
+
+    from frontdesk.screens.dialogs import ApologyScreen
+    from frontdesk.store import db
+
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_S", 0.3)
+    seen: list[Any] = []
+    other = sqlite3.connect(sqlite_desk.store.path, isolation_level=None)
+    app = app_for(sqlite_desk, clock)
+    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
+        await open_form(pilot)
+        other.execute("BEGIN IMMEDIATE")
+        await type_text(pilot, "Mr Braun")
+        await pilot.press("tab")  # keeps the draft at once: the store is busy
+        keeper = app.screen.keeper
+        await until(pilot, lambda: keeper.writing is not None and not keeper.busy  # tried and refused,
+                    and len(timers.waiting(DraftKeeper)) == 2)  # then set to go again
+        assert kept(sqlite_desk) is None
+        other.execute("ROLLBACK")
+        timers.fire(DraftKeeper)
+        await until(pilot, lambda: (kept(sqlite_desk) or {}).get("values", {}).get("guest") == "Mr Braun")
+        assert not isinstance(app.screen, ApologyScreen)
+        assert [message for message in seen if isinstance(message, Notify)] == []
+    other.close()
+
+
 @pytest.mark.parametrize(("typed", "meant"), [("", utc(2026, 11, 20, 18, 30)), ("20m ago", utc(2026, 11, 20, 18, 10))])
 async def test_a_resumed_draft_keeps_its_time_marked_from_the_draft(sqlite_desk, timers, typed, meant):
     """When left at "now" (or "20m ago") at 19:30 and resumed two hours later, "When" is the time the draft

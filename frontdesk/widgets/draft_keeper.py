@@ -56,7 +56,7 @@ class DraftKeeper(DeskNode, Widget):
         """A change not written yet."""
         self.held = False
         """A save is under way: it drops the draft itself."""
-        self.writing: Worker[None] | None = None
+        self.writing: Worker[bool] | None = None
         self.quiet: Timer | None = None
         self.longest: Timer | None = None
 
@@ -88,16 +88,26 @@ class DraftKeeper(DeskNode, Widget):
         self.writing = self.write(desk, payload)
 
     @work(thread=True, group="draft", exit_on_error=False)
-    def write(self, desk: Actor, payload: Payload | None) -> None:
+    def write(self, desk: Actor, payload: Payload | None) -> bool:
+        """Save or drop the draft; False when another terminal held the store (tried again in a moment)."""
+        from frontdesk.errors import StoreBusy
         from frontdesk.services.drafts import discard_draft, save_draft
 
-        if payload is None:
-            discard_draft(desk, self.kind)
-        else:
-            save_draft(desk, self.kind, payload)
+        try:
+            if payload is None:
+                discard_draft(desk, self.kind)
+            else:
+                save_draft(desk, self.kind, payload)
+        except StoreBusy:
+            return False
+        return True
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is self.writing and not self.busy and self.pending:
+        if event.worker is not self.writing or self.busy:
+            return
+        if event.state is WorkerState.SUCCESS and event.worker.result is False:
+            self.changed()  # the store was busy: a background save is no news, it goes again shortly
+        elif self.pending:
             self.keep()
 
     def stop_timers(self) -> None:
