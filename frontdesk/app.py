@@ -385,6 +385,15 @@ class FrontdeskApp(QuietCrashes, DeskApp):
             return self.desk is not None
         return True
 
+    async def action_quit(self) -> None:
+        """Quit, once every screen holding unsaved typing has kept it (and asked, if it asks)."""
+        from frontdesk.screens.base import DeskScreen
+
+        for screen in list(self.desk_screens):
+            if isinstance(screen, DeskScreen) and not await screen.before_quit():
+                return
+        self.exit()
+
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()

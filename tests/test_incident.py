@@ -432,11 +432,11 @@ async def test_bad_input_is_shown_next_to_its_field_and_nothing_is_lost(sqlite_d
         assert shown_errors == [f"{field}-error"]
         focused = screen.focused
         assert focused is not None and (focused.id == field or focused.parent.id == field)
-        form = screen.form_values()
+        form = screen.form.read()
         for name, typed in values.items():
-            kept = form["guest"] if name == "customer" else form[name]
+            kept = form.customer.guest if name == "customer" else getattr(form, name)
             assert kept == typed, name
-        assert (form["category"], form["severity"], form["remedy_kind"]) == ("food", "moderate", "comped")
+        assert (form.category, form.severity, form.remedy_kind) == ("food", "moderate", "comped")
         assert message in screen_text(app)
     assert count(desk, Incident) == 0
 
@@ -582,10 +582,10 @@ async def test_draft_is_kept_while_typing_and_offered_back_at_the_next_start(sql
         assert "An incident was not saved" in screen_text(again)
         await pilot.press("enter")
         await settle(pilot)
-        form = again.screen.form_values()
-        assert (form["guest"], form["category"], form["severity"]) == ("Mr Braun", "food", "major")
-        assert form["occurred_at"] == "2026-11-20 19:30"  # "now" meant when it was typed, not when resumed
-        assert form["description"] == "Soup arrived cold"
+        form = again.screen.form.read()
+        assert (form.customer.guest, form.category, form.severity) == ("Mr Braun", "food", "major")
+        assert form.occurred_at == "2026-11-20 19:30"  # "now" meant when it was typed, not when resumed
+        assert form.description == "Soup arrived cold"
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert only_incident(desk).guest_description == "Mr Braun"
@@ -634,3 +634,18 @@ async def test_draft_is_kept_within_about_a_second_of_typing(sqlite_desk, clock)
         while drafts.load_draft(desk, "incident") is None:
             assert datetime.now() - start < timedelta(seconds=3)
             await pilot.pause(0.1)
+
+
+def test_every_incident_style_rule_is_scoped_to_its_screen() -> None:
+    """Every .tcss is loaded app-wide: a rule in incident.tcss that does not start with IncidentScreen
+    would style other screens' widgets too (an #outcome or .hint elsewhere)."""
+    import re
+    from pathlib import Path
+
+    import frontdesk.screens
+
+    text = (Path(frontdesk.screens.__file__).parent / "incident.tcss").read_text()
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    selectors = [selector.strip() for block in re.findall(r"([^{}]+)\{", text) for selector in block.split(",")]
+    assert selectors, "no rules read"
+    assert [selector for selector in selectors if not selector.startswith("IncidentScreen")] == []

@@ -1,10 +1,12 @@
-"""A kill loses at most the last second of typing: the real program on a pseudo-terminal,
+"""A kill loses at most the last moment of typing (a draft is kept 0.3 s after the last change, and on
+leaving a field): the real program on a pseudo-terminal,
 SIGKILLed halfway through an incident, offers it back on the next start at that terminal.
 
 The program is the installed `frontdesk` command, with a fixed window size and
 TERM=xterm-256color; keys are written to the pty as a terminal would send them.
 What was typed is checked in the store, then on the screen of the second start,
-then by saving the resumed incident.
+then by saving the resumed incident. And the other way round: a process killed right
+after `log_incident` committed leaves no draft of that incident to offer.
 """
 
 from __future__ import annotations
@@ -143,4 +145,60 @@ def test_sigkill_halfway_through_an_incident_loses_nothing_but_the_last_second(s
         incident = session.scalars(select(Incident)).one()
         assert (incident.guest_description, incident.description) == ("Mr Braun, table 4", "Soup arrived cold")
         assert (incident.category, incident.severity, incident.logged_terminal) == ("food", "major", "t1")
+    assert drafts.load_draft(desk, "incident") is None
+
+
+KILLED_AFTER_LOGGING = """
+import sys
+from datetime import datetime
+
+from frontdesk.clock import FixedClock
+from frontdesk.services import drafts, incidents
+from frontdesk.services.context import Actor
+from frontdesk.store.migrate import open_store
+
+url, site_id, staff_id, now = sys.argv[1:]
+desk = Actor(open_store(url), FixedClock(datetime.fromisoformat(now)), int(site_id), "t1", int(staff_id))
+drafts.save_draft(desk, "incident", {"values": {"guest": "Mr Braun", "description": "Soup arrived cold"}})
+data = incidents.parse_incident(desk, {"guest_description": "Mr Braun", "category": "food", "severity": "major",
+                                       "description": "Soup arrived cold"})
+result = incidents.log_incident(desk, data, draft=drafts.draft_key(desk, "incident"))
+print("committed", result.incident_id, flush=True)
+sys.stdin.read()  # killed here, right after the commit
+"""
+
+
+def log_and_get_killed(desk: Any, url: str) -> None:
+    """A child process at terminal t1 logs from its draft and is SIGKILLed as soon as the log has committed."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_AFTER_LOGGING, url, str(desk.site_id), str(desk.staff_id),
+         desk.clock.now().isoformat()],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        said = child.stdout.readline()  # the child says so once log_incident has returned (EOF if it died)
+        assert said.startswith("committed"), child.stderr.read() if child.poll() is not None else said
+    finally:
+        child.kill()
+        child.wait(10)
+    assert child.returncode == -signal.SIGKILL
+
+
+async def test_killed_right_after_log_incident_commits_no_draft_of_it_is_offered(sqlite_desk: Any) -> None:
+    """A terminal process keeps a draft as the screen does, logs the incident from it, and is SIGKILLed the
+    moment the log has committed. The next start at that terminal offers nothing: the log dropped the draft
+    in its own transaction, so there is no moment between the two for a kill to land in."""
+    from tests.ui import make_app, ready, screen_text, settle
+
+    desk = replace(sqlite_desk, terminal="t1")
+    url = desk.store.url.render_as_string(hide_password=False)
+    log_and_get_killed(desk, url)
+    with desk.store.read() as session:
+        assert [row.guest_description for row in session.scalars(select(Incident))] == ["Mr Braun"]
+
+    app = make_app(url, desk.clock, terminal="t1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await settle(pilot)  # the look for a draft has finished
+        assert "An incident was not saved" not in screen_text(app)
+        assert app.current_mode == "greet"
     assert drafts.load_draft(desk, "incident") is None

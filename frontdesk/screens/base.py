@@ -89,3 +89,7 @@ class DeskScreen(DeskNode, Screen[None]):
 
     def refresh_data(self) -> None:
         """Re-query what this screen shows, in a worker; screens override it."""
+
+    async def before_quit(self) -> bool:
+        """Ctrl+Q: True to let the app quit; a screen holding unsaved typing keeps it first and may ask."""
+        return True

@@ -1,15 +1,18 @@
 """The incident screen's dialogs: a plan step, the quick log, today's incidents, the saved draft,
-and what a save created. (A customer added on the spot uses the greet screen's CustomerForm.)
+what a save created, and quitting with an unsaved incident. (A customer added on the spot uses
+the greet screen's CustomerForm.)
 
 Each is typed by what it answers and closes on Esc. Dialogs that write do so
-in a worker and report back with a message, like the screens.
+in a worker, one service call each, and report back with a message, like the screens.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
@@ -18,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -25,11 +29,12 @@ from textual.worker import Worker, WorkerState
 
 from frontdesk import timing
 from frontdesk.desk import DeskNode
-from frontdesk.schemas.vocab import CHANNELS, FOLLOW_UP_KINDS, SEVERITIES, label
+from frontdesk.schemas.vocab import CHANNELS, FOLLOW_UP_KINDS, label
 from frontdesk.screens.dialogs import ConfirmDialog
 from frontdesk.widgets.choice_row import ChoiceRow
 from frontdesk.widgets.choice_row import Option as Choice
 from frontdesk.widgets.customer_picker import CustomerPicker
+from frontdesk.widgets.deposition import NOT_SAID, SEVERITY_CHOICES
 from frontdesk.widgets.form_field import field, show_errors
 from frontdesk.widgets.safe import joined, label_grid, literal
 
@@ -37,7 +42,16 @@ if TYPE_CHECKING:
     from frontdesk.schemas.reads import IncidentRow, LogResult, PlanStepPreview
     from frontdesk.services.context import Actor
 
-SEVERITY_CHOICES: list[Choice] = [(None, "—"), *((severity, label(severity)) for severity in SEVERITIES)]
+Answer = TypeVar("Answer")
+DraftAnswer = Literal["resume", "discard"]
+
+
+@dataclass(frozen=True)
+class QuickLogged:
+    """A quick log saved: what it created, and the customer's name for saying so."""
+
+    result: LogResult
+    customer_name: str | None
 
 
 class Refused(Message):
@@ -48,13 +62,30 @@ class Refused(Message):
         self.errors = errors
 
 
-class FormDialog(DeskNode, ModalScreen[Any]):
+@contextmanager
+def refusals(node: MessagePump, field_of: Callable[[str], str]) -> Iterator[None]:
+    """A save the services refuse becomes `Refused` for `node`, each error by the field it belongs to."""
+    from frontdesk.errors import Conflict, InvalidInput
+
+    try:
+        yield
+    except InvalidInput as exc:
+        node.post_message(Refused({field_of(key): message for key, message in exc.errors.items()}))
+    except Conflict as exc:
+        node.post_message(Refused({"form": str(exc)}))
+
+
+class FormDialog(DeskNode, ModalScreen[Answer | None], Generic[Answer]):
     """A dialog with fields: Enter moves on, Ctrl+S saves, errors show under their fields."""
 
     FIELD_ORDER: tuple[str, ...] = ()
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Save and close"),
         Binding("escape", "cancel", "Cancel", tooltip="Close without saving"),
+        # As on the incident screen: the focus moves as soon as Tab is read, so the next keys land there.
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True, tooltip="Go to the next field"),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True,
+                tooltip="Go to the previous field"),
     ]
 
     saving = False
@@ -82,7 +113,7 @@ class FormDialog(DeskNode, ModalScreen[Any]):
             self.dismiss(None)
 
 
-class PlanStepDialog(FormDialog):
+class PlanStepDialog(FormDialog["PlanStepPreview"]):
     """Change one follow-up of the plan before saving: what, how, when and who."""
 
     BINDING_GROUP_TITLE = "Plan step"
@@ -136,33 +167,50 @@ class PlanStepDialog(FormDialog):
         }))
 
 
-class QuickLogDialog(FormDialog):
+QUICK_LOG_FIELD = {"customer_id": "who", "guest_description": "who", "description": "what"}
+"""The quick log's field for a service's error key."""
+
+
+class QuickLogDialog(FormDialog[QuickLogged]):
     """A 20-second log: who, category, severity and one line; finished later from the follow-ups."""
 
     BINDING_GROUP_TITLE = "Quick log"
     AUTO_FOCUS = "CustomerSearch"
     FIELD_ORDER = ("who", "category", "severity", "what")
 
+    @dataclass
     class Logged(Message):
-        def __init__(self, result: LogResult, customer_name: str | None) -> None:
-            super().__init__()
-            self.result = result
-            self.customer_name = customer_name
+        result: LogResult
+        customer_name: str | None
 
-    def __init__(self, categories: Sequence[Choice]) -> None:
-        super().__init__()
-        self.categories = categories
+    @dataclass
+    class CategoriesLoaded(Message):
+        categories: list[Choice]
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="quick-log"):
+        with Vertical(classes="dialog"):
             yield Label("Quick log: the rest can wait, but not for long", classes="dialog-title")
             yield from field("Who", CustomerPicker(id="who"), "who")
-            yield from field("Category", ChoiceRow([(None, "—"), *self.categories], id="category"), "category")
+            yield from field("Category", ChoiceRow([NOT_SAID], id="category"), "category")
             yield from field("Severity", ChoiceRow(SEVERITY_CHOICES, id="severity"), "severity")
             yield from field("What happened", Input(id="what", compact=True, placeholder="one line"), "what")
             yield Static("Saves the flag and alert its severity calls for, and a follow-up for you "
                          "to finish the deposition within 4 hours.", classes="dialog-keys")
         yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        if (desk := self.app.desk) is not None:
+            self.load_categories(desk)
+
+    @work(thread=True, exclusive=True, group="read", exit_on_error=False)
+    def load_categories(self, desk: Actor) -> None:
+        from frontdesk.services.playbooks import categories
+
+        self.post_message(self.CategoriesLoaded(list(categories(desk.store))))
+
+    def on_quick_log_dialog_categories_loaded(self, event: CategoriesLoaded) -> None:
+        with self.prevent(ChoiceRow.Changed):
+            self.query_one("#category", ChoiceRow).set_options([NOT_SAID, *event.categories])
 
     def typed_anything(self) -> bool:
         picker = self.query_one(CustomerPicker)
@@ -193,32 +241,24 @@ class QuickLogDialog(FormDialog):
 
     @work(thread=True, group="write", exit_on_error=False)
     def save_quick_log(self, desk: Actor, raw: dict[str, Any], customer_name: str | None) -> None:
-        from frontdesk.errors import InvalidInput
         from frontdesk.services import incidents
 
-        try:
+        with refusals(self, lambda key: QUICK_LOG_FIELD.get(key, key)):
             result = incidents.quick_log(desk, incidents.parse_quick_log(desk, raw))
-        except InvalidInput as exc:
-            errors = dict(exc.errors)
-            for key in ("customer_id", "guest_description"):
-                if key in errors:
-                    errors["who"] = errors.pop(key)
-            if "description" in errors:
-                errors["what"] = errors.pop("description")
-            self.post_message(Refused(errors))
-            return
-        self.post_message(self.Logged(result, customer_name))
+            self.post_message(self.Logged(result, customer_name))
 
     def on_quick_log_dialog_logged(self, event: Logged) -> None:
-        self.dismiss((event.result, event.customer_name))
+        self.dismiss(QuickLogged(event.result, event.customer_name))
+
+    def action_cancel(self) -> None:
+        if not self.saving:
+            self.ask_to_cancel()
 
     @work(exclusive=True, group="ask", exit_on_error=False)
-    async def action_cancel(self) -> None:
-        if self.saving:
-            return
-        if self.typed_anything() and not await self.app.push_screen_wait(
-            ConfirmDialog("Discard this quick log?", "Nothing has been saved yet.", yes="Discard", no="Keep it")
-        ):
+    async def ask_to_cancel(self) -> None:
+        if self.typed_anything() and not await self.app.push_screen(ConfirmDialog(
+            "Discard this quick log?", "Nothing has been saved yet.", yes="Discard", no="Keep it",
+        ), wait_for_dismiss=True):
             return
         self.dismiss(None)
 
@@ -244,7 +284,7 @@ class TodaysIncidentsDialog(DeskNode, ModalScreen[int | None]):
         self.rows: list[IncidentRow] = []
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="todays-incidents"):
+        with Vertical(classes="dialog"):
             yield Label("Today's incidents", classes="dialog-title")
             yield OptionList(Option(Text("loading…", style="dim"), disabled=True))
             yield Label("↑↓ pick · Enter: open to amend or finish · Esc: close", classes="dialog-keys")
@@ -294,7 +334,7 @@ class TodaysIncidentsDialog(DeskNode, ModalScreen[int | None]):
         self.dismiss(None)
 
 
-class ResumeDraftDialog(ModalScreen[str | None]):
+class ResumeDraftDialog(ModalScreen[DraftAnswer | None]):
     """An incident was being typed here when the app stopped: resume it, discard it, or decide later.
 
     No letter answers: a host who starts typing a name before noticing the
@@ -319,8 +359,17 @@ class ResumeDraftDialog(ModalScreen[str | None]):
             yield Label("Enter: resume it · Ctrl+D: discard it · Esc: later", classes="dialog-keys")
         yield Footer(compact=True)
 
-    def action_answer(self, answer: str | None) -> None:
+    def action_answer(self, answer: DraftAnswer | None) -> None:
         self.dismiss(answer)
+
+
+class QuitQuestion(ConfirmDialog):
+    """Ctrl+Q with an unsaved incident: it is kept as a draft already; quitting takes one more key."""
+
+    def __init__(self) -> None:
+        super().__init__("Quit with an unsaved incident?",
+                         "What you typed is kept at this terminal and offered back at the next start. "
+                         "Ctrl+Q again also quits.", yes="Quit", no="Back to the incident")
 
 
 class SavedDialog(ModalScreen[None]):
@@ -344,7 +393,7 @@ class SavedDialog(ModalScreen[None]):
         self.lines = lines
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="saved"):
+        with Vertical(classes="dialog"):
             yield Label(literal(self.title_words), classes="dialog-title")
             with VerticalScroll():
                 for line in self.lines:

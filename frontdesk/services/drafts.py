@@ -1,15 +1,36 @@
-"""Drafts: a form's content saved as it is typed, per terminal, offered back after a crash."""
+"""Drafts: a form's content saved as it is typed, per terminal, offered back after a crash.
+
+A draft is known by its terminal and the kind of form (`DraftKey`). Saving
+what a draft held (`log_incident`, `amend_incident`, `quick_log`) drops the
+draft in the same transaction (`discard_in`): a kill between the two can no
+longer offer a saved incident back as a draft.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from frontdesk.services.context import Actor
 from frontdesk.store.models import Draft
+
+
+@dataclass(frozen=True)
+class DraftKey:
+    """Which draft: one per terminal and kind of form."""
+
+    terminal: str
+    kind: str
+
+
+def draft_key(actor: Actor, kind: str) -> DraftKey:
+    """The draft of `kind` at the actor's terminal."""
+    return DraftKey(actor.terminal, kind)
 
 
 def save_draft(actor: Actor, kind: str, payload: dict[str, Any]) -> None:
@@ -32,9 +53,16 @@ def load_draft(actor: Actor, kind: str) -> tuple[dict[str, Any], datetime] | Non
         draft = session.scalars(select(Draft).where(Draft.terminal == actor.terminal, Draft.kind == kind)).first()
         if draft is None:
             return None
-        return json.loads(draft.payload), draft.updated_at
+        payload: dict[str, Any] = json.loads(draft.payload)
+        return payload, draft.updated_at
 
 
 def discard_draft(actor: Actor, kind: str) -> None:
+    """Throw this terminal's `kind` draft away (the person discarded the form)."""
     with actor.store.begin() as session:
-        session.execute(delete(Draft).where(Draft.terminal == actor.terminal, Draft.kind == kind))
+        discard_in(session, draft_key(actor, kind))
+
+
+def discard_in(session: Session, key: DraftKey) -> None:
+    """Drop a draft inside the caller's transaction: what saves its content commits with it."""
+    session.execute(delete(Draft).where(Draft.terminal == key.terminal, Draft.kind == key.kind))

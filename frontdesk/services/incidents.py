@@ -39,7 +39,14 @@ from frontdesk.schemas.vocab import FLAG_LEVEL_FOR, SERIOUS, label
 from frontdesk.services import audit, episodes
 from frontdesk.services.context import Actor
 from frontdesk.services.customers import flag_infos, follow_up_brief
-from frontdesk.services.playbooks import Step, check_step, handoff_anchor, plan_steps, planned
+from frontdesk.services.drafts import DraftKey, discard_in
+from frontdesk.services.playbooks import (
+    Step,
+    check_step,
+    handoff_anchor,
+    plan_steps,
+    planned,
+)
 from frontdesk.store.models import (
     Alert,
     Category,
@@ -51,7 +58,13 @@ from frontdesk.store.models import (
     Site,
     Staff,
 )
-from frontdesk.store.queries import episode_for, for_change, staff_names, summary_line, visit_at
+from frontdesk.store.queries import (
+    episode_for,
+    for_change,
+    staff_names,
+    summary_line,
+    visit_at,
+)
 
 QUICK_LOG_DUE = timedelta(hours=4)
 """A quick log must be finished within four hours, while memory is fresh."""
@@ -269,9 +282,14 @@ def _finish_log(
     )
 
 
-def log_incident(actor: Actor, data: IncidentInput) -> LogResult:
-    """Record a full deposition and everything it sets in motion, in one transaction."""
+def log_incident(actor: Actor, data: IncidentInput, *, draft: DraftKey | None = None) -> LogResult:
+    """Record a full deposition and everything it sets in motion, in one transaction.
+
+    `draft`: the draft the form was kept as; it goes in the same transaction.
+    """
     with actor.store.begin() as session:
+        if draft is not None:
+            discard_in(session, draft)
         staff = actor.staff(session)
         _check_references(session, data)
         tz = actor.zone(session)
@@ -307,9 +325,11 @@ def log_incident(actor: Actor, data: IncidentInput) -> LogResult:
         )
 
 
-def quick_log(actor: Actor, data: QuickLogInput) -> LogResult:
-    """A 20-second log: flag and alert at once, the playbook, and a reminder to finish it."""
+def quick_log(actor: Actor, data: QuickLogInput, *, draft: DraftKey | None = None) -> LogResult:
+    """A 20-second log: flag and alert at once, the playbook, and a reminder to finish it (and its draft gone)."""
     with actor.store.begin() as session:
+        if draft is not None:
+            discard_in(session, draft)
         staff = actor.staff(session)
         _check_references(session, data)
         tz = actor.zone(session)
@@ -371,8 +391,9 @@ def _close_checks(session: Session, actor: Actor, rows: list[FollowUp], note: st
         audit.record(session, actor, "complete", "follow_up", row.id, ("status", "completed_at", "note"))
 
 
-def amend_incident(actor: Actor, incident_id: int, expected_version: int, changes: IncidentAmend) -> IncidentDetail:
-    """Correct or complete a deposition; only given fields change, each change is audited.
+def amend_incident(actor: Actor, incident_id: int, expected_version: int, changes: IncidentAmend, *,
+                   draft: DraftKey | None = None) -> IncidentDetail:
+    """Correct or complete a deposition; only given fields change, each change is audited; `draft` goes with it.
 
     Side effects follow the rules of logging: a new hand-off or promise gets
     its check, a moved due date moves the open check, a promise marked kept
@@ -386,6 +407,8 @@ def amend_incident(actor: Actor, incident_id: int, expected_version: int, change
         if incident.version != expected_version:
             who = audit.changed_meanwhile(session, actor, "incident", incident_id)
             raise Conflict(f"incident {incident_id} was changed {who} meanwhile; reopen it and try again")
+        if draft is not None:
+            discard_in(session, draft)
         _check_references(session, changes)
         tz = actor.zone(session)
         given = {field: getattr(changes, field) for field in changes.model_fields_set}

@@ -599,7 +599,8 @@ async def look_at_everything(pilot: Any, story: Story, phone: str, incident_id: 
     await pilot.press("escape")
 
     app.post_message(AmendIncident(incident_id))
-    await waited(pilot)
+    # The amend view, once shown (switching to F3 the first time may outlast one settle's pause).
+    await until(pilot, lambda: getattr(getattr(app.screen, "amending", None), "detail", None) is not None, timeout=60)
     form = app.screen
     for field_id, expected in (("product", kept_name(story.product)), ("location", kept_name(story.location)),
                                ("promise_text", kept_text(story.promise)), ("handoff_to", kept_name(story.handoff)),

@@ -1,0 +1,71 @@
+"""Drafts and the saves that end them: a log, a quick log or an amendment drops the draft it came from
+in its own transaction, and a refused save leaves the draft where it was.
+
+A save and the drop of its draft in two transactions once offered a saved
+incident back as a draft after a kill between them: here both commit or
+neither does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from frontdesk.errors import Conflict, InvalidInput
+from frontdesk.services import drafts, incidents
+from frontdesk.services.drafts import DraftKey, draft_key
+
+DEPOSITION = {"category": "food", "severity": "minor", "description": "Soup arrived cold"}
+
+
+def typed(desk: Any, terminal: str = "stand", words: str = "Soup arriv") -> DraftKey:
+    """A draft of the incident form at `terminal`, as the draft keeper writes it."""
+    actor = replace(desk, terminal=terminal)
+    drafts.save_draft(actor, "incident", {"values": {"description": words}})
+    return draft_key(actor, "incident")
+
+
+def draft_at(desk: Any, terminal: str = "stand") -> dict[str, Any] | None:
+    kept = drafts.load_draft(replace(desk, terminal=terminal), "incident")
+    return kept[0] if kept else None
+
+
+def test_logging_drops_its_draft_and_no_other(desk):
+    key = typed(desk)
+    typed(desk, terminal="bar", words="Wine corked")
+    incidents.log_incident(desk, incidents.parse_incident(desk, DEPOSITION), draft=key)
+    assert draft_at(desk) is None
+    assert draft_at(desk, "bar") == {"values": {"description": "Wine corked"}}
+
+
+def test_a_refused_log_keeps_its_draft(desk):
+    key = typed(desk)
+    data = incidents.parse_incident(desk, {**DEPOSITION, "customer_id": 999})  # no such customer
+    with pytest.raises(InvalidInput):
+        incidents.log_incident(desk, data, draft=key)
+    assert draft_at(desk) == {"values": {"description": "Soup arriv"}}
+    assert incidents.todays_incidents(desk) == []
+
+
+def test_a_quick_log_drops_its_draft(desk):
+    key = typed(desk)
+    incidents.quick_log(desk, incidents.parse_quick_log(desk, DEPOSITION), draft=key)
+    assert draft_at(desk) is None
+
+
+def test_an_amendment_drops_its_draft_and_a_conflict_keeps_it(desk, as_staff):
+    incident_id = incidents.log_incident(desk, incidents.parse_incident(desk, DEPOSITION)).incident_id
+    version = incidents.incident_detail(desk, incident_id).version
+    lena = as_staff("Lena")
+    incidents.amend_incident(lena, incident_id, version, incidents.parse_amend(lena, {"reaction": "calm"}))
+    key = typed(desk)
+    with pytest.raises(Conflict):
+        incidents.amend_incident(desk, incident_id, version, incidents.parse_amend(desk, {"reaction": "upset"}),
+                                 draft=key)
+    assert draft_at(desk) is not None
+    incidents.amend_incident(desk, incident_id, version + 1, incidents.parse_amend(desk, {"reaction": "upset"}),
+                             draft=key)
+    assert draft_at(desk) is None
+    assert incidents.incident_detail(desk, incident_id).reaction == "upset"
