@@ -443,7 +443,12 @@ class CloseEpisodeDialog(ChoiceDialog):
                 yield Label("Their flag (hosts see it when they arrive):", classes="field-label")
                 yield choices("flag", [("keep", "keep the flag"), ("clear", "clear the flag")])
                 yield field_error("flag")
-            yield Label("1, 2 or arrows: choose · Tab: next · Enter: close it · Esc: not now", classes="dialog-keys")
+            if not self.fields:  # issue 17 item 4: no keys to choose with over an empty dialog
+                yield Label("No promise to settle and no flag to keep or clear.", classes="field-label")
+                yield Label("Enter: close it · Esc: not now", classes="dialog-keys")
+            else:
+                yield Label("1, 2 or arrows: choose · Tab: next · Enter: close it · Esc: not now",
+                            classes="dialog-keys")
 
     def on_mount(self) -> None:
         if self.fields:
