@@ -8,6 +8,7 @@ asked.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -28,19 +29,17 @@ class LooksUpCustomers(DeskNode):
     _searcher: Searcher | None = None
     """This screen's searches: a keystroke cancels the one still running in the database."""
 
+    @dataclass
     class CustomersFound(Message):
-        def __init__(self, picker: CustomerPicker, text: str, hits: list[SearchHit]) -> None:
-            super().__init__()
-            self.picker = picker
-            self.text = text
-            self.hits = hits
+        picker: CustomerPicker
+        text: str
+        hits: list[SearchHit]
 
+    @dataclass
     class CustomerNamed(Message):
-        def __init__(self, picker: CustomerPicker, customer_id: int, name: str) -> None:
-            super().__init__()
-            self.picker = picker
-            self.customer_id = customer_id
-            self.name = name
+        picker: CustomerPicker
+        customer_id: int
+        name: str
 
     def on_customer_picker_search_wanted(self, event: CustomerPicker.SearchWanted) -> None:
         event.stop()

@@ -13,6 +13,7 @@ It never touches the store or pushes a screen.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -95,21 +96,19 @@ class CustomerPicker(Vertical):
         def control(self) -> CustomerPicker:
             return self.picker
 
+    @dataclass
     class SearchWanted(Message):
         """Find the customers on file matching `text`; answer with `picker.show_found`."""
 
-        def __init__(self, picker: CustomerPicker, text: str) -> None:
-            super().__init__()
-            self.picker = picker
-            self.text = text
+        picker: CustomerPicker
+        text: str
 
+    @dataclass
     class NewCustomerWanted(Message):
-        """Add the guest as a new customer, starting from what was typed; answer with `picker.set_customer`."""
+        """Add the guest as a new customer, starting from what was typed; answer with `picker.attached`."""
 
-        def __init__(self, picker: CustomerPicker, typed: str) -> None:
-            super().__init__()
-            self.picker = picker
-            self.typed = typed
+        picker: CustomerPicker
+        typed: str
 
     def __init__(self, *, id: str | None = None, placeholder: str = "name or phone (empty: an unknown guest)") -> None:
         super().__init__(id=id)
