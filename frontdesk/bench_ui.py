@@ -171,8 +171,8 @@ async def _inside_app(store_url: str, site: str, staff: str, words: list[str]) -
 
     def render(self: SearchResults) -> Any:
         result = original_render(self)
-        if self.query is not None and self.query not in drawn:
-            drawn[self.query] = time.perf_counter()
+        if self.answered_text is not None and self.answered_text not in drawn:
+            drawn[self.answered_text] = time.perf_counter()
         return result
 
     SearchResults.render = render  # type: ignore[method-assign]
