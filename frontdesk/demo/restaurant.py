@@ -626,28 +626,31 @@ def build_demo(store: Store, clock: Clock, *, terminal: str, force: bool = False
 
     Refuses a store that already has data unless `force`: the demo is for a
     first look or a training desk, never mixed into a real one by accident.
+    One transaction: a kill at any moment leaves no half-built restaurant, so
+    the next `demo` starts from what was there before.
     """
-    if not setup.is_empty(store) and not force:
-        raise NotAllowed("this store already has data; the demo goes into an empty store "
-                         "(use --force to add it anyway)")
-    started = wallclock.perf_counter()
-    rng = random.Random(seed)
-    now = clock.now()
-    history = FixedClock(now - timedelta(days=HISTORY_DAYS + 1))
-    site, staff = _set_up(store, history, terminal)
-    demo = Demo(store, history, now, site, staff, terminal, rng)
-    demo.progress = progress
-    guests = _guests(rng, CUSTOMERS, site.phone_region)
-    _schedule_visits(demo, guests)
-    for guest in guests:
-        for arrival in guest.visits:
-            _visit(demo, guest, arrival, timedelta(minutes=rng.randrange(50, 150, 5)))
-    _schedule_incidents(demo, guests)
-    demo.at(now - timedelta(days=20), lambda: _hand_flags(demo, guests))
-    demo.at(now - timedelta(hours=26), lambda: _desk_work(demo))
-    demo.run_until(now - timedelta(hours=3))
-    _in_house_now(demo, guests)
-    demo.run_until(now)
-    if progress is not None:
-        progress(1.0)
-    return _summary(store, demo, wallclock.perf_counter() - started)
+    with store.one_transaction() as store:
+        if not setup.is_empty(store) and not force:
+            raise NotAllowed("this store already has data; the demo goes into an empty store "
+                             "(use --force to add it anyway)")
+        started = wallclock.perf_counter()
+        rng = random.Random(seed)
+        now = clock.now()
+        history = FixedClock(now - timedelta(days=HISTORY_DAYS + 1))
+        site, staff = _set_up(store, history, terminal)
+        demo = Demo(store, history, now, site, staff, terminal, rng)
+        demo.progress = progress
+        guests = _guests(rng, CUSTOMERS, site.phone_region)
+        _schedule_visits(demo, guests)
+        for guest in guests:
+            for arrival in guest.visits:
+                _visit(demo, guest, arrival, timedelta(minutes=rng.randrange(50, 150, 5)))
+        _schedule_incidents(demo, guests)
+        demo.at(now - timedelta(days=20), lambda: _hand_flags(demo, guests))
+        demo.at(now - timedelta(hours=26), lambda: _desk_work(demo))
+        demo.run_until(now - timedelta(hours=3))
+        _in_house_now(demo, guests)
+        demo.run_until(now)
+        if progress is not None:
+            progress(1.0)
+        return _summary(store, demo, wallclock.perf_counter() - started)
