@@ -358,11 +358,16 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         assert isinstance(screen, kind)
         return screen
 
+    def came_from(self, mode: str) -> str | None:
+        """The mode asking to show `mode`, for Esc to go back to (None when it is the same)."""
+        return None if self.current_mode == mode else self.current_mode
+
     async def on_open_customer(self, event: OpenCustomer) -> None:
-        """Any screen asks for a customer's card: switch to F2 and show it."""
+        """Any screen asks for a customer's card: switch to F2 and show it; Esc goes back."""
         from frontdesk.screens.greet import GreetScreen
 
-        (await self.show_mode("greet", GreetScreen)).show_customer(event.customer_id)
+        back_to = self.came_from("greet")
+        (await self.show_mode("greet", GreetScreen)).show_customer(event.customer_id, back_to=back_to)
 
     async def on_log_incident_for(self, event: LogIncidentFor) -> None:
         from frontdesk.screens.incident import IncidentScreen
@@ -372,7 +377,8 @@ class FrontdeskApp(QuietCrashes, DeskApp):
     async def on_amend_incident(self, event: AmendIncident) -> None:
         from frontdesk.screens.incident import IncidentScreen
 
-        (await self.show_mode("incident", IncidentScreen)).amend_incident(event.incident_id)
+        back_to = self.came_from("incident")
+        (await self.show_mode("incident", IncidentScreen)).amend_incident(event.incident_id, back_to=back_to)
 
     # -- keys -----------------------------------------------------------------
 
@@ -393,6 +399,15 @@ class FrontdeskApp(QuietCrashes, DeskApp):
             if isinstance(screen, DeskScreen) and not await screen.before_quit():
                 return
         self.exit()
+
+    async def action_switch_mode(self, mode: str) -> None:
+        """F2–F5; pressed on its own screen, that screen starts over (F2: the search box, no card open)."""
+        from frontdesk.screens.base import DeskScreen
+
+        if mode == self.current_mode and isinstance(self.screen, DeskScreen):
+            self.screen.mode_key_again()
+            return
+        await self.switch_mode(mode)
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
