@@ -72,7 +72,7 @@ def _reports() -> Screen[Any]:
 
 
 GLOBAL_ACTIONS = frozenset(
-    {"switch_mode", "toggle_help", "switch_staff", "acknowledge_alert", "command_palette", "quit"}
+    {"switch_mode", "toggle_help", "help_page", "switch_staff", "acknowledge_alert", "command_palette", "quit"}
 )
 """Actions bound on the App; only quit stays live under a dialog."""
 
@@ -85,6 +85,8 @@ class FrontdeskApp(QuietCrashes, DeskApp):
     """Every screen's stylesheet is read at start: a screen bringing its own CSS
     later makes Textual re-parse and re-apply all styles (~50 ms on a kiosk)."""
     TITLE = "frontdesk"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    """Screens without breakpoints of their own: the keys panel (F1) covers them below 110 columns."""
     MODES = {"greet": _greet, "incident": _incident, "followups": _followups, "reports": _reports}
     BINDING_GROUP_TITLE = "Everywhere"
     # The Footer keeps its 80 columns for the screen's own keys: the mode bar shows F2–F5 and F9,
@@ -104,6 +106,8 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         Binding("f9", "switch_staff", "Staff", id="switch_staff", priority=True, show=False,
                 tooltip="Change who is at this terminal"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False, tooltip="Quit frontdesk"),
+        Binding("pageup", "help_page(-1)", "Scroll help", priority=True, show=False, system=True),
+        Binding("pagedown", "help_page(1)", "Scroll help", priority=True, show=False, system=True),
     ]
 
     class StoreOpened(Message):
@@ -385,6 +389,8 @@ class FrontdeskApp(QuietCrashes, DeskApp):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in GLOBAL_ACTIONS and action != "quit" and isinstance(self.screen, ModalScreen):
             return False
+        if action == "help_page":
+            return bool(self.screen.query("KeysHelp"))  # otherwise the key goes on to the screen
         if action == "acknowledge_alert":
             return bool(self.alerts)
         if action == "switch_staff":
@@ -410,10 +416,19 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         await self.switch_mode(mode)
 
     def action_toggle_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        """F1: our keys panel (the screen's keys first), not Textual's HelpPanel (its generic keys first)."""
+        from frontdesk.widgets.keys_help import KeysHelp
+
+        if shown := self.screen.query(KeysHelp):
+            shown.remove()
         else:
-            self.action_show_help_panel()
+            self.screen.mount(KeysHelp())
+
+    def action_help_page(self, step: int) -> None:
+        from frontdesk.widgets.keys_help import KeysHelp
+
+        for panel in self.screen.query(KeysHelp):
+            panel.page(step)
 
     def action_switch_staff(self) -> None:
         self.find_desk(can_cancel=True)
