@@ -9,11 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from frontdesk.clock import FixedClock
-from frontdesk.screens.greet import GreetScreen
 from frontdesk.services import customers, incidents, setup
 from frontdesk.services.context import Actor
 from tests.test_greet import url_of
-from tests.ui import make_app, ready, screen_text, settle, type_text, until
+from tests.ui import at_the_stand, make_app, screen_text, settle, type_text, until
 
 
 def guest_with_two_overdue_and_one_ahead(desk: Actor) -> int:
@@ -32,9 +31,7 @@ async def test_the_follow_up_line_counts_the_overdue_ones_too(sqlite_desk: Actor
     assert sum(item.status == "open" for item in customers.customer_card(sqlite_desk, guest).follow_ups) == 3
     app = make_app(url_of(sqlite_desk), clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
-        greet = app.screen
-        assert isinstance(greet, GreetScreen)
+        greet = await at_the_stand(pilot)
         await type_text(pilot, "Vera")
         await until(pilot, lambda: greet.results.query == "Vera")
         await pilot.press("enter")

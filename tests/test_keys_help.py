@@ -11,12 +11,11 @@ from typing import Any
 
 
 from frontdesk.clock import FixedClock
-from frontdesk.screens.greet import GreetScreen
 from frontdesk.services.context import Actor
 from frontdesk.widgets.keys_help import KeysHelp
 from tests.test_greet import greet_scene, url_of
 from tests.test_greet_snapshots import keys
-from tests.ui import make_app, ready, screen_text, settle
+from tests.ui import at_the_stand, make_app, ready, screen_text, settle
 
 
 def panel_rows(app: Any) -> list[str]:
@@ -31,9 +30,7 @@ async def test_at_80_columns_the_screens_keys_come_first_and_page_down_scrolls_t
     greet_scene(sqlite_desk)
     app = make_app(url_of(sqlite_desk), clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
-        greet = app.screen
-        assert isinstance(greet, GreetScreen)
+        greet = await at_the_stand(pilot)
         await pilot.press("f1")
         await settle(pilot)
         rows = panel_rows(app)

@@ -7,10 +7,9 @@ Punctuation is now left out of a query as it is from names, and a lone word may 
 from __future__ import annotations
 
 from frontdesk.clock import FixedClock
-from frontdesk.screens.greet import GreetScreen
 from frontdesk.services.context import Actor
 from tests.test_greet import greet_scene, url_of
-from tests.ui import make_app, ready, screen_text, type_text, until
+from tests.ui import at_the_stand, make_app, screen_text, type_text, until
 
 MARKUP_NAME = "[@click=app.quit]x[/]"
 
@@ -19,9 +18,7 @@ async def test_typing_markup_characters_finds_the_name_that_holds_them(sqlite_de
     greet_scene(sqlite_desk)
     app = make_app(url_of(sqlite_desk), clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
-        greet = app.screen
-        assert isinstance(greet, GreetScreen)
+        greet = await at_the_stand(pilot)
         for typed in ("[@cl", "[@click=app.q", "Click"):
             await pilot.press("escape")
             await type_text(pilot, typed)
