@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Footer, Input, Label
+from textual.widgets import Input, Label
 from textual.worker import get_current_worker
 
 from frontdesk import timing
@@ -142,10 +142,6 @@ class GreetScreen(DeskScreen):
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
         self.search_box.focus()
-
-    def on_resize(self, event: events.Resize) -> None:
-        """Below the wide layout the card's keys need the whole Footer; Ctrl+P still opens the palette."""
-        self.query_one(Footer).show_command_palette = event.size.width >= WIDE
 
     def refresh_data(self) -> None:
         self.load_in_house()
