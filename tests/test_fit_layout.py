@@ -1,0 +1,33 @@
+"""Layout at 80×24 and 120×40 (issue 17 items 10, 11, 12): what a newcomer saw cut, wrapped or hidden."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from frontdesk.clock import FixedClock
+from frontdesk.services import incidents
+from frontdesk.services.context import Actor
+from frontdesk.widgets.alert_bar import AlertBar
+from tests.test_greet import url_of
+from tests.ui import at_the_stand, make_app, screen_text, until
+
+LONG_TERMINAL = "terrace-bar-by-the-garden-door-2"
+
+
+def row_of(app: Any, widget: Any) -> str:
+    return screen_text(app).splitlines()[widget.region.y]
+
+
+async def test_the_alert_bar_keeps_f7_on_its_one_line_whatever_the_terminal_name(
+        sqlite_desk: Actor, clock: FixedClock) -> None:
+    elsewhere = Actor(sqlite_desk.store, clock, sqlite_desk.site_id, LONG_TERMINAL, sqlite_desk.staff_id)
+    incidents.log_incident(elsewhere, incidents.parse_incident(elsewhere, {
+        "category": "food", "severity": "major", "description": "Glass in the salad", "guest_description": "table 9"}))
+    app = make_app(url_of(sqlite_desk), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await at_the_stand(pilot)
+        bar = app.screen.query_one(AlertBar)
+        await until(pilot, lambda: bar.region.height > 0)
+        assert bar.region.height == 1
+        assert row_of(app, bar).rstrip().endswith("F7: acknowledge")
+        assert "…" in row_of(app, bar), "the terminal's name is cut, not the key"
