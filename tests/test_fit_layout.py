@@ -31,3 +31,17 @@ async def test_the_alert_bar_keeps_f7_on_its_one_line_whatever_the_terminal_name
         assert bar.region.height == 1
         assert row_of(app, bar).rstrip().endswith("F7: acknowledge")
         assert "…" in row_of(app, bar), "the terminal's name is cut, not the key"
+
+
+async def test_the_footer_under_the_welcome_and_the_staff_picker_shows_their_keys(
+        sqlite_desk: Actor, clock: FixedClock, tmp_path: Any) -> None:
+    app = make_app(f"sqlite:///{tmp_path / 'new.db'}", clock, staff=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "FirstRunScreen")
+        footer = screen_text(app).splitlines()[-1]
+        assert "d Demo restaurant" in footer and "Open" not in footer
+    app = make_app(url_of(sqlite_desk), clock, staff=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "StaffPicker")
+        footer = screen_text(app).splitlines()[-1]
+        assert "⏎ Choose" in footer and "Open" not in footer
