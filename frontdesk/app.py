@@ -9,6 +9,7 @@ none of them escapes an open dialog.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from textual import work
 from textual.app import SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette, SearchIcon
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -45,6 +47,18 @@ if TYPE_CHECKING:
     from frontdesk.store.db import Store
 
 ModeScreen = TypeVar("ModeScreen", bound=Screen[Any])
+
+
+class DeskPalette(CommandPalette):
+    """The command palette with a plain ">" for its search icon on a console without emoji."""
+
+    def __init__(self, *, plain: bool, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.plain = plain
+
+    def on_mount(self) -> None:
+        if self.plain:
+            self.query_one(SearchIcon).icon = ">"
 
 
 def _greet() -> Screen[Any]:
@@ -432,6 +446,16 @@ class FrontdeskApp(QuietCrashes, DeskApp):
 
     def action_switch_staff(self) -> None:
         self.find_desk(can_cancel=True)
+
+    @property
+    def plain_icons(self) -> bool:
+        """A Linux console (TERM=linux) or the theme chosen for one: its font has no emoji."""
+        return os.environ.get("TERM") == "linux" or self.theme.startswith("ansi")
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, its 🔎 a plain ">" where the font has no emoji (issue 17)."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(DeskPalette(plain=self.plain_icons, id="--command-palette"))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The product's own commands (no Screenshot: it writes customer data to disk)."""

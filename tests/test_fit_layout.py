@@ -45,3 +45,18 @@ async def test_the_footer_under_the_welcome_and_the_staff_picker_shows_their_key
         await until(pilot, lambda: type(app.screen).__name__ == "StaffPicker")
         footer = screen_text(app).splitlines()[-1]
         assert "⏎ Choose" in footer and "Open" not in footer
+
+
+async def test_the_palette_icon_is_plain_under_ansi_dark_and_on_a_linux_console(
+        sqlite_desk: Actor, clock: FixedClock, monkeypatch: Any) -> None:
+    from textual.command import CommandPalette, SearchIcon
+
+    for term, theme in (("xterm-256color", "ansi-dark"), ("linux", None)):
+        monkeypatch.setenv("TERM", term)
+        app = make_app(url_of(sqlite_desk), clock, theme=theme)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await at_the_stand(pilot)
+            await pilot.press("ctrl+p")
+            await until(pilot, lambda app=app: isinstance(app.screen, CommandPalette))
+            assert "🔎" not in screen_text(app)
+            assert app.screen.query_one(SearchIcon).icon == ">"
