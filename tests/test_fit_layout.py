@@ -60,3 +60,23 @@ async def test_the_palette_icon_is_plain_under_ansi_dark_and_on_a_linux_console(
             await until(pilot, lambda app=app: isinstance(app.screen, CommandPalette))
             assert "🔎" not in screen_text(app)
             assert app.screen.query_one(SearchIcon).icon == ">"
+
+
+async def test_at_120_columns_in_house_headlines_and_the_handed_off_hint_are_whole(
+        sqlite_desk: Actor, clock: FixedClock) -> None:
+    from frontdesk.services import customers
+
+    guest = customers.create_customer(sqlite_desk, customers.parse_customer(sqlite_desk, {"name": "Olga Brandt"}))
+    incidents.log_incident(sqlite_desk, incidents.parse_incident(sqlite_desk, {
+        "customer_id": guest, "category": "facilities", "severity": "moderate", "description": "Cold room",
+        "occurred_at": "yesterday 19:00"}))
+    customers.check_in(sqlite_desk, guest)
+    headline = "Facilities and comfort follow-up · 19 Nov"
+    assert [each.flag_headline for each in customers.in_house(sqlite_desk)] == [headline]
+    app = make_app(url_of(sqlite_desk), clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await at_the_stand(pilot)
+        assert headline in screen_text(app)
+        await pilot.press("f3")
+        await until(pilot, lambda: "Handed off to" in screen_text(app))
+        assert "who or which department, if anyone" in screen_text(app)
