@@ -123,7 +123,8 @@ class FollowUpDialog(ChoiceDialog, Generic[Values]):
     """The frame of a follow-up dialog: a heading, the fields, their errors, and saving its `Values`."""
 
     FIELDS: ClassVar[tuple[str, ...]] = ()
-    """Field names in screen order (as the service names them): each has a widget and an error Label (fid)."""
+    """Field names in screen order (as the service names them): each is a widget's id, with a Label
+    `<field>-error` under it for its problem."""
     KEYS = "Enter: save · Esc: cancel"
     BINDINGS = [Binding("enter", "save", "Save", priority=True, tooltip="Save and go back to the queue")]
 
