@@ -438,7 +438,7 @@ async def test_done_without_an_outcome_is_refused_next_to_the_field_and_keeps_th
         assert (row(shift.desk, shift.follow_ups["ana_call"]).status,
                 row(shift.desk, shift.follow_ups["ana_call"]).attempts) == ("open", 0)
         assert "say how it went: pick one of the four" in screen_text(app)
-        assert app.screen.focused is not None and app.screen.focused.id == "fu-outcome"
+        assert app.screen.focused is not None and app.screen.focused.id == "outcome"
         assert "Called twice" in screen_text(app)
         await press(pilot, "1", "enter")
         assert row(shift.desk, shift.follow_ups["ana_call"]).note == "Called twice"
@@ -490,7 +490,7 @@ async def test_reschedule_to_a_typed_date_and_a_bad_date_is_said_next_to_it(shif
         await press(pilot, "enter")
         assert row(shift.desk, shift.follow_ups["ana_call"]).due_at == utc(2026, 11, 18, 9)
         assert "not a date" in screen_text(app) and "someday" in screen_text(app)
-        assert app.screen.focused is not None and app.screen.focused.id == "fu-due_at"
+        assert app.screen.focused is not None and app.screen.focused.id == "due_at"
         await press(pilot, *["backspace"] * 7)
         await type_text(pilot, "2026-11-28 11:00")
         await press(pilot, "enter")
@@ -651,4 +651,4 @@ async def test_notes_to_a_folder_that_does_not_exist_are_refused_under_the_file_
         await press(pilot, "enter")
         assert not (tmp_path / "missing").exists()
         assert "cannot write" in screen_text(app) and "No such file or directory" in screen_text(app)
-        assert app.screen.focused is not None and app.screen.focused.id == "fu-path"
+        assert app.screen.focused is not None and app.screen.focused.id == "path"

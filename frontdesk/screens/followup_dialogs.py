@@ -123,7 +123,8 @@ class FollowUpDialog(ChoiceDialog, Generic[Values]):
     """The frame of a follow-up dialog: a heading, the fields, their errors, and saving its `Values`."""
 
     FIELDS: ClassVar[tuple[str, ...]] = ()
-    """Field names in screen order (as the service names them): each has a widget and an error Label (fid)."""
+    """Field names in screen order (as the service names them): each is a widget's id, with a Label
+    `<field>-error` under it for its problem."""
     KEYS = "Enter: save · Esc: cancel"
     BINDINGS = [Binding("enter", "save", "Save", priority=True, tooltip="Save and go back to the queue")]
 
@@ -200,7 +201,7 @@ class FollowUpDialog(ChoiceDialog, Generic[Values]):
                                ("form", "; ".join(unplaced))]:
             show_error(self, field, message)
             if message and first is None and field != "form":
-                first = self.query_one(f"#{fid(field)}")
+                first = self.query_one(f"#{field}")
         if first is not None:
             first.focus()
 
@@ -208,31 +209,25 @@ class FollowUpDialog(ChoiceDialog, Generic[Values]):
 def choices(list_id: str, options: list[tuple[str, str]]) -> OptionList:
     """A numbered list of choices, (id, words), none chosen yet: a default could be saved by mistake."""
     numbered = (Option(Text(f"{number} {words}"), id=key) for number, (key, words) in enumerate(options, 1))
-    choice_list = OptionList(*numbered, id=fid(list_id), markup=False)
+    choice_list = OptionList(*numbered, id=list_id, markup=False)
     choice_list.highlighted = None
     return choice_list
 
 
-def fid(field: str) -> str:
-    """A field's widget id: prefixed, because every screen's CSS is loaded app-wide (an #outcome rule
-    elsewhere must not restyle this dialog's)."""
-    return f"fu-{field}"
-
-
 def field_error(field: str) -> Label:
     """Where a field's problem is said; it takes no room until there is one."""
-    return Label("", id=f"{fid(field)}-error", classes="field-error -hidden")
+    return Label("", id=f"{field}-error", classes="field-error -hidden")
 
 
 def show_error(screen: ModalScreen[Any], field: str, message: str) -> None:
-    error = screen.query_one(f"#{fid(field)}-error", Label)
+    error = screen.query_one(f"#{field}-error", Label)
     error.update(literal(message))
     error.set_class(not message, "-hidden")
 
 
 def chosen(screen: ModalScreen[Any], list_id: str) -> str | None:
     """The id of the highlighted option in a list of choices, if any."""
-    options = screen.query_one(f"#{fid(list_id)}", OptionList)
+    options = screen.query_one(f"#{list_id}", OptionList)
     return None if options.highlighted is None else options.get_option_at_index(options.highlighted).id
 
 
@@ -247,7 +242,7 @@ class OutcomeDialog(FollowUpDialog[HowItWent]):
     BINDING_GROUP_TITLE = "Done"
     FIELDS = ("outcome", "note")
     KEYS = "1–4 or arrows: how it went · Tab: note · Enter: save · Esc: cancel"
-    AUTO_FOCUS = "#fu-outcome"
+    AUTO_FOCUS = "#outcome"
 
     def options(self) -> list[tuple[str, str]]:
         if self.item.channel == "note":
@@ -259,7 +254,7 @@ class OutcomeDialog(FollowUpDialog[HowItWent]):
         yield choices("outcome", self.options())
         yield field_error("outcome")
         yield Label("Note (optional)", classes="field-label")
-        yield Input(placeholder="what they said, what happens next", id="fu-note")
+        yield Input(placeholder="what they said, what happens next", id="note")
         yield field_error("note")
 
     def unpicked(self) -> dict[str, str]:
@@ -271,7 +266,7 @@ class OutcomeDialog(FollowUpDialog[HowItWent]):
 
     def values(self) -> HowItWent:
         outcome = chosen(self, "outcome")
-        return HowItWent(None if outcome == NO_OUTCOME else outcome, self.query_one("#fu-note", Input).value)
+        return HowItWent(None if outcome == NO_OUTCOME else outcome, self.query_one("#note", Input).value)
 
     def write(self, values: HowItWent) -> ActionDone:
         from frontdesk.services.followups import complete
@@ -306,21 +301,21 @@ class RescheduleDialog(FollowUpDialog["int | str"]):
     BINDING_GROUP_TITLE = "Reschedule"
     FIELDS = ("days", "due_at")
     KEYS = "1–3 or arrows, Enter: move it · or type a date, Enter · Esc: cancel"
-    AUTO_FOCUS = "#fu-days"
+    AUTO_FOCUS = "#days"
 
     def compose_fields(self) -> ComposeResult:
         yield choices("days", list(RESCHEDULE_STEPS))
         yield field_error("days")
         yield Label("Or a date", classes="field-label")
-        yield Input(placeholder="e.g. tue 10:00, 28.11. 15:00, +2d", id="fu-due_at")
+        yield Input(placeholder="e.g. tue 10:00, 28.11. 15:00, +2d", id="due_at")
         yield field_error("due_at")
 
     def on_mount(self) -> None:
-        self.query_one("#fu-days", OptionList).highlighted = 0
+        self.query_one("#days", OptionList).highlighted = 0
 
     def values(self) -> int | str:
         """The date as typed when the date field has focus, else the highlighted step's days."""
-        typed = self.query_one("#fu-due_at", Input)
+        typed = self.query_one("#due_at", Input)
         if typed.has_focus:
             return typed.value
         return int(chosen(self, "days") or 1)
@@ -342,7 +337,7 @@ class ReassignDialog(FollowUpDialog["int | None"]):
     BINDING_GROUP_TITLE = "Reassign"
     FIELDS = ("owner_id",)
     KEYS = "Arrows: who · Enter: give it to them · Esc: cancel"
-    AUTO_FOCUS = "#fu-owner_id"
+    AUTO_FOCUS = "#owner_id"
 
     class StaffLoaded(Message):
         def __init__(self, staff: list[tuple[int, str, str]]) -> None:
@@ -351,7 +346,7 @@ class ReassignDialog(FollowUpDialog["int | None"]):
 
     def compose_fields(self) -> ComposeResult:
         yield Label("Who should do it?", classes="field-label")
-        yield OptionList(id="fu-owner_id")
+        yield OptionList(id="owner_id")
         yield field_error("owner_id")
 
     def on_mount(self) -> None:
@@ -365,7 +360,7 @@ class ReassignDialog(FollowUpDialog["int | None"]):
         self.post_message(self.StaffLoaded([(person.id, person.name, person.role) for person in staff]))
 
     def on_reassign_dialog_staff_loaded(self, event: StaffLoaded) -> None:
-        staff_list = self.query_one("#fu-owner_id", OptionList)
+        staff_list = self.query_one("#owner_id", OptionList)
         for staff_id, name, role in event.staff:
             owns = ["owns it now"] if staff_id == self.item.owner_id else []
             staff_list.add_option(Option(joined(literal(name), label(role), *owns, separator=" · "), id=str(staff_id)))
@@ -389,16 +384,16 @@ class SkipDialog(FollowUpDialog[str]):
 
     BINDING_GROUP_TITLE = "Skip"
     FIELDS = ("reason",)
-    AUTO_FOCUS = "#fu-reason"
+    AUTO_FOCUS = "#reason"
 
     def compose_fields(self) -> ComposeResult:
         yield Label("Why skip it?", classes="field-label")
-        yield Input(placeholder="e.g. they asked not to be called", id="fu-reason")
+        yield Input(placeholder="e.g. they asked not to be called", id="reason")
         yield field_error("reason")
 
     def values(self) -> str:
         """The reason as typed."""
-        return self.query_one("#fu-reason", Input).value
+        return self.query_one("#reason", Input).value
 
     def write(self, values: str) -> ActionDone:
         from frontdesk.services.followups import skip
@@ -452,7 +447,7 @@ class CloseEpisodeDialog(ChoiceDialog):
 
     def on_mount(self) -> None:
         if self.fields:
-            self.query_one(f"#{fid(self.fields[0])}").focus()
+            self.query_one(f"#{self.fields[0]}").focus()
 
     def action_close_episode(self) -> None:
         picked = {field: chosen(self, field) for field in self.fields}
@@ -464,7 +459,7 @@ class CloseEpisodeDialog(ChoiceDialog):
         for field in self.fields:
             show_error(self, field, errors.get(field, ""))
         if errors:
-            self.query_one(f"#{fid(next(iter(errors)))}").focus()
+            self.query_one(f"#{next(iter(errors))}").focus()
             return
         if not self.saving:
             self.saving = True
@@ -496,7 +491,7 @@ class NotesScreen(ActionDialog):
     """
 
     BINDING_GROUP_TITLE = "Notes to write"
-    AUTO_FOCUS = "#fu-notes"
+    AUTO_FOCUS = "#notes"
     BINDINGS = [
         Binding("f10", "save", "Save", tooltip="Save the notes as plain text to the file named below"),
         Binding("escape", "cancel", "Close", tooltip="Back to the queue"),
@@ -522,10 +517,10 @@ class NotesScreen(ActionDialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog notes-dialog"):
             yield Label("Notes to write today", classes="dialog-title")
-            with VerticalScroll(id="fu-notes"):
-                yield Static(Text("Loading today's notes…"), id="fu-notes-text")
+            with VerticalScroll(id="notes"):
+                yield Static(Text("Loading today's notes…"), id="notes-text")
             yield Label("Save as plain text to", classes="field-label")
-            yield Input(str(Path.home() / f"frontdesk-notes-{self.day:%Y-%m-%d}.txt"), id="fu-path")
+            yield Input(str(Path.home() / f"frontdesk-notes-{self.day:%Y-%m-%d}.txt"), id="path")
             yield field_error("path")
             yield Label("F10 or Enter in the file name: save · Tab: file name · Esc: back", classes="dialog-keys")
 
@@ -540,11 +535,11 @@ class NotesScreen(ActionDialog):
         self.post_message(self.Loaded(notes_as_text(notes, self.site_name, self.day), len(notes)))
 
     def on_notes_screen_loaded(self, event: Loaded) -> None:
-        self.query_one("#fu-notes-text", Static).update(literal(event.text))
+        self.query_one("#notes-text", Static).update(literal(event.text))
 
-    @on(Input.Submitted, "#fu-path")
+    @on(Input.Submitted, "#path")
     def action_save(self) -> None:
-        self.save_notes(self.query_one("#fu-path", Input).value)
+        self.save_notes(self.query_one("#path", Input).value)
 
     @work(thread=True, group="write", exit_on_error=False)
     def save_notes(self, path: str) -> None:
@@ -563,4 +558,4 @@ class NotesScreen(ActionDialog):
 
     def on_notes_screen_refused(self, event: Refused) -> None:
         show_error(self, "path", event.problem)
-        self.query_one("#fu-path", Input).focus()
+        self.query_one("#path", Input).focus()

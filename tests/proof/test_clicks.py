@@ -76,6 +76,10 @@ SCENES: dict[str, Scene] = {
 }
 
 
+NO_LISTS = {("greet, a card", (80, 24))}
+"""Scenes with nothing to click at a size: at 80 columns the card covers the results and the in-house list."""
+
+
 class Failures:
     """What went wrong, counted as the random-key proof counts it: crash-log entries and apologies."""
 
@@ -142,7 +146,7 @@ async def test_clicking_every_list_and_table_of_every_screen(shop: Any, clock: A
             await back_home(app, pilot)
             await bring_up(pilot)
             shown = len(lists_shown(app))
-            assert shown, f"{scene}: no list or table to click (is the scene still right?)"
+            assert shown or (scene, size) in NO_LISTS, f"{scene}: no list or table to click (is the scene still right?)"
             for index in range(shown):
                 for times in CLICKS:
                     await back_home(app, pilot)

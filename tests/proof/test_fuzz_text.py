@@ -594,7 +594,7 @@ async def look_at_everything(pilot: Any, story: Story, phone: str, incident_id: 
     await pilot.press("escape")
     await pilot.press("n")
     await waited(pilot)
-    notes = app.screen.query_one("#fu-notes-text", Static)
+    notes = app.screen.query_one("#notes-text", Static)
     look.check("notes to write", notes, name, *(kept_text(story.address) or "").splitlines(), kept_text(story.words))
     await pilot.press("escape")
 
