@@ -80,3 +80,25 @@ async def test_at_120_columns_in_house_headlines_and_the_handed_off_hint_are_who
         await pilot.press("f3")
         await until(pilot, lambda: "Handed off to" in screen_text(app))
         assert "who or which department, if anyone" in screen_text(app)
+
+
+async def test_unfocused_fields_of_the_new_customer_form_show_on_a_16_colour_console(
+        sqlite_desk: Actor, clock: FixedClock) -> None:
+    from rich.color import ColorSystem
+    from textual.widgets import Input
+
+    from frontdesk.screens.customer_form import CustomerForm
+
+    def on_console(color: Any) -> int | None:
+        return color.rich_color.downgrade(ColorSystem.STANDARD).number
+
+    app = make_app(url_of(sqlite_desk), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await at_the_stand(pilot)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, CustomerForm))
+        fields = [field for field in app.screen.query(Input) if not field.has_focus and field.display]
+        assert fields
+        dialog = app.screen.query_one("#customer-form")
+        for field in fields:
+            assert on_console(field.background_colors[1]) != on_console(dialog.background_colors[1]), field.id
