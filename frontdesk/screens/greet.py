@@ -197,7 +197,7 @@ class GreetScreen(DeskScreen):
     def on_greet_screen_search_done(self, event: SearchDone) -> None:
         if event.text != self.search_box.value:
             return  # an older keystroke's answer
-        keep = self.results.highlighted_hit if self.results.query == event.text else None
+        keep = self.results.highlighted_hit if self.results.answered_text == event.text else None
         self.results.show(event.text, event.hits, self._zone(), self._now(),
                           keep=keep.customer_id if keep else None)
         # One line, always: no layout pass needed (a keystroke's budget is small).
@@ -222,7 +222,7 @@ class GreetScreen(DeskScreen):
 
     def action_open(self) -> None:
         text = self.search_box.value
-        if self.results.query != text:
+        if self.results.answered_text != text:
             self._open_when = text  # the rows on screen answer an older query
             return
         if (hit := self.results.highlighted_hit) is not None:

@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState
 
 from frontdesk.screens import incident_dialogs as dialogs
 from frontdesk.screens.base import DeskScreen
+from frontdesk.screens.customer_lookup import LooksUpCustomers
 from frontdesk.screens.dialogs import ConfirmDialog
 from frontdesk.widgets import incident_lines as words
 from frontdesk.widgets.choice_row import Option as Choice
@@ -54,7 +55,7 @@ class Amending:
     version: int
 
 
-class IncidentScreen(DeskScreen):
+class IncidentScreen(LooksUpCustomers, DeskScreen):
     MODE = "incident"
     BINDING_GROUP_TITLE = "Log incident"
     CSS_PATH = "incident.tcss"
@@ -289,7 +290,7 @@ class IncidentScreen(DeskScreen):
             self.back_to = None
             if customer_id is not None:
                 self.baseline = replace(self.baseline, customer=Who(customer_id))  # where it starts, not a change
-                self.form.picker.attach(customer_id)
+                self.attach_customer(self.form.picker, customer_id)
 
         self.put_aside_then(attach)
 
