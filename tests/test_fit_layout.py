@@ -107,7 +107,7 @@ async def test_unfocused_fields_of_the_new_customer_form_show_on_a_16_colour_con
 async def test_what_the_demo_built_is_said_after_the_staff_picker_not_over_it(
         tmp_path: Any, clock: FixedClock, monkeypatch: Any) -> None:
     """The build itself is replaced by a quick one (the real demo takes many seconds): a site and staff."""
-    from frontdesk.services import demo
+    from frontdesk.demo import restaurant as demo
     from tests.conftest import set_up_desk
 
     def quick_demo(store: Any, clock: Any, *, progress: Any, **_: Any) -> str:
