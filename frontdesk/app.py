@@ -148,6 +148,11 @@ class FrontdeskApp(QuietCrashes, DeskApp):
             self.site = site
             self.staff = staff
 
+    class DemoBuilt(Message):
+        def __init__(self, summary: str) -> None:
+            super().__init__()
+            self.summary = summary
+
     class FeedLive(Message):
         """The change feed was lost (False) or is back (True)."""
 
@@ -166,6 +171,8 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         self.watch_store = watch_store
         """Run the change feed (tests that count queries or need quiet turn it off)."""
         self.store_problem: str | None = None
+        self.demo_summary: str | None = None
+        """What the demo build made: said once someone is at the terminal, not over the staff picker."""
         self.last_store_problem: str | None = None
         """The store problem last shown (full, read-only, unreachable…): shown once, not on every keystroke,
         until the store works again (a commit is seen, or the feed comes back)."""
@@ -250,7 +257,11 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         summary = build_demo(self.store, self.clock, terminal=self.settings.terminal, force=False,
                              progress=lambda done: dialog.post_message(dialog.Progressed(done)))
         dialog.post_message(dialog.Progressed(1.0, summary))
+        self.post_message(self.DemoBuilt(summary))
         self.find_desk(can_cancel=False)
+
+    def on_frontdesk_app_demo_built(self, event: DemoBuilt) -> None:
+        self.demo_summary = event.summary
 
     @work(thread=True, exclusive=True, group="desk", exit_on_error=False)
     def find_desk(self, can_cancel: bool) -> None:
@@ -294,6 +305,9 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         self.desk = Actor(self.store, self.clock, event.site.id, self.settings.terminal, event.staff.id)
         self.desk_label = f"{event.staff.name} · {event.site.name}"
         self.broadcast(DeskReady())
+        if self.demo_summary:
+            self.notify(self.demo_summary)
+            self.demo_summary = None
         self.load_alerts()
         if first and self.watch_store:
             self.watch_changes(self.store)

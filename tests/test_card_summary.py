@@ -33,7 +33,7 @@ async def test_the_follow_up_line_counts_the_overdue_ones_too(sqlite_desk: Actor
     async with app.run_test(size=(80, 24)) as pilot:
         greet = await at_the_stand(pilot)
         await type_text(pilot, "Vera")
-        await until(pilot, lambda: greet.results.query == "Vera")
+        await until(pilot, lambda: greet.results.answered_text == "Vera")
         await pilot.press("enter")
         await until(pilot, lambda: greet.card is not None)
         await settle(pilot)

@@ -34,7 +34,7 @@ ESC = "\x1b"
 
 
 TOUR: tuple[tuple[tuple[str, ...], tuple[str, ...], str | None], ...] = (
-    ((), ("In house now", "Alert^[]52;c;SEFDS0VE^Gx^[]0;PWNED^GQ^[[2JZ"), "greet, in-house list, alert bar"),
+    ((), ("In house with a flag or incident", "Alert^[]52;c;SEFDS0VE^Gx^[]0;PWNED^GQ^[[2JZ"), "greet, in-house list, alert bar"),
     (("E", "v", "e"), ("1 found",), None),
     (("\r",), ("Notes^[]52",), "card"),
     ((F6,), ("Story^[]52",), "flag story"),

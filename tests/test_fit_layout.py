@@ -80,3 +80,48 @@ async def test_at_120_columns_in_house_headlines_and_the_handed_off_hint_are_who
         await pilot.press("f3")
         await until(pilot, lambda: "Handed off to" in screen_text(app))
         assert "who or which department, if anyone" in screen_text(app)
+
+
+async def test_unfocused_fields_of_the_new_customer_form_show_on_a_16_colour_console(
+        sqlite_desk: Actor, clock: FixedClock) -> None:
+    from rich.color import ColorSystem
+    from textual.widgets import Input
+
+    from frontdesk.screens.customer_form import CustomerForm
+
+    def on_console(color: Any) -> int | None:
+        return color.rich_color.downgrade(ColorSystem.STANDARD).number
+
+    app = make_app(url_of(sqlite_desk), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await at_the_stand(pilot)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, CustomerForm))
+        fields = [field for field in app.screen.query(Input) if not field.has_focus and field.display]
+        assert fields
+        dialog = app.screen.query_one("#customer-form")
+        for field in fields:
+            assert on_console(field.background_colors[1]) != on_console(dialog.background_colors[1]), field.id
+
+
+async def test_what_the_demo_built_is_said_after_the_staff_picker_not_over_it(
+        tmp_path: Any, clock: FixedClock, monkeypatch: Any) -> None:
+    """The build itself is replaced by a quick one (the real demo takes many seconds): a site and staff."""
+    from frontdesk.demo import restaurant as demo
+    from tests.conftest import set_up_desk
+
+    def quick_demo(store: Any, clock: Any, *, progress: Any, **_: Any) -> str:
+        set_up_desk(store, clock)
+        progress(1.0)
+        return "Demo restaurant built: 4 staff"
+
+    monkeypatch.setattr(demo, "build_demo", quick_demo)
+    app = make_app(f"sqlite:///{tmp_path / 'new.db'}", clock, staff=None)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "FirstRunScreen")
+        await pilot.press("d")
+        await until(pilot, lambda: type(app.screen).__name__ == "StaffPicker")
+        assert "Demo restaurant built" not in screen_text(app), "no toast over the picker's border"
+        await pilot.press("enter")
+        await until(pilot, lambda: app.desk is not None)
+        await until(pilot, lambda: "Demo restaurant built" in screen_text(app))

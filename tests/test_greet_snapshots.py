@@ -47,7 +47,7 @@ def snapshot(snap_compare: Any, desk: Actor, clock: FixedClock, size: tuple[int,
 def test_empty_search(snap_compare: Any, sqlite_desk: Actor, clock: FixedClock, size: tuple[int, int]) -> None:
     """Recent guests, flagged first: ⚑ priority Ana, ⚑ care Anton and [red]Bob[/red], ⚑ info Annika, then
     Smith [/], [@click=app.quit]x[/], Anna and José, each with a masked phone (••• ••• 1234) and last visit;
-    the first row marked ▶. In house now: Smith [/] (service incident today), [red]Bob[/red] and Anton
+    the first row marked ▶. In house with a flag or incident: Smith [/] (service incident today), [red]Bob[/red] and Anton
     with their neutral headlines; below the results at 80 columns, a column on the right at 120. Names
     are literal, never markup."""
     assert snapshot(snap_compare, sqlite_desk, clock, size)

@@ -22,7 +22,7 @@ def panel_rows(app: Any) -> list[str]:
     """The panel's rows on screen, as plain text."""
     panel = app.screen.query_one(KeysHelp)
     region = panel.region
-    return [line[region.x:region.right].strip() for line in screen_text(app).splitlines()[region.y:region.bottom]]
+    return [line[region.x:region.right].strip(" ▏") for line in screen_text(app).splitlines()[region.y:region.bottom]]
 
 
 async def test_at_80_columns_the_screens_keys_come_first_and_page_down_scrolls_the_panel(
@@ -63,6 +63,10 @@ async def test_at_120_columns_it_is_a_column_on_the_right(sqlite_desk: Actor, cl
         panel = app.screen.query_one(KeysHelp)
         assert (panel.region.right, panel.region.width) == (120, 58)
         assert app.screen.query_one("#greet-main").region.x == 0
+        await pilot.press("f1", "f4", "f1")  # the queue: its own keys first, Textual's copy key with the editing ones
+        await settle(pilot)
+        rows = panel_rows(app)
+        assert rows[1] == "Follow-ups" and not any("Copy" in row for row in rows[:rows.index("Everywhere")])
 
 
 def test_keys_panel_at_80x24(snap_compare: Any, sqlite_desk: Actor, clock: FixedClock) -> None:

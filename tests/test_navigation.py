@@ -69,7 +69,7 @@ async def test_f2_on_an_open_card_goes_to_the_search_box_so_ctrl_n_works(shift: 
         await type_text(pilot, "Ana")
         greet = app.screen
         assert isinstance(greet, GreetScreen)
-        await until(pilot, lambda: greet.results.query == "Ana")
+        await until(pilot, lambda: greet.results.answered_text == "Ana")
         await press(pilot, "enter")
         await until(pilot, lambda: greet.card is not None)
         await press(pilot, "f2")

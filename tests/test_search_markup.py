@@ -22,7 +22,7 @@ async def test_typing_markup_characters_finds_the_name_that_holds_them(sqlite_de
         for typed in ("[@cl", "[@click=app.q", "Click"):
             await pilot.press("escape")
             await type_text(pilot, typed)
-            await until(pilot, lambda typed=typed: greet.results.query == typed)
+            await until(pilot, lambda typed=typed: greet.results.answered_text == typed)
             names = [hit.name for hit in greet.results.hits]
             assert names == [MARKUP_NAME], f"{typed!r} found {names}"
             assert MARKUP_NAME in screen_text(app)

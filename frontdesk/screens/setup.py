@@ -67,8 +67,7 @@ class BuildingDemo(ModalScreen[None]):
     def on_building_demo_progressed(self, event: Progressed) -> None:
         self.query_one(ProgressBar).update(progress=round(event.done * 100))
         if event.summary is not None:
-            self.dismiss(None)
-            self.app.notify(event.summary)
+            self.dismiss(None)  # the app says what was built once the staff picker has gone (issue 17)
 
 
 def local_zone_name() -> str:

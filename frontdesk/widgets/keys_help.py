@@ -29,8 +29,9 @@ SCROLLING = frozenset({
     "page_up", "page_down", "page_left", "page_right",
 })
 """Actions every scrolling container binds: the same on every screen, so not worth a row."""
-MOVING = frozenset({"focus_next", "focus_previous", "app.focus_next", "app.focus_previous"})
-"""Tab and Shift+Tab: listed with the field's editing keys, after the screen's and the global ones."""
+MOVING = frozenset({"focus_next", "focus_previous", "app.focus_next", "app.focus_previous", "screen.copy_text"})
+"""Tab, Shift+Tab and Textual's copy key: listed with the field's editing keys, after the screen's and the
+global ones."""
 FIELD_TITLE = "Moving and editing"
 HINT = "F1 closes · PgUp PgDn scroll"
 
