@@ -41,6 +41,7 @@ from frontdesk.schemas.inputs import (
     StaffInput,
 )
 from frontdesk.schemas.reads import FollowUpBrief, SiteInfo
+from frontdesk.schemas.vocab import Outcome
 from frontdesk.services import customers, episodes, flags, followups, incidents, setup
 from frontdesk.services.alerts import acknowledge_alert
 from frontdesk.services.context import Actor
@@ -116,7 +117,7 @@ class Demo:
         """Customer id to their active flag ids, as the demo raised and cleared them."""
         self.in_house: set[int] = set()
         self.unreachable_planned = False
-        self.progress: Callable[[float], None] | None = None
+        self.progress: Callable[[float], object] | None = None
         """Told how far the build is (0 to 1), for a progress bar: it takes seconds."""
         self.done = 0
 
@@ -464,6 +465,7 @@ def _do_follow_up(demo: Demo, episode: Episode, brief: FollowUpBrief, tries: int
         if detail.handoff_status == "pending":
             incidents.amend_incident(actor, episode.incident_id, detail.version,
                                      incidents.parse_amend(actor, {"handoff_status": "fixed"}))
+    outcome: Outcome | None
     if brief.channel == "note":
         outcome = None
     elif brief.channel in ("call", "text") and tries < 2 and rng.random() < 0.15:
@@ -621,7 +623,7 @@ def _summary(store: Store, demo: Demo, seconds: float) -> str:
 
 
 def build_demo(store: Store, clock: Clock, *, terminal: str, force: bool = False, seed: int = DEMO_SEED,
-               progress: Callable[[float], None] | None = None) -> str:
+               progress: Callable[[float], object] | None = None) -> str:
     """Fill a store with the demo restaurant, through the services; returns a one-line summary.
 
     Refuses a store that already has data unless `force`: the demo is for a
