@@ -162,7 +162,7 @@ class FollowUpDialog(ChoiceDialog):
             result = ActionDone(f"Not saved: {exc}. Nothing was changed.", refused=True)
         self.post_message(self.Done(result))
 
-    def write(self, **values: Any) -> ActionDone:
+    def write(self, *args: Any, **values: Any) -> ActionDone:
         """Call the service (in the worker thread) and say what happened."""
         raise NotImplementedError
 

@@ -160,7 +160,7 @@ class FollowUpsScreen(DeskScreen):
     def reset_view(self) -> None:
         """Leads and managers see everyone's follow-ups; staff and hosts their own."""
         staff = getattr(self.app, "staff", None)
-        scope = "everyone" if staff is None or staff.role in ("lead", "manager") else "mine"
+        scope: Literal["mine", "everyone"] = "everyone" if staff is None or staff.role in ("lead", "manager") else "mine"
         self.set_reactive(FollowUpsScreen.view, QueueView(scope=scope))
         self.query_one("#queue-filters", Static).update(self.view.words())
 

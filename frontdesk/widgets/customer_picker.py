@@ -168,6 +168,7 @@ class CustomerPicker(DeskNode, Vertical):
         from frontdesk.services import search
 
         self._searcher = self._searcher or search.Searcher()
+        assert self.app.store is not None  # the picker is shown only on a desk with a store
         if (result := self._searcher.find(self.app.store, text, limit=HITS_SHOWN)) is None:
             return
         if not get_current_worker().is_cancelled:
@@ -225,6 +226,7 @@ class CustomerPicker(DeskNode, Vertical):
     def look_up_name(self, customer_id: int) -> None:
         from frontdesk.services.customers import customer_card
 
+        assert self.app.desk is not None  # the picker is shown only on a desk
         card = customer_card(self.app.desk, customer_id)
         self.post_message(self.Named(card.id, card.name))
 

@@ -94,7 +94,7 @@ class SearchResults(Widget, can_focus=False):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.query: str | None = None
+        self.query: str | None = None  # type: ignore[assignment]  # shadows DOMNode.query: renamed by issue 11 item 10
         """The typed text these rows answer (None before the first answer)."""
         self.hits: tuple[SearchHit, ...] = ()
         self._seen: tuple[str, ...] = ()
