@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 from textual import events
 from textual.message import Message
+from textual.notifications import Notify
 
 from frontdesk.clock import FixedClock
 from frontdesk.messages import LogIncidentFor, OpenCustomer
@@ -174,8 +175,9 @@ def squeezed(app: Any) -> str:
     return re.sub(r" +", " ", screen_text(app))
 
 
-def notifications(app: Any) -> list[str]:
-    return [notification.message for notification in app._notifications]
+def notifications(seen: list[Message]) -> list[str]:
+    """The texts of the notifications among the messages a `message_hook` saw (Textual's public `Notify`)."""
+    return [message.notification.message for message in seen if isinstance(message, Notify)]
 
 
 @asynccontextmanager
@@ -411,12 +413,13 @@ async def test_a_manager_clears_the_flag_after_confirming(sqlite_desk: Actor, cl
 
 async def test_a_host_is_told_plainly_that_clearing_is_for_a_lead(sqlite_desk: Actor, clock: FixedClock) -> None:
     ids = greet_scene(sqlite_desk)
-    async with greeting(sqlite_desk, clock, staff="Hana") as (app, pilot):
+    seen: list[Message] = []
+    async with greeting(sqlite_desk, clock, staff="Hana", message_hook=seen.append) as (app, pilot):
         await search_and_open(pilot, "ana g")
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert not app.screen.is_modal
-        assert any("Only a shift lead or manager can clear a flag" in note for note in notifications(app))
+        assert any("Only a shift lead or manager can clear a flag" in note for note in notifications(seen))
         assert len(active_flags(sqlite_desk, ids["ana"])) == 1
 
 
