@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 from frontdesk import timing
 from frontdesk.clock import Clock, FixedClock
 from frontdesk.demo.data import People, Story, demo_data, email_local_part, fill_phone
-from frontdesk.errors import InvalidInput, NotAllowed
+from frontdesk.errors import NotAllowed
 from frontdesk.schemas.inputs import (
     CustomerInput,
     FlagInput,
@@ -159,15 +159,14 @@ def _set_up(store: Store, clock: Clock, terminal: str) -> tuple[SiteInfo, dict[s
     site = setup.add_site(
         store, clock, SiteInput.parse({**data.site.model_dump(), "name": unique_site_name(store, data.site.name)}), terminal
     )
+    # Looked up first, not tried and caught: inside the build's one transaction a refused call ends it.
+    on_file = {member.name.lower(): member for member in setup.list_staff(store)}
     staff: dict[str, int] = {}
-    for name, role in ((member.name, member.role) for member in data.staff):
-        try:
-            member = setup.add_staff(store, clock, StaffInput.parse({"name": name, "role": role}), terminal,
-                                     site_id=site.id)
-        except InvalidInput:
-            member = setup.find_staff(store, name)
-        staff[name] = member.id
-        staff.setdefault(role, member.id)
+    for seed in data.staff:
+        member = on_file.get(seed.name.lower()) or setup.add_staff(
+            store, clock, StaffInput.parse({"name": seed.name, "role": seed.role}), terminal, site_id=site.id)
+        staff[seed.name] = member.id
+        staff.setdefault(seed.role, member.id)
     return site, staff
 
 
@@ -277,15 +276,16 @@ def _create(demo: Demo, guest: Guest) -> int:
     host = demo.actor("host")
     details = dict(guest.details)
     for _ in range(20):
-        try:
-            return customers.create_customer(host, CustomerInput.parse(details, region=demo.site.phone_region))
-        except customers.DuplicateCustomer:
-            people = next(p for p in demo_data().people if p.region == demo.site.phone_region)
-            if "phone" in details:
-                details["phone"] = fill_phone(demo.rng.choice(people.phone), demo.rng)
-            if "email" in details:
-                local_part, domain = details["email"].split("@")
-                details["email"] = f"{local_part}{demo.rng.randrange(100, 999)}@{domain}"
+        data = CustomerInput.parse(details, region=demo.site.phone_region)
+        # Looked up first, not tried and caught: inside the build's one transaction a refused call ends it.
+        if not customers.find_duplicates(host, data):
+            return customers.create_customer(host, data)
+        people = next(p for p in demo_data().people if p.region == demo.site.phone_region)
+        if "phone" in details:
+            details["phone"] = fill_phone(demo.rng.choice(people.phone), demo.rng)
+        if "email" in details:
+            local_part, domain = details["email"].split("@")
+            details["email"] = f"{local_part}{demo.rng.randrange(100, 999)}@{domain}"
     raise NotAllowed("could not add demo guests without clashing with customers already on file")
 
 
