@@ -468,7 +468,8 @@ class FrontdeskApp(QuietCrashes, DeskApp):
 
     def action_command_palette(self) -> None:
         """Textual's palette, its 🔎 a plain ">" where the font has no emoji (issue 17)."""
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        # Textual types is_open() for App[object]; App is invariant in its return type (ours is int).
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
             self.push_screen(DeskPalette(plain=self.plain_icons, id="--command-palette"))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

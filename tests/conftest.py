@@ -1,16 +1,13 @@
 """Shared fixtures: a store on SQLite and on PostgreSQL, a pinned clock, a site and staff.
 
-PostgreSQL tests read FRONTDESK_TEST_DATABASE_URL and skip with a reason when
-it is unset; with FRONTDESK_TEST_REQUIRE_PG=1 (CI sets it when the server
-answers) they fail instead, so a broken connection cannot pass as green.
-Each PostgreSQL test gets its own schema, named in the URL's search_path, so
-a second process given the same URL sees the same tables.
+`store_url` is the one store fixture every test tree uses; PostgreSQL URLs are
+built by `tests.pg.pg_schema_url` alone (see tests/pg.py for the server, its
+schemas and the pool of migrated ones).
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -21,10 +18,15 @@ from typing import Any
 import pytest
 
 from frontdesk.clock import FixedClock
-
-PG_URL = os.environ.get("FRONTDESK_TEST_DATABASE_URL")
-REQUIRE_PG = os.environ.get("FRONTDESK_TEST_REQUIRE_PG") == "1"
-NO_PG_REASON = "FRONTDESK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped"
+from tests.pg import (  # re-exported: tests take the PostgreSQL helpers from here too
+    SchemaPool,
+    drop_pg_schema,
+    new_pg_schema,
+    pg_dsn,
+    pg_schema_url,
+    pg_url,
+    recorded_migration,
+)
 
 PINNED_NOW = datetime(2026, 11, 20, 18, 30, tzinfo=UTC)
 """A Friday, 19:30 in Berlin: dinner service."""
@@ -45,13 +47,6 @@ def _private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
         monkeypatch.delenv(name, raising=False)
 
 
-def pg_schema_url(base: str, schema: str) -> str:
-    """A URL whose connections use `schema`; commits skip waiting for the WAL flush
-    (durability after a power cut is the server's business, not what a test checks)."""
-    separator = "&" if "?" in base else "?"
-    return f"{base}{separator}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
-
-
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One migrated SQLite store, copied for each test (migrating each time is slow)."""
@@ -61,34 +56,6 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = open_store(f"sqlite:///{path}")
     store.dispose()
     return path
-
-
-def _pg_url() -> str:
-    if not PG_URL:
-        if REQUIRE_PG:
-            pytest.fail("FRONTDESK_TEST_REQUIRE_PG=1 but FRONTDESK_TEST_DATABASE_URL is not set")
-        pytest.skip(NO_PG_REASON)
-    return PG_URL
-
-
-def new_pg_schema() -> tuple[str, str]:
-    """A fresh, empty schema on the test server: (its name, a URL that uses it)."""
-    import psycopg
-
-    base = _pg_url()
-    schema = f"t_{secrets.token_hex(6)}"
-    dsn = base.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(dsn, autocommit=True) as connection:
-        connection.execute(f"CREATE SCHEMA {schema}")
-    return schema, pg_schema_url(base, schema)
-
-
-def drop_pg_schema(schema: str) -> None:
-    import psycopg
-
-    dsn = _pg_url().replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(dsn, autocommit=True) as connection:
-        connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 @pytest.fixture
@@ -107,19 +74,34 @@ def pg_schemas() -> Iterator[Callable[[], str]]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path, _sqlite_template: Path) -> Iterator[str]:
-    """A migrated, empty store URL on each backend."""
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store no one has opened yet: a path with no file, or an empty PostgreSQL schema."""
     if request.param == "sqlite":
-        path = tmp_path / "store.db"
-        shutil.copyfile(_sqlite_template, path)
-        os.chmod(path, 0o600)
-        yield f"sqlite:///{path}"
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    pg_schemas: Callable[[], str] = request.getfixturevalue("pg_schemas")
+    return pg_schemas()
+
+
+@pytest.fixture(scope="session")
+def _pg_schema_pool() -> Iterator[SchemaPool]:
+    pool = SchemaPool(pg_dsn(), recorded_migration(pg_dsn()))
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
+    """A migrated, empty store URL on each backend: a copy of the SQLite template, or a fresh PostgreSQL
+    schema from the pool (see tests/pg.py)."""
+    if request.param == "sqlite":
+        yield sqlite_url
         return
-    schema, url = new_pg_schema()
+    pool: SchemaPool = request.getfixturevalue("_pg_schema_pool")
+    schema = pool.take()
     try:
-        yield url
+        yield pg_schema_url(pg_url(), schema)
     finally:
-        drop_pg_schema(schema)
+        pool.give_back(schema)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from frontdesk.messages import StoreChanged
 from frontdesk.schemas.inputs import SiteInput
 from frontdesk.services import setup
 from frontdesk.store.models import Alert
-from tests.ui import make_app, ready, screen_text, type_text
+from tests.ui import make_app, ready, screen_text, settle, type_text
 
 ALERT_WITHIN = 5.0
 """Seconds: every other terminal of the site shows a serious incident by then."""
@@ -72,8 +72,7 @@ async def feed_noticed(pilot: Any, seen: list[Any], before: int, timeout: float 
     while changes(seen) == before:
         assert loop.time() < deadline, "the change feed never reported the other process's commit"
         await asyncio.sleep(0.05)
-    await asyncio.sleep(0.5)  # the alerts worker answers
-    await pilot.pause()
+    await settle(pilot)  # the alerts worker has answered
 
 
 async def test_a_major_incident_elsewhere_shows_within_5s_until_acknowledged(sqlite_desk, clock):

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import drop_pg_schema, new_pg_schema
 
 EXPORT_KEYS = {"sites", "customers", "visits", "staff", "incidents", "flags", "alerts", "follow_ups", "audit_events"}
 SETUP = ["setup", "--site", "Bistro [Mitte]", "--tz", "Europe/Berlin", "--region", "DE", "--currency", "EUR",
@@ -34,17 +33,10 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> object:
-    """An empty store URL that no one has opened yet."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'cli.db'}"
-        return
-    schema, url = new_pg_schema()
-    try:
-        yield url.replace("postgresql+psycopg://", "postgresql://")  # a plain URL must get psycopg 3
-    finally:
-        drop_pg_schema(schema)
+@pytest.fixture
+def empty_url(empty_url: str) -> str:
+    """The shared never-opened store, its PostgreSQL URL plain: a plain URL must get psycopg 3."""
+    return empty_url.replace("postgresql+psycopg://", "postgresql://")
 
 
 def test_version() -> None:

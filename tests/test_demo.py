@@ -16,7 +16,7 @@ import phonenumbers
 import pytest
 
 from frontdesk.clock import FixedClock
-from frontdesk.demo.restaurant import build_demo
+from frontdesk.demo.restaurant import CUSTOMERS, build_demo
 from frontdesk.errors import NotAllowed
 from frontdesk.services import followups, setup
 from frontdesk.services.context import Actor
@@ -46,7 +46,7 @@ def test_demo_restaurant(store: Any, clock: FixedClock) -> None:
     assert site["time_zone"] != "UTC"
 
     people = data["customers"]
-    assert len(people) >= 300
+    assert len(people) == CUSTOMERS >= 300
     assert sum(any(ord(char) > 127 for char in person["name"]) for person in people) >= 30
     numbers = [phonenumbers.parse(person["phone"]) for person in people if person["phone"]]
     assert all(phonenumbers.is_valid_number(number) for number in numbers)
@@ -131,7 +131,7 @@ def test_same_seed_same_restaurant_and_force_adds_another(sqlite_url: str, tmp_p
         assert "Trattoria Lumen (2)" in summary
         data = exported(second)
         assert len(data["sites"]) == 2
-        assert len(data["customers"]) >= 600
+        assert len(data["customers"]) == 2 * CUSTOMERS
         assert len({person["phone"] for person in data["customers"] if person["phone"]}) == sum(
             bool(person["phone"]) for person in data["customers"]
         )

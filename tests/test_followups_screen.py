@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -543,11 +544,10 @@ async def test_escape_while_saving_waits_for_the_save_and_says_what_happened(
         shift: Shift, clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Found by the random keys: Enter then Esc before a slow save returned closed the dialog twice (a crash)."""
     slow = followups.complete
+    release = threading.Event()
 
     def slow_complete(*args: Any, **kwargs: Any) -> Any:
-        import time
-
-        time.sleep(0.3)
+        assert release.wait(30), "the test never let the save finish"
         return slow(*args, **kwargs)
 
     monkeypatch.setattr(followups, "complete", slow_complete)
@@ -555,7 +555,8 @@ async def test_escape_while_saving_waits_for_the_save_and_says_what_happened(
     async with app.run_test(size=(80, 24)) as pilot:
         await open_queue(pilot)
         await press(pilot, "enter", "1")
-        await pilot.press("enter", "escape")
+        await pilot.press("enter", "escape")  # Esc while the save is still running
+        release.set()
         await settle(pilot)
         assert row(shift.desk, shift.follow_ups["ana_call"]).status == "done"
         assert type(app.screen).__name__ == "CloseEpisodeDialog", "the save's outcome is shown, not lost"

@@ -5,11 +5,10 @@ Each action test asserts what the store holds afterwards, then what the screen s
 
 from __future__ import annotations
 
-import asyncio
 import re
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ import pytest
 from sqlalchemy import select
 from textual import events
 from textual.message import Message
+from textual.notifications import Notify
 
 from frontdesk.clock import FixedClock
 from frontdesk.messages import LogIncidentFor, OpenCustomer
@@ -175,8 +175,9 @@ def squeezed(app: Any) -> str:
     return re.sub(r" +", " ", screen_text(app))
 
 
-def notifications(app: Any) -> list[str]:
-    return [notification.message for notification in app._notifications]
+def notifications(seen: list[Message]) -> list[str]:
+    """The texts of the notifications among the messages a `message_hook` saw (Textual's public `Notify`)."""
+    return [message.notification.message for message in seen if isinstance(message, Notify)]
 
 
 @asynccontextmanager
@@ -190,16 +191,23 @@ async def greeting(desk: Actor, clock: FixedClock, size: tuple[int, int] = (80, 
         yield app, pilot
 
 
-def slow_search(monkeypatch: pytest.MonkeyPatch, slow_text: str, seconds: float = 0.6) -> None:
-    """The search service takes `seconds` to answer `slow_text` (and answers others at once)."""
+def slow_search(monkeypatch: pytest.MonkeyPatch, slow_text: str) -> tuple[threading.Event, threading.Event]:
+    """The search service holds its answer to `slow_text` until `release` is set, then sets `answered`
+    (and answers other text at once). Returns (release, answered)."""
     real = search.search_customers
+    release, answered = threading.Event(), threading.Event()
 
     def search_customers(store: Any, text: str, limit: int = search.SCREEN_ROWS, handle: Any = None) -> Any:
-        if text == slow_text:
-            time.sleep(seconds)
-        return real(store, text, limit, handle)
+        if text != slow_text:
+            return real(store, text, limit, handle)
+        assert release.wait(30), "the test never released the slow search"
+        try:
+            return real(store, text, limit, handle)
+        finally:
+            answered.set()
 
     monkeypatch.setattr(search, "search_customers", search_customers)
+    return release, answered
 
 
 async def search_and_open(pilot: Any, text: str) -> None:
@@ -260,12 +268,12 @@ async def test_newest_keystroke_wins_over_a_slow_older_query(
     sqlite_desk: Actor, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     greet_scene(sqlite_desk)
-    slow_search(monkeypatch, "an")
+    release, answered = slow_search(monkeypatch, "an")
     async with greeting(sqlite_desk, clock) as (app, pilot):
         await type_text(pilot, "ant")
         await settle(pilot)
-        await asyncio.sleep(0.7)  # the cancelled "an" search has answered by now
-        await pilot.pause()
+        release.set()
+        await until(pilot, answered.is_set)  # the cancelled "an" search has answered now
         results = app.screen.query_one(SearchResults)
         assert results.answered_text == "ant"
         assert [hit.name for hit in results.hits] == ["Anton Weber"]
@@ -275,7 +283,7 @@ async def test_enter_before_a_slow_query_returns_opens_the_guest_typed_not_the_o
     sqlite_desk: Actor, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = greet_scene(sqlite_desk)
-    slow_search(monkeypatch, "ant")
+    release, _ = slow_search(monkeypatch, "ant")
     async with greeting(sqlite_desk, clock) as (app, pilot):
         await type_text(pilot, "an")
         await settle(pilot)
@@ -283,6 +291,7 @@ async def test_enter_before_a_slow_query_returns_opens_the_guest_typed_not_the_o
         assert results.highlighted_hit is not None and results.highlighted_hit.customer_id == ids["ana"]
         await pilot.press("t", "enter")  # the rows on screen still answer "an": Ana is highlighted
         assert results.answered_text == "an" and shown_card_id(app) is None
+        release.set()
         await settle(pilot)
         assert shown_card_id(app) == ids["anton"]
         await pilot.press("f10")
@@ -404,12 +413,13 @@ async def test_a_manager_clears_the_flag_after_confirming(sqlite_desk: Actor, cl
 
 async def test_a_host_is_told_plainly_that_clearing_is_for_a_lead(sqlite_desk: Actor, clock: FixedClock) -> None:
     ids = greet_scene(sqlite_desk)
-    async with greeting(sqlite_desk, clock, staff="Hana") as (app, pilot):
+    seen: list[Message] = []
+    async with greeting(sqlite_desk, clock, staff="Hana", message_hook=seen.append) as (app, pilot):
         await search_and_open(pilot, "ana g")
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert not app.screen.is_modal
-        assert any("Only a shift lead or manager can clear a flag" in note for note in notifications(app))
+        assert any("Only a shift lead or manager can clear a flag" in note for note in notifications(seen))
         assert len(active_flags(sqlite_desk, ids["ana"])) == 1
 
 

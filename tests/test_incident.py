@@ -18,7 +18,8 @@ from textual.widgets import Input
 from frontdesk.messages import AmendIncident, LogIncidentFor
 from frontdesk.services import customers, drafts, incidents, setup
 from frontdesk.store.models import Alert, AuditEvent, Flag, FollowUp, Incident
-from tests.ui import make_app, ready, screen_text, settle, type_text
+from frontdesk.widgets.save_preview import SavePreview
+from tests.ui import make_app, ready, screen_text, settle, type_text, until
 
 
 def utc(*parts: int) -> datetime:
@@ -40,10 +41,16 @@ class Keys:
         await type_text(self.pilot, text)
 
 
+def kept_description(desk: Any) -> str | None:
+    """The description in the kept draft, if there is one."""
+    draft = drafts.load_draft(desk, "incident")
+    return draft[0]["values"].get("description") if draft else None
+
+
 async def shown(pilot: Any) -> None:
-    """Let the flag and plan preview catch up with the typing, then every worker finish."""
-    await pilot.pause(0.4)
-    await settle(pilot)
+    """Wait until the flag and plan preview has caught up with the typing (its pause is over), then every worker
+    has finished."""
+    await until(pilot, lambda: all(preview.timer is None for preview in pilot.app.screen.query(SavePreview)))
 
 
 async def open_form(pilot: Any) -> None:
@@ -481,9 +488,7 @@ async def test_escape_with_unsaved_changes_asks_before_discarding(sqlite_desk, c
         await settle(pilot)
         assert "Discard what you typed?" not in screen_text(app)
         await type_text(pilot, "Mr Braun")
-        await pilot.pause(1.5)
-        await settle(pilot)
-        assert drafts.load_draft(desk, "incident") is not None
+        await until(pilot, lambda: drafts.load_draft(desk, "incident") is not None, timeout=20)
         await pilot.press("escape")
         await pilot.pause()
         assert "Discard what you typed?" in screen_text(app)
@@ -566,8 +571,7 @@ async def test_draft_is_kept_while_typing_and_offered_back_at_the_next_start(sql
         await type_text(pilot, "Mr Braun")
         await pilot.press("tab", "tab", "right", "right", "tab", "right", "right", "right", "tab", "tab", "tab")
         await type_text(pilot, "Soup arrived cold")
-        await pilot.pause(1.5)
-        await settle(pilot)
+        await until(pilot, lambda: kept_description(desk) == "Soup arrived cold", timeout=20)
     payload, _ = drafts.load_draft(desk, "incident")
     assert payload["values"]["guest"] == "Mr Braun"
     assert payload["values"]["description"] == "Soup arrived cold"
@@ -630,10 +634,7 @@ async def test_draft_is_kept_within_about_a_second_of_typing(sqlite_desk, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_form(pilot)
         await type_text(pilot, "Mr Braun")
-        start = datetime.now()
-        while drafts.load_draft(desk, "incident") is None:
-            assert datetime.now() - start < timedelta(seconds=3)
-            await pilot.pause(0.1)
+        await until(pilot, lambda: drafts.load_draft(desk, "incident") is not None, timeout=3)
 
 
 def test_every_incident_style_rule_is_scoped_to_its_screen() -> None:

@@ -16,8 +16,9 @@ from textual.widgets import DataTable, Label, OptionList
 from frontdesk.config import Settings, load_settings
 from frontdesk.messages import StoreChanged
 from frontdesk.screens.dialogs import ConfirmDialog
+from frontdesk.store import feed
 from frontdesk.widgets.safe import literal
-from tests.ui import make_app, ready, screen_text, settle, type_text
+from tests.ui import make_app, ready, screen_text, settle, type_text, until
 
 HOSTILE_NAMES = ["Smith [/]", "[@click=app.quit]x[/]", "[bold]x[/bold]"]
 
@@ -65,7 +66,7 @@ async def test_notifications_are_literal(sqlite_desk: object, clock: object) -> 
         await ready(pilot)
         for name in HOSTILE_NAMES:
             app.notify(name)
-        await pilot.pause(0.3)
+        await until(pilot, lambda: all(name in screen_text(app) for name in HOSTILE_NAMES))
         text = screen_text(app)
         for name in HOSTILE_NAMES:
             assert name in text
@@ -219,19 +220,29 @@ def test_first_frame_needs_no_sqlalchemy_or_pydantic() -> None:
 
 
 async def test_an_idle_app_runs_no_queries_and_refreshes_once_after_another_process_commits(
-    sqlite_desk: object, clock: object
+    sqlite_desk: object, clock: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The change feed polls PRAGMA data_version on its own connection; screens re-query only on change."""
+    polls: list[bool] = []
+    poll = feed.SQLiteFeed.wait
+
+    def counted(self: feed.SQLiteFeed, timeout: float = feed.POLL_SECONDS) -> bool:
+        changed = poll(self, timeout)
+        polls.append(changed)
+        return changed
+
+    monkeypatch.setattr(feed.SQLiteFeed, "wait", counted)
     app = make_app(url_of(sqlite_desk), clock, watch_store=True)
     seen: list[object] = []
     async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
         await ready(pilot)
-        await asyncio.sleep(1.5)  # let the first poll settle
+        await until(pilot, lambda: len(polls) >= 1)  # the first poll has settled
         statements: list[str] = []
         assert app.store is not None
         event.listen(app.store.engine, "before_cursor_execute",
                      lambda conn, cursor, statement, *args: statements.append(statement))
-        await asyncio.sleep(3.0)
+        idle_from = len(polls)
+        await until(pilot, lambda: len(polls) >= idle_from + 3)  # three polls of an idle store
         assert statements == [], "an idle app must not query"
         assert not [message for message in seen if isinstance(message, StoreChanged)]
         writer = textwrap.dedent(

@@ -39,7 +39,7 @@ from frontdesk.store import db, feed, queries
 from frontdesk.store.db import Store
 from frontdesk.store.migrate import backup_sqlite, open_store
 from frontdesk.store.models import Customer
-from tests.conftest import drop_pg_schema, new_pg_schema, set_up_desk
+from tests.conftest import set_up_desk
 from tests.pg_proxy import PgProxy
 
 
@@ -62,13 +62,9 @@ def terminate(url: str, name: str, *, listening: bool | None = None) -> int:
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
+def pg_url(pg_schemas: Callable[[], str]) -> str:
     """An empty PostgreSQL schema of its own (skipped, or failed under FRONTDESK_TEST_REQUIRE_PG, without a server)."""
-    schema, url = new_pg_schema()
-    try:
-        yield url
-    finally:
-        drop_pg_schema(schema)
+    return pg_schemas()
 
 
 @pytest.fixture

@@ -31,23 +31,10 @@ from frontdesk.store.migrate import (
     upgrade_store,
 )
 from frontdesk.store.models import Incident
-from tests.conftest import drop_pg_schema, new_pg_schema, set_up_desk
+from tests.conftest import set_up_desk
 
 LIMIT = "92233720368547758.07"
 """MINOR_MAX cents, typed as an amount."""
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A store that does not exist yet: a path with no file, or an empty PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    schema, url = new_pg_schema()
-    try:
-        yield url
-    finally:
-        drop_pg_schema(schema)
 
 
 def log_refund(actor: Actor, amount: str) -> int:

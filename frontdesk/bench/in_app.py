@@ -203,7 +203,7 @@ async def _inside_app(store_url: str, site: str, staff: str, words: list[str]) -
                 typed += character
                 pressed = time.perf_counter()
                 _send_key(app, character)
-                await _wait(lambda text=typed: text in drawn)
+                await _wait(lambda: typed in drawn)  # awaited here, so the closure sees this `typed`
                 latencies.append((drawn[typed] - pressed) * 1000)
                 await asyncio.sleep(0.05)  # a fast typist: 20 keys a second
         watch.running = False
@@ -255,7 +255,8 @@ def measure_inside_app(store_url: str, site: str, staff: str, words: list[str]) 
     )
     if result.returncode != 0:
         raise RuntimeError(f"the app measurement failed: {result.stderr.strip().splitlines()[-1:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def app_figures(store_url: str, *, site: str, staff: str, words: list[str], out: TextIO) -> dict[str, Any]:

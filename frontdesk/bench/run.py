@@ -157,7 +157,8 @@ def search_queries(store: Any, rng: random.Random, count: int) -> list[str]:
     """What hosts type: names, surname prefixes, phone digits however written, emails; a quarter 1–2 characters."""
     from sqlalchemy import func, select
 
-    from frontdesk.services.search import fold, phone_digits
+    from frontdesk.services.search import phone_digits
+    from frontdesk.text import fold
     from frontdesk.store.models import Customer
 
     with store.read(bulk=True) as session:

@@ -28,12 +28,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, func, insert, select, update
 from sqlalchemy.pool import NullPool
-from sqlalchemy.schema import CreateIndex, DropIndex, Index
+from sqlalchemy.schema import CreateIndex, DropIndex, Index, Table
 
 from frontdesk import timing
 from frontdesk.clock import Clock
@@ -218,7 +218,7 @@ def _writer(store: Store) -> Iterator[Writer]:
 @contextmanager
 def _indexes_built_after(writer: Writer, progress: Progress) -> Iterator[None]:
     """Drop the big tables' secondary indexes, and build them again afterwards (also on failure)."""
-    indexes: list[Index] = [index for model in BULK_TABLES for index in model.__table__.indexes]
+    indexes: list[Index] = [index for model in BULK_TABLES for index in cast(Table, model.__table__).indexes]
     for index in indexes:
         writer.execute(str(DropIndex(index, if_exists=True).compile(dialect=writer.engine.dialect)))
     writer.commit()
@@ -315,7 +315,7 @@ def build(
     with store.read(bulk=True) as session:
         staff_rows = session.execute(select(Staff.id, Staff.role, Staff.site_id).where(Staff.active.is_(True))).all()
         labels = dict(session.execute(select(Category.key, Category.label)).all())
-        plans = {(severity, story.category): plan_steps(session, severity, story.category)
+        plans: dict[tuple[str, str], list[Step]] = {(severity, story.category): plan_steps(session, severity, story.category)
                  for story in data.stories for severity in SEVERITIES}
         checks = {kind: check_step(session, kind) for kind in ("handoff_check", "promise_check")}
     group = []
@@ -684,7 +684,7 @@ def set_open_follow_ups(store: Store, site_id: int, count: int, *, now: datetime
                     "updated_at": now, "updated_by_id": incident.ally_id, "version": 1,
                 })
             for start in range(0, len(rows), BATCH):
-                session.execute(insert(FollowUp.__table__), rows[start:start + BATCH])
+                session.execute(insert(cast(Table, FollowUp.__table__)), rows[start:start + BATCH])
             reopened = [incident.id for incident in recent]
             for start in range(0, len(reopened), 1000):
                 session.execute(

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from frontdesk.paths import bundled
 from frontdesk.schemas.vocab import Severity
-from frontdesk.services.search import fold
+from frontdesk.text import fold
 
 Words = tuple[str, ...]
 NonEmpty = Annotated[Words, Field(min_length=1)]

@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 from frontdesk import timing
 from frontdesk.clock import Clock, FixedClock
 from frontdesk.demo.data import People, Story, demo_data, email_local_part, fill_phone
-from frontdesk.errors import InvalidInput, NotAllowed
+from frontdesk.errors import NotAllowed
 from frontdesk.schemas.inputs import (
     CustomerInput,
     FlagInput,
@@ -41,6 +41,7 @@ from frontdesk.schemas.inputs import (
     StaffInput,
 )
 from frontdesk.schemas.reads import FollowUpBrief, SiteInfo
+from frontdesk.schemas.vocab import Outcome
 from frontdesk.services import customers, episodes, flags, followups, incidents, setup
 from frontdesk.services.alerts import acknowledge_alert
 from frontdesk.services.context import Actor
@@ -116,7 +117,7 @@ class Demo:
         """Customer id to their active flag ids, as the demo raised and cleared them."""
         self.in_house: set[int] = set()
         self.unreachable_planned = False
-        self.progress: Callable[[float], None] | None = None
+        self.progress: Callable[[float], object] | None = None
         """Told how far the build is (0 to 1), for a progress bar: it takes seconds."""
         self.done = 0
 
@@ -158,15 +159,14 @@ def _set_up(store: Store, clock: Clock, terminal: str) -> tuple[SiteInfo, dict[s
     site = setup.add_site(
         store, clock, SiteInput.parse({**data.site.model_dump(), "name": unique_site_name(store, data.site.name)}), terminal
     )
+    # Looked up first, not tried and caught: inside the build's one transaction a refused call ends it.
+    on_file = {member.name.lower(): member for member in setup.list_staff(store)}
     staff: dict[str, int] = {}
-    for name, role in ((member.name, member.role) for member in data.staff):
-        try:
-            member = setup.add_staff(store, clock, StaffInput.parse({"name": name, "role": role}), terminal,
-                                     site_id=site.id)
-        except InvalidInput:
-            member = setup.find_staff(store, name)
-        staff[name] = member.id
-        staff.setdefault(role, member.id)
+    for seed in data.staff:
+        member = on_file.get(seed.name.lower()) or setup.add_staff(
+            store, clock, StaffInput.parse({"name": seed.name, "role": seed.role}), terminal, site_id=site.id)
+        staff[seed.name] = member.id
+        staff.setdefault(seed.role, member.id)
     return site, staff
 
 
@@ -276,15 +276,16 @@ def _create(demo: Demo, guest: Guest) -> int:
     host = demo.actor("host")
     details = dict(guest.details)
     for _ in range(20):
-        try:
-            return customers.create_customer(host, CustomerInput.parse(details, region=demo.site.phone_region))
-        except customers.DuplicateCustomer:
-            people = next(p for p in demo_data().people if p.region == demo.site.phone_region)
-            if "phone" in details:
-                details["phone"] = fill_phone(demo.rng.choice(people.phone), demo.rng)
-            if "email" in details:
-                local_part, domain = details["email"].split("@")
-                details["email"] = f"{local_part}{demo.rng.randrange(100, 999)}@{domain}"
+        data = CustomerInput.parse(details, region=demo.site.phone_region)
+        # Looked up first, not tried and caught: inside the build's one transaction a refused call ends it.
+        if not customers.find_duplicates(host, data):
+            return customers.create_customer(host, data)
+        people = next(p for p in demo_data().people if p.region == demo.site.phone_region)
+        if "phone" in details:
+            details["phone"] = fill_phone(demo.rng.choice(people.phone), demo.rng)
+        if "email" in details:
+            local_part, domain = details["email"].split("@")
+            details["email"] = f"{local_part}{demo.rng.randrange(100, 999)}@{domain}"
     raise NotAllowed("could not add demo guests without clashing with customers already on file")
 
 
@@ -464,6 +465,7 @@ def _do_follow_up(demo: Demo, episode: Episode, brief: FollowUpBrief, tries: int
         if detail.handoff_status == "pending":
             incidents.amend_incident(actor, episode.incident_id, detail.version,
                                      incidents.parse_amend(actor, {"handoff_status": "fixed"}))
+    outcome: Outcome | None
     if brief.channel == "note":
         outcome = None
     elif brief.channel in ("call", "text") and tries < 2 and rng.random() < 0.15:
@@ -621,7 +623,7 @@ def _summary(store: Store, demo: Demo, seconds: float) -> str:
 
 
 def build_demo(store: Store, clock: Clock, *, terminal: str, force: bool = False, seed: int = DEMO_SEED,
-               progress: Callable[[float], None] | None = None) -> str:
+               progress: Callable[[float], object] | None = None) -> str:
     """Fill a store with the demo restaurant, through the services; returns a one-line summary.
 
     Refuses a store that already has data unless `force`: the demo is for a

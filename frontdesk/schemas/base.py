@@ -173,19 +173,19 @@ def _check_text(value: str) -> str:
     return value
 
 
-def _str_only(value: Any) -> Any:
+def _str_only(value: Any) -> str | None:
     if value is not None and not isinstance(value, str):
         raise problem("must be text")
     return value
 
 
 def _required_line(value: Any) -> str:
-    value = _check_line(_str_only(value) or "")
-    if not value:
+    line = _check_line(_str_only(value) or "")
+    if not line:
         raise problem("required")
-    if not has_visible(value):
+    if not has_visible(line):
         raise problem("needs at least one letter or digit (this has only invisible characters)")
-    return value
+    return line
 
 
 def _optional_line(value: Any) -> str | None:
@@ -193,10 +193,10 @@ def _optional_line(value: Any) -> str | None:
 
 
 def _required_text(value: Any) -> str:
-    value = _check_text(_str_only(value) or "")
-    if not value:
+    text = _check_text(_str_only(value) or "")
+    if not text:
         raise problem("required")
-    return value
+    return text
 
 
 def _optional_text(value: Any) -> str | None:
@@ -242,7 +242,7 @@ def normalise_phone(value: Any, info: ValidationInfo) -> str | None:
         raise problem("needs the area code too (this is only a local number)")
     if possible != phonenumbers.ValidationResult.IS_POSSIBLE:
         # Name the country the number was typed for (+44 ... at a German site is British).
-        country = phonenumbers.region_code_for_country_code(number.country_code)
+        country = phonenumbers.region_code_for_country_code(number.country_code or 0)
         raise problem(f"not a possible phone number in {country if country != 'ZZ' else region}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -265,10 +265,10 @@ def normalise_email(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise problem("must be text")
-    value = value.strip().lower()
-    if len(value) > EMAIL_MAX or _control_characters(value) or not _EMAIL.match(value):
+    email = value.strip().lower()
+    if len(email) > EMAIL_MAX or _control_characters(email) or not _EMAIL.match(email):
         raise problem("not an email address (e.g. ana@example.com)")
-    return value
+    return email
 
 
 Phone = Annotated[str | None, BeforeValidator(normalise_phone)]

@@ -132,7 +132,9 @@ class GreetScreen(DeskScreen):
         return self.query_one(SearchResults)
 
     def _zone(self) -> ZoneInfo:
-        return timing.zone(self.app.site.time_zone)
+        site = self.app.site
+        assert site is not None, "the screen shows guests only once the desk is found"
+        return timing.zone(site.time_zone)
 
     def _now(self) -> datetime:
         return self.app.clock.now()

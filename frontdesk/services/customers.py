@@ -614,6 +614,8 @@ def in_house(actor: Actor) -> list[InHouseGuest]:
             return []
         ids = [row.customer_id for row in rows]
         flags: dict[int, Flag] = {}
+        flag: Flag | None
+        incident: Incident | None
         for flag in session.scalars(
             select(Flag).where(Flag.customer_id.in_(ids), Flag.active.is_(True)).order_by(Flag.created_at)
         ):

@@ -19,9 +19,9 @@ import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from frontdesk.errors import FrontdeskError
@@ -74,8 +74,9 @@ def _value(value: Any) -> Any:
 
 
 def rows(session: Session, model: type[Base]) -> Iterator[dict[str, Any]]:
-    columns = [column for column in model.__table__.columns if column.key not in LEFT_OUT]
-    statement = select(model).order_by(*model.__table__.primary_key.columns)
+    table = cast(Table, model.__table__)  # a declarative model's table (typed as any FromClause)
+    columns = [column for column in table.columns if column.key not in LEFT_OUT]
+    statement = select(model).order_by(*table.primary_key.columns)
     for row in session.scalars(statement.execution_options(yield_per=2000)):
         yield {column.key: _value(getattr(row, column.key)) for column in columns}
         session.expunge(row)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from frontdesk import timing
@@ -104,7 +105,7 @@ def report(actor: Actor, days: int = 30, *, all_sites: bool = False) -> Report:
 
 
 def _follow_through(
-    session: Session, site_id: int | None, first_day: date, last_day: date, tz: timing.ZoneInfo, actor: Actor
+    session: Session, site_id: int | None, first_day: date, last_day: date, tz: ZoneInfo, actor: Actor
 ) -> dict[str, int]:
     """Follow-ups due in the period: done on time, done late, or still open past due."""
     start = timing.at_local(first_day, time(0), tz)
@@ -125,7 +126,7 @@ def _follow_through(
     return tally
 
 
-def _recovery(session: Session, in_period: list[object]) -> tuple[int, int]:
+def _recovery(session: Session, in_period: list[ColumnElement[bool]]) -> tuple[int, int]:
     """Customers with an incident in the period, and how many checked in again afterwards."""
     later = aliased(Visit)
     came_back = exists().where(

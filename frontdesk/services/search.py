@@ -218,7 +218,8 @@ def _hits(rows: Iterable[Sequence[Any]], instant: Callable[[Any], Any] | None = 
     """Rows of the ranking SQL as read models; `instant` reads last_visit_at when it comes raw from the driver."""
     return [
         SearchHit.model_construct(
-            _fields_set=_HIT_FIELDS, customer_id=row[0], name=row[1], phone=row[2], email=row[3],
+            _fields_set=_HIT_FIELDS,  # type: ignore[arg-type]  # one frozenset shared by every (frozen) hit
+            customer_id=row[0], name=row[1], phone=row[2], email=row[3],
             last_visit_at=instant(row[4]) if instant else row[4], flag_level=row[5], flag_headline=row[6],
         )
         for row in rows

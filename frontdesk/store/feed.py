@@ -123,7 +123,7 @@ def open_feed(store: Store, stop: threading.Event | None = None) -> ChangeFeed:
 def backoff(attempt: int) -> float:
     """Seconds before reconnecting attempt `attempt` (0, 1, …): doubling up to a cap, with jitter so
     that the terminals of a restarted server do not all knock at once."""
-    return min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2**attempt) * random.uniform(0.75, 1.0)
+    return min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2.0**attempt) * random.uniform(0.75, 1.0)
 
 
 def follow(store: Store, stop: threading.Event, on_change: Callable[[], object],

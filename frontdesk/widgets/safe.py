@@ -17,12 +17,13 @@ they are what multi-line text is made of.
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from frontdesk.text import visible
+from frontdesk.text import visible as visible  # re-exported: widgets take both from here
 
-def literal(text: object, style: str = "") -> Text:
+def literal(text: object, style: str | Style = "") -> Text:
     """`text` as typed (None shows as empty), control characters made visible (`visible`), optionally in one style."""
     return Text("" if text is None else visible(str(text)), style=style, end="")
 

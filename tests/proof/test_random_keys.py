@@ -172,7 +172,7 @@ async def mash(url: str, clock: Any, mode: str, number: int, count: int, watch: 
             pressed.append(shown(item))
             await press(pilot, item)
             watch.screens[type(app.screen).__name__] += 1
-            if app._exception is not None or not app.is_running:
+            if app.return_code is not None or not app.is_running:  # it stopped (a crash exits with code 1)
                 break
         await calm(pilot)
 

@@ -13,13 +13,12 @@ the row and before it is flushed.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from _support import follow_ups_of, step, utc
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from frontdesk.errors import Conflict
 from frontdesk.schemas.inputs import OutcomeInput, RescheduleInput
@@ -65,11 +64,17 @@ def race_in_open_transactions(monkeypatch, first: Callable[[], Any], second: Cal
     return results
 
 
-def race_serialised(monkeypatch, first: Callable[[], Any], second: Callable[[], Any]) -> list[Any]:
-    """SQLite: the first holds its write transaction open while the second starts and has to wait."""
+def race_serialised(store, monkeypatch, first: Callable[[], Any], second: Callable[[], Any]) -> list[Any]:  # type: ignore[no-untyped-def]
+    """SQLite: the first holds its write transaction open while the second asks for one and has to wait.
+
+    The proof is the order of what the driver was asked: the second's BEGIN IMMEDIATE is issued while the
+    first is inside, and returns only after the first commits.
+    """
     first_inside, release = threading.Event(), threading.Event()
     real_touch = followups._touch
     calls: list[int] = []
+    order: list[str] = []
+    asked = threading.Event()
 
     def touch(actor, row):  # type: ignore[no-untyped-def]
         calls.append(row.version)
@@ -78,25 +83,46 @@ def race_serialised(monkeypatch, first: Callable[[], Any], second: Callable[[], 
             assert release.wait(10)
         real_touch(actor, row)
 
+    def before(conn, cursor, statement, *rest):  # type: ignore[no-untyped-def]
+        if threading.current_thread() is two and statement == "BEGIN IMMEDIATE":
+            order.append("second asks")
+            asked.set()
+
+    def after(conn, cursor, statement, *rest):  # type: ignore[no-untyped-def]
+        if threading.current_thread() is two and statement == "BEGIN IMMEDIATE":
+            order.append("second begins")
+
+    def committed(conn):  # type: ignore[no-untyped-def]
+        if threading.current_thread() is one and first_inside.is_set():
+            order.append("first commits")
+
     monkeypatch.setattr(followups, "_touch", touch)
     results: list[Any] = [None, None]
     one = threading.Thread(target=_run, args=(0, first, results))
     two = threading.Thread(target=_run, args=(1, second, results))
-    one.start()
-    assert first_inside.wait(10)
-    two.start()
-    time.sleep(0.3)
-    assert two.is_alive(), "the second write transaction waits for the first (BEGIN IMMEDIATE)"
-    release.set()
-    one.join(20)
-    two.join(20)
+    listeners = (("before_cursor_execute", before), ("after_cursor_execute", after), ("commit", committed))
+    for name, listener in listeners:
+        event.listen(store.engine, name, listener)
+    try:
+        one.start()
+        assert first_inside.wait(10)
+        two.start()
+        assert asked.wait(10), "the second terminal asks for its write transaction"
+        release.set()
+        one.join(20)
+        two.join(20)
+    finally:
+        for name, listener in listeners:
+            event.remove(store.engine, name, listener)
+    assert order == ["second asks", "first commits", "second begins"], \
+        "the second write transaction waits for the first (BEGIN IMMEDIATE)"
     assert calls == [1], "the second terminal never got to change the row"
     return results
 
 
 def race(store, monkeypatch, first, second):  # type: ignore[no-untyped-def]
     if store.is_sqlite:
-        return race_serialised(monkeypatch, first, second)
+        return race_serialised(store, monkeypatch, first, second)
     return race_in_open_transactions(monkeypatch, first, second)
 
 

@@ -3,7 +3,7 @@ saying how far they got so the test can kill them inside the work."""
 
 from __future__ import annotations
 
-import time
+import threading
 from typing import Any
 
 from frontdesk.clock import SystemClock
@@ -24,7 +24,7 @@ def build(url: str, command: str, send: Any) -> None:
 
         def slow_add_staff(*args: Any, **kwargs: Any) -> Any:
             send.send(("progress", 1.0))
-            time.sleep(0.3)  # the site is written, its first staff member not yet: the kill lands between
+            threading.Event().wait()  # the site is written, its first staff member not yet: killed here
             return add_staff(*args, **kwargs)
 
         setup.add_staff = slow_add_staff  # type: ignore[assignment]

@@ -1,4 +1,4 @@
-"""Services added for the follow-ups queue (issue 6), on SQLite and PostgreSQL.
+"""Handwritten notes saved to a file, and the due queue paged (on SQLite and PostgreSQL).
 
 `save_notes` writes today's handwritten notes (names and postal addresses:
 personal data) to a file only its owner can read; a place it cannot write is
