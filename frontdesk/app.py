@@ -226,7 +226,7 @@ class FrontdeskApp(QuietCrashes, DeskApp):
 
     @work(thread=True, exclusive=True, group="write", exit_on_error=False)
     def build_demo(self, dialog: BuildingDemo) -> None:
-        from frontdesk.services.demo import build_demo
+        from frontdesk.demo.restaurant import build_demo
 
         assert self.store is not None
         summary = build_demo(self.store, self.clock, terminal=self.settings.terminal, force=False,
