@@ -201,11 +201,7 @@ def audit_trail(actor: Actor, wanted: TrailFilter, *, limit: int | None = None) 
 def _conditions(session: Session, actor: Actor, wanted: TrailFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if wanted.staff is not None:
-        ids = [row.id for row in session.execute(select(Staff.id, Staff.name))
-               if row.name.casefold() == wanted.staff.casefold()]
-        if not ids:
-            raise NotFound(f"no staff member called {wanted.staff!r}")
-        conditions.append(AuditEvent.staff_id.in_(ids))
+        conditions.append(AuditEvent.staff_id.in_(_staff_called(session, wanted.staff)))
     if wanted.customer_id is not None:
         conditions.append(_about_customer(wanted.customer_id))
     if wanted.record is not None:
@@ -215,6 +211,23 @@ def _conditions(session: Session, actor: Actor, wanted: TrailFilter) -> list[Col
     if wanted.first_day is not None or wanted.last_day is not None:
         conditions.append(_within_days(session, actor, wanted.first_day, wanted.last_day))
     return conditions
+
+
+def _staff_called(session: Session, typed: str) -> list[int]:
+    """Staff with this name, or the one whose name has a word starting so ("giulia")."""
+    from frontdesk.text import fold
+
+    wanted = fold(typed)
+    staff = list(session.execute(select(Staff.id, Staff.name).order_by(Staff.name)))
+    exact = [row.id for row in staff if fold(row.name) == wanted]
+    if exact:
+        return exact
+    starting = [row for row in staff if fold(row.name).startswith(wanted) or f" {wanted}" in fold(row.name)]
+    if len(starting) == 1:
+        return [starting[0].id]
+    if starting:
+        raise InvalidInput({"staff": f"{typed!r} could be {', '.join(row.name for row in starting)}: type more"})
+    raise NotFound(f"no staff member called {typed!r}")
 
 
 def _about_customer(customer_id: int) -> ColumnElement[bool]:

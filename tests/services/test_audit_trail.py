@@ -19,7 +19,8 @@ from sqlalchemy import insert
 from frontdesk import cli
 from frontdesk.clock import FixedClock
 from frontdesk.errors import InvalidInput, NotAllowed, NotFound
-from frontdesk.services import audit, customers, flags
+from frontdesk.schemas.inputs import StaffInput
+from frontdesk.services import audit, customers, flags, setup
 from frontdesk.services.audit import TrailFilter, audit_trail, parse_filter
 from frontdesk.services.context import Actor
 from frontdesk.store.models import AuditEvent
@@ -66,8 +67,12 @@ def test_staff_record_action_and_site_local_inclusive_days(
     assert trail(desk, staff="Lena", last_day="2026-11-19") == [("create", "customer", ana)]
     assert trail(desk, record=f"visit:{visit}") == [("check_in", "visit", visit)]
     assert trail(desk, action="check_in", staff="Lena") == [("check_in", "visit", visit)]
+    assert trail(desk, staff="LENA", action="check_in") == trail(desk, staff="le", action="check_in")
     with pytest.raises(NotFound, match="no staff member called 'Nobody'"):
         trail(desk, staff="Nobody")
+    setup.add_staff(desk.store, desk.clock, StaffInput.parse({"name": "Marco Lenz", "role": "staff"}), "stand")
+    with pytest.raises(InvalidInput, match="could be Lena, Marco Lenz: type more"):
+        trail(desk, staff="len")
 
 
 def test_days_follow_each_events_own_site(desk: Actor, add_site: Callable[..., Actor],
