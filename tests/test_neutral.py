@@ -126,10 +126,14 @@ def _lacks_story(text: str) -> None:
         assert secret not in text, f"{secret!r} shows before F6"
 
 
-async def _open_ana(pilot: Any) -> None:
+async def _open_ana(pilot: Any, *, check_results: bool = False) -> None:
     await ready(pilot)
     await type_text(pilot, "ana")
     await settle(pilot)
+    if check_results:  # the search results: marker, level and the neutral headline only
+        results = screen_text(pilot.app)
+        assert "Ana García" in results and "Care follow-up · 20 Nov" in results
+        _lacks_story(results)
     await pilot.press("enter")
     app = pilot.app
     await until(pilot, lambda: app.screen.card is not None)
@@ -140,7 +144,7 @@ async def test_the_card_shows_no_story_text_before_f6(sqlite_desk: Actor, clock:
     ana = allergy_guest(sqlite_desk)
     app = make_app(url_of(sqlite_desk), clock)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _open_ana(pilot)
+        await _open_ana(pilot, check_results=True)
         text = screen_text(app)
         assert "Care follow-up · 20 Nov" in text and "⚑" in text and "Incident · Care · major" in text
         _lacks_story(text)
