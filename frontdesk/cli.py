@@ -316,11 +316,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
         raise CommandError(f"--format {args.form!r}: give text, csv or json")
     wanted = audit.parse_filter(staff=args.audit_staff, customer=args.customer, record=args.record,
                                 action=args.audit_action, first_day=args.first_day, last_day=args.last_day)
-    entries = audit.audit_trail(_shell_actor(_open(_settings(args))), wanted)
+    actor = _shell_actor(_open(_settings(args)))
     if args.output:
-        write_atomically(Path(args.output), lambda out: audit.write_trail(entries, out, args.form))
+        write_atomically(Path(args.output), lambda out: audit.write_trail(audit.iter_trail(actor, wanted), out,
+                                                                          args.form))
     else:
-        audit.write_trail(entries, sys.stdout, args.form)
+        audit.write_trail(audit.iter_trail(actor, wanted), sys.stdout, args.form)
         sys.stdout.flush()
     return 0
 

@@ -114,7 +114,7 @@ class AuditScreen(DeskScreen):
         try:
             wanted = audit.parse_filter(staff=typed["staff"], customer=typed["customer"], record=typed["record"],
                                         first_day=typed["from"], last_day=typed["to"])
-            entries = audit.audit_trail(self.desk, wanted, limit=audit.TRAIL_ROWS)
+            entries = audit.audit_trail(self.desk, wanted)
         except InvalidInput as exc:
             field, reason = next(iter(exc.errors.items()))
             self.post_message(self.Refused(field, reason))

@@ -8,12 +8,12 @@ INSERT, just before it commits: a deposition records about ten of them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TextIO
 
-from sqlalchemy import ColumnElement, and_, event, false, insert, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, event, false, insert, or_, select
 from sqlalchemy.orm import Session
 
 from frontdesk import timing
@@ -41,6 +41,8 @@ ACTIONS = (
 TRAIL_ROWS = 500
 """The screen shows the newest this many events that match; the command prints them all."""
 RECORD = re.compile(r"([a-z_]{1,32}):([0-9]{1,10})")
+COLUMNS = (AuditEvent.id, AuditEvent.at, AuditEvent.staff_id, AuditEvent.site_id, AuditEvent.terminal,
+           AuditEvent.action, AuditEvent.record_type, AuditEvent.record_id, AuditEvent.fields)
 
 PENDING = "frontdesk.audit"
 """Key in `Session.info` of the events waiting for the commit."""
@@ -146,7 +148,7 @@ def parse_filter(
         customer_id = int(customer)
     record_key = None
     if record := (record or "").strip():
-        if (match := RECORD.fullmatch(record)) is None or int(match[2]) == 0:
+        if (match := RECORD.fullmatch(record)) is None or not 0 < int(match[2]) < 2**31:
             raise InvalidInput({"record": f"give TYPE:ID, e.g. incident:12 (not {record!r})"})
         record_key = (match[1], int(match[2]))
     if (action := (action or "").strip() or None) is not None and action not in ACTIONS:
@@ -168,34 +170,43 @@ def _day(text: str | None, what: str) -> date | None:
     raise InvalidInput({what: f"give a date as YYYY-MM-DD, e.g. 2026-11-20 (not {text!r})"})
 
 
-def audit_trail(actor: Actor, wanted: TrailFilter, *, limit: int | None = None) -> list[AuditEntry]:
-    """The events that match, oldest first (with `limit`: the newest that many, newest first).
-
-    A manager's view: names of staff, ids of records, never a customer's words.
-    """
+def audit_trail(actor: Actor, wanted: TrailFilter, *, limit: int = TRAIL_ROWS) -> list[AuditEntry]:
+    """The newest `limit` events that match, newest first: what the screen shows."""
     with actor.store.read() as session:
-        if actor.staff_id is not None:
-            # Seam: until the role table (issue 12 item 3) lands, the trail is the manager's; a shell
-            # command (no staff member) acts with the store's authority.
-            actor.require_role(session, "manager")
-        query = select(AuditEvent, Staff.name).outerjoin(Staff, Staff.id == AuditEvent.staff_id)
-        for condition in _conditions(session, actor, wanted):
-            query = query.where(condition)
-        if limit is None:
-            query = query.order_by(AuditEvent.id)
-        else:
-            query = query.order_by(AuditEvent.id.desc()).limit(limit)
-        zones = {site.id: timing.zone(site.time_zone) for site in session.scalars(select(Site))}
-        here = zones.get(actor.site_id, UTC)
-        return [
-            AuditEntry(
-                id=row.id, at=row.at, local_at=timing.local(row.at, zones.get(row.site_id or 0, here)),
-                staff_id=row.staff_id, staff_name=name, site_id=row.site_id,
-                terminal=row.terminal, action=row.action, record_type=row.record_type, record_id=row.record_id,
-                fields=tuple(row.fields.split(",")) if row.fields else (),
-            )
-            for row, name in session.execute(query)
-        ]
+        query, entry = _trail(session, actor, wanted)
+        return [entry(row) for row in session.execute(query.order_by(AuditEvent.id.desc()).limit(limit))]
+
+
+def iter_trail(actor: Actor, wanted: TrailFilter) -> Iterator[AuditEntry]:
+    """Every event that matches, oldest first, streamed from one read transaction: what the command prints."""
+    with actor.store.read(bulk=True) as session:
+        query, entry = _trail(session, actor, wanted)
+        for row in session.execute(query.order_by(AuditEvent.id).execution_options(yield_per=2000)):
+            yield entry(row)
+
+
+def _trail(session: Session, actor: Actor, wanted: TrailFilter) -> tuple[Select[Any], Callable[[Row[Any]], AuditEntry]]:
+    """The query for `wanted`, and how a row of it becomes an entry. A manager's view: names of staff,
+    ids of records, never a customer's words."""
+    if actor.staff_id is not None:
+        # Seam: until the role table (issue 12 item 3) lands, the trail is the manager's; a shell
+        # command (no staff member) acts with the store's authority.
+        actor.require_role(session, "manager")
+    query = select(*COLUMNS, Staff.name.label("staff_name")).outerjoin(Staff, Staff.id == AuditEvent.staff_id)
+    for condition in _conditions(session, actor, wanted):
+        query = query.where(condition)
+    zones = {site.id: timing.zone(site.time_zone) for site in session.scalars(select(Site))}
+    here = zones.get(actor.site_id, UTC)
+
+    def entry(row: Row[Any]) -> AuditEntry:
+        return AuditEntry(
+            id=row.id, at=row.at, local_at=timing.local(row.at, zones.get(row.site_id or 0, here)),
+            staff_id=row.staff_id, staff_name=row.staff_name, site_id=row.site_id, terminal=row.terminal,
+            action=row.action, record_type=row.record_type, record_id=row.record_id,
+            fields=tuple(row.fields.split(",")) if row.fields else (),
+        )
+
+    return query, entry
 
 
 def _conditions(session: Session, actor: Actor, wanted: TrailFilter) -> list[ColumnElement[bool]]:
@@ -290,12 +301,19 @@ def write_trail(entries: Iterable[AuditEntry], out: TextIO, form: str) -> None:
     """The trail as text (a line an event), spreadsheet-safe CSV, or a JSON list of objects."""
     import csv
     import json
+    from itertools import chain
 
     from frontdesk.services.export import spreadsheet_cell
     from frontdesk.text import visible
 
-    if form == "json":
-        out.write(json.dumps([as_json(entry) for entry in entries], ensure_ascii=False, indent=1) + "\n")
+    started = iter(entries)
+    first = next(started, None)  # a refused filter is told before anything is written
+    entries = chain([first] if first is not None else [], started)
+    if form == "json":  # one object a line, written as read: a long trail never sits in memory whole
+        out.write("[")
+        for number, entry in enumerate(entries):
+            out.write(("," if number else "") + "\n " + json.dumps(as_json(entry), ensure_ascii=False))
+        out.write("\n]\n")
     elif form == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(JSON_KEYS)
