@@ -57,6 +57,28 @@ def test_sensitive_categories_default_to_allergy_safety_injury_health(desk: Acto
     assert marked == {"safety"}  # the bundled list has no allergy, injury or health category
 
 
+def test_a_categories_file_may_mark_any_category_sensitive_or_not(desk: Actor) -> None:
+    """New keys allergy, injury, health default to sensitive; a file's `sensitive` wins; a later file that
+    says nothing keeps what the store holds."""
+    from frontdesk.schemas.playbooks import CategorySpec
+    from frontdesk.services.playbooks import _replace_categories
+
+    def spec(key: str, **more: Any) -> CategorySpec:
+        return CategorySpec.model_validate({"key": key, "label": key.title(), **more})
+
+    def marked() -> set[str]:
+        with desk.store.read() as session:
+            return set(session.scalars(select(Category.key).where(Category.sensitive.is_(True))))
+
+    with desk.store.begin() as session:
+        _replace_categories(session, [spec("allergy"), spec("health"), spec("wait", sensitive=True),
+                                      spec("safety", sensitive=False), spec("food")])
+    assert marked() == {"allergy", "health", "wait"}
+    with desk.store.begin() as session:
+        _replace_categories(session, [spec("allergy"), spec("wait"), spec("safety"), spec("injury")])
+    assert marked() == {"allergy", "health", "wait", "injury"}  # health inactive now, still marked
+
+
 def test_a_sensitive_incident_gets_the_neutral_headline_on_flag_card_alert_and_in_house(desk: Actor) -> None:
     ana = allergy_guest(desk)
     card = customers.customer_card(desk, ana)
