@@ -53,13 +53,17 @@ class Column:
     right: bool = False
 
 
+KIND_WIDTH = 18
+CHANNEL_WIDTH = 10
+"""The longest kind ("finish deposition") and channel ("in person") and a cell more: one space alone ran
+them together ("finish deposition in person Maria")."""
 WIDE_COLUMNS = (
-    Column(LEAD_MARK, 1), Column("Due", 15), Column("Customer", 22), Column("Kind", 17), Column("Channel", 9),
-    Column("Owner", OWNER_WIDTH), Column("Tries", 5, right=True), Column("Incident", 0),
+    Column(LEAD_MARK, 1), Column("Due", 15), Column("Customer", 22), Column("Kind", KIND_WIDTH),
+    Column("Channel", CHANNEL_WIDTH), Column("Owner", OWNER_WIDTH), Column("Tries", 5, right=True), Column("Incident", 0),
 )
 NARROW_COLUMNS = (
-    Column(LEAD_MARK, 1), Column("Due", 15), Column("Customer", 0), Column("Kind", 17), Column("Channel", 9),
-    Column("Owner", OWNER_WIDTH), Column("Tries", 5, right=True),
+    Column(LEAD_MARK, 1), Column("Due", 15), Column("Customer", 0), Column("Kind", KIND_WIDTH),
+    Column("Channel", CHANNEL_WIDTH), Column("Owner", OWNER_WIDTH), Column("Tries", 5, right=True),
 )
 INCIDENT_INDENT = "    "
 
