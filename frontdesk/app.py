@@ -461,6 +461,11 @@ class FrontdeskApp(QuietCrashes, DeskApp):
     def action_switch_staff(self) -> None:
         self.find_desk(can_cancel=True)
 
+    def action_audit_trail(self) -> None:
+        from frontdesk.screens.audit import open_audit_trail
+
+        open_audit_trail(self)
+
     @property
     def plain_icons(self) -> bool:
         """A Linux console (TERM=linux) or the theme chosen for one: its font has no emoji."""
@@ -481,6 +486,8 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         yield SystemCommand("Follow-ups (F4)", "The queue of what is due", lambda: self.switch_mode("followups"))
         yield SystemCommand("Reports (F5)", "Recurring problems and follow-through",
                             lambda: self.switch_mode("reports"))
+        yield SystemCommand("Audit trail (F5, t)", "Who did what to which record, when (a manager)",
+                            self.action_audit_trail)
         yield SystemCommand("Switch staff (F9)", "Change who is at this terminal", self.action_switch_staff)
         yield SystemCommand("Keys (F1)", "Show or hide the keys", self.action_toggle_help)
         yield SystemCommand("Theme", "Change the colours (ansi-dark suits a Linux console)",

@@ -100,6 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", metavar="FILE",
                         help="write to FILE (owner-only), replacing it only once the export is complete")
 
+    audit = command("audit", "print the audit trail: who did what to which record, when (ids, never personal data)")
+    audit.add_argument("--staff", dest="audit_staff", metavar="NAME", help="events by this staff member")
+    audit.add_argument("--customer", metavar="ID",
+                       help="events on this customer and their visits, incidents, episodes, flags, follow-ups, alerts")
+    audit.add_argument("--record", metavar="TYPE:ID", help="events on one record, e.g. incident:12")
+    audit.add_argument("--action", dest="audit_action", metavar="NAME", help="one action, e.g. view_story")
+    audit.add_argument("--from", dest="first_day", metavar="DATE", help="from this site-local day (YYYY-MM-DD)")
+    audit.add_argument("--to", dest="last_day", metavar="DATE", help="up to and including this site-local day")
+    audit.add_argument("--format", dest="form", metavar="text|csv|json", default="text")
+    audit.add_argument("-o", "--output", metavar="PATH", help="write to PATH (owner-only, replaced when complete)")
+
     db = command("db", "schema migrations")
     db_commands = db.add_subparsers(dest="action", metavar="ACTION", required=True)
     db_upgrade = db_commands.add_parser("upgrade", help="upgrade the store's schema (after a backup)")
@@ -295,6 +306,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from frontdesk.services import audit
+    from frontdesk.services.export import write_atomically
+
+    if args.form not in audit.FORMATS:
+        raise CommandError(f"--format {args.form!r}: give text, csv or json")
+    wanted = audit.parse_filter(staff=args.audit_staff, customer=args.customer, record=args.record,
+                                action=args.audit_action, first_day=args.first_day, last_day=args.last_day)
+    actor = _shell_actor(_open(_settings(args)))
+    if args.output:
+        write_atomically(Path(args.output), lambda out: audit.write_trail(audit.iter_trail(actor, wanted), out,
+                                                                          args.form))
+    else:
+        audit.write_trail(audit.iter_trail(actor, wanted), sys.stdout, args.form)
+        sys.stdout.flush()
+    return 0
+
+
 def cmd_db(args: argparse.Namespace) -> int:
     from frontdesk.store import migrate
 
@@ -359,6 +390,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "customers": cmd_customers,
     "demo": cmd_demo,
     "export": cmd_export,
+    "audit": cmd_audit,
     "db": cmd_db,
     "playbooks": cmd_playbooks,
     "bench": cmd_bench,

@@ -336,9 +336,15 @@ async def test_card_states_tenure_incidents_per_visit_remedies_and_open_promises
         assert "Customer since 15 Nov 2025 · 12 visits · last visit Fri 13 Nov 18:00" in text
         assert "2 incidents in 12 visits · remedies given 24.00 EUR" in text
         assert "Notes: Prefers the window table" in text
-        assert "• Dessert on the house next visit · due today 22:00 · likely" in text
-        assert "Incident · Food and drink · major" in text and "Main course came 50 minutes late" in text
+        assert "• A promise · due today 22:00 · likely" in text  # what was promised: F6
+        assert "Incident · Food and drink · major" in text and "Main course came 50 minutes late" not in text
         assert "reached – satisfied · Maria" in text
+        await pilot.press("f6")
+        await until(pilot, lambda: app.screen.story)
+        text = screen_text(app)
+        assert "• Dessert on the house next visit · due today 22:00 · likely" in text
+        assert "Main course came 50 minutes late" in text
+        await pilot.press("f6")
         await pilot.press("f8")
         await settle(pilot)
         assert len(open_visits(sqlite_desk, ids["ana"])) == 1
@@ -499,7 +505,9 @@ async def test_markup_names_show_literally_everywhere_and_selecting_them_does_no
             await pilot.press("escape", "escape")
             await settle(pilot)
         await search_and_open(pilot, "smith")
-        assert "[b]Wrong[/b] wine poured" in screen_text(app)  # the timeline
+        await pilot.press("f6")
+        await until(pilot, lambda: app.screen.story)
+        assert "[b]Wrong[/b] wine poured" in screen_text(app)  # the timeline's story
         assert app.is_running and open_visits(sqlite_desk, ids["click"]) == []
 
 

@@ -69,7 +69,7 @@ def test_card_with_an_active_flag_headline_only(
     """Ana's card: the banner first with ⚑ priority and only the neutral headline "Food and drink
     follow-up · 13 Nov" and "F6: the story and how to greet"; no description on screen. Then her name,
     not in house, masked phone, consent, customer since, 12 visits, 2 incidents in 12 visits, remedies
-    24.00 EUR, notes, the open promise due today 22:00. Footer, whole at 80 columns: f8 Check in,
+    24.00 EUR, notes, "A promise" due today 22:00 (what was promised shows with F6). Footer, whole at 80 columns: f8 Check in,
     f10 Ack, ^r Clear, f11 Incident, f12 Edit, f1 Help and the palette key; "F9 Maria · Bistro Berlin"
     in the mode bar."""
     assert snapshot(snap_compare, sqlite_desk, clock, size, "type:ana g", "enter")
@@ -90,8 +90,8 @@ def test_card_with_a_long_history(
     snap_compare: Any, sqlite_desk: Actor, clock: FixedClock, size: tuple[int, int]
 ) -> None:
     """Ana's card scrolled a page down: the History, newest first, dates on the left: follow-ups with
-    their outcome (reached – satisfied · Maria), the incident of Fri 13 Nov with its remedy, monthly
-    visits (checked out, 1 incident on the 13th) back to last year."""
+    their outcome (reached – satisfied · Maria), the incident of Fri 13 Nov as category and severity only
+    (its description and remedy show with F6), monthly visits (checked out, 1 incident on the 13th) back to last year."""
     assert snapshot(snap_compare, sqlite_desk, clock, size, "type:ana g", "enter", "pagedown")
 
 

@@ -48,7 +48,6 @@ from frontdesk.services.playbooks import Step, check_step, plan_steps
 from frontdesk.services.search import tokens_for
 from frontdesk.store.db import Store
 from frontdesk.store.models import (
-    Category,
     Customer,
     Episode,
     FollowUp,
@@ -57,6 +56,7 @@ from frontdesk.store.models import (
     Staff,
     Visit,
 )
+from frontdesk.store.queries import category_labels
 
 VISITS_PER_CUSTOMER = 5.0
 INCIDENTS_PER_CUSTOMER = 0.05
@@ -314,7 +314,7 @@ def build(
     data = demo_data()
     with store.read(bulk=True) as session:
         staff_rows = session.execute(select(Staff.id, Staff.role, Staff.site_id).where(Staff.active.is_(True))).all()
-        labels = dict(session.execute(select(Category.key, Category.label)).all())
+        labels = category_labels(session, neutral=True)  # the headline a guest may read: "Care" if sensitive
         plans: dict[tuple[str, str], list[Step]] = {(severity, story.category): plan_steps(session, severity, story.category)
                  for story in data.stories for severity in SEVERITIES}
         checks = {kind: check_step(session, kind) for kind in ("handoff_check", "promise_check")}

@@ -69,9 +69,15 @@ class PlaybookSpec(Input):
     step: list[StepSpec] = Field(min_length=1, max_length=STEPS_MAX)
 
 
+SENSITIVE_CATEGORIES = frozenset({"allergy", "safety", "injury", "health"})
+"""Categories whose wording stays off screens a guest may read, unless a file says otherwise."""
+
+
 class CategorySpec(Input):
     key: CategoryKey
     label: RequiredLine
+    sensitive: bool | None = None
+    """None: sensitive if the key is one of SENSITIVE_CATEGORIES (an existing row keeps its own)."""
 
 
 class PlaybookFile(Input):

@@ -94,6 +94,8 @@ class IncidentBrief(ReadModel):
     episode_status: str
     complete: bool
     promise: PromiseInfo | None
+    sensitive: bool = False
+    """Its category is sensitive: opening its story is audited (`view_story`)."""
 
 
 class FollowUpBrief(ReadModel):
@@ -115,8 +117,11 @@ class TimelineEntry(ReadModel):
     kind: str
     """visit, incident or follow_up."""
     title: str
+    """Neutral: a guest may read it (a sensitive category says "Care")."""
     detail: str
     record_id: int
+    story: str | None = None
+    """What happened (description, remedy): shown only with the story (F6)."""
 
 
 class CustomerCard(ReadModel):

@@ -43,7 +43,7 @@ CARD_ACTIONS = frozenset(
     {"toggle_story", "check_in", "check_out", "left", "acknowledge", "clear_flag", "log_incident", "edit"}
 )
 """Actions on the open card; hidden from the Footer while the results show."""
-FLAG_ACTIONS = frozenset({"toggle_story", "acknowledge", "clear_flag"})
+FLAG_ACTIONS = frozenset({"acknowledge", "clear_flag"})
 WIDE = 110
 """From this width the in-house list is a column beside the results."""
 
@@ -89,6 +89,13 @@ class GreetScreen(DeskScreen):
         def __init__(self, card: CustomerCard) -> None:
             super().__init__()
             self.card = card
+
+    class StoryAllowed(Message):
+        """Opening this customer's story is on record (`view_story`): it may show now."""
+
+        def __init__(self, customer_id: int) -> None:
+            super().__init__()
+            self.customer_id = customer_id
 
     class InHouseLoaded(Message):
         def __init__(self, guests: list[InHouseGuest]) -> None:
@@ -144,6 +151,10 @@ class GreetScreen(DeskScreen):
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
         self.search_box.focus()
+
+    def on_screen_suspend(self) -> None:
+        """Another screen (a mode, a dialog, the lock) takes over: the story closes, as a guest may look."""
+        self.close_story()
 
     def refresh_data(self) -> None:
         self.load_in_house()
@@ -269,13 +280,38 @@ class GreetScreen(DeskScreen):
         """Esc: back to the results, or to the screen that opened the card."""
         back_to, self.back_to = self.back_to, None
         self._wanted = None
+        self.close_story()
         self.card = None
         self.search_box.focus()
         if back_to is not None:
             self.app.switch_mode(back_to)
 
+    def close_story(self) -> None:
+        """Hide what happened, leaving the neutral card: when the card closes, the screen changes or the
+        terminal locks."""
+        self.story = False
+
     def action_toggle_story(self) -> None:
-        self.story = not self.story
+        card = self.card
+        if self.story or card is None:
+            self.close_story()
+        elif any(incident.sensitive for incident in card.incidents):
+            self.record_story_view(card.id)
+        else:
+            self.story = True
+
+    @work(thread=True, exclusive=True, group="story", exit_on_error=False)
+    def record_story_view(self, customer_id: int) -> None:
+        """A sensitive story shows only once its viewing is on record."""
+        from frontdesk.services.flags import view_story
+
+        if self.desk is not None:
+            view_story(self.desk, customer_id)
+            self.post_message(self.StoryAllowed(customer_id))
+
+    def on_greet_screen_story_allowed(self, event: StoryAllowed) -> None:
+        if self.card is not None and self.card.id == event.customer_id and self.is_current:
+            self.story = True
 
     def action_check_in(self) -> None:
         assert self.card is not None
@@ -382,6 +418,8 @@ class GreetScreen(DeskScreen):
         if action == "new_customer":
             return card is None  # typing (or Esc) leaves the card; the 80-column Footer needs the room
         if card is not None:
+            if action == "toggle_story":
+                return bool(card.active_flags or card.incidents or card.open_promises)
             if action == "check_in":
                 return card.in_house_visit_id is None
             if action == "check_out":

@@ -84,6 +84,7 @@ class ReportsScreen(DeskScreen):
         Binding("p", "next_period", "Period", tooltip="Last 7, 30, 90 or 365 days"),
         Binding("a", "toggle_sites", "All sites", tooltip="This site only, or every site of the store"),
         Binding("r", "reload", "Reload", tooltip="Count again now"),
+        Binding("t", "audit_trail", "Audit trail", tooltip="Who did what to which record, when (a manager)"),
     ]
 
     period: reactive[int] = reactive(30)
@@ -124,6 +125,11 @@ class ReportsScreen(DeskScreen):
 
     def action_reload(self) -> None:
         self.refresh_data()
+
+    def action_audit_trail(self) -> None:
+        from frontdesk.screens.audit import open_audit_trail
+
+        open_audit_trail(self.app)
 
     @work(thread=True, exclusive=True, group="report", exit_on_error=False)
     def load(self, period: int, all_sites: bool) -> None:

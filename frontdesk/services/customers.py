@@ -49,6 +49,7 @@ from frontdesk.store.queries import (
     category_labels,
     for_change,
     open_visit,
+    sensitive_categories,
     sites_by_id,
     staff_names,
 )
@@ -471,6 +472,7 @@ def customer_card(actor: Actor, customer_id: int) -> CustomerCard:
         per_visit: dict[int, int] = defaultdict(int)
         totals: dict[str, int] = defaultdict(int)
         briefs = []
+        sensitive = sensitive_categories(session)
         for incident in incidents:
             if incident.visit_id:
                 per_visit[incident.visit_id] += 1
@@ -492,6 +494,7 @@ def customer_card(actor: Actor, customer_id: int) -> CustomerCard:
                     episode_status=episodes.get(incident.id, "open"),
                     complete=incident.complete,
                     promise=promise_of(incident),
+                    sensitive=incident.category in sensitive,
                 )
             )
         visit_infos = [
@@ -533,7 +536,8 @@ def customer_card(actor: Actor, customer_id: int) -> CustomerCard:
                 brief.promise for brief in briefs if brief.promise and brief.promise.status == "pending"
             ),
             visits=tuple(visit_infos),
-            timeline=tuple(_timeline(visit_infos, briefs, follow_up_briefs, category_labels(session))),
+            timeline=tuple(_timeline(visit_infos, briefs, follow_up_briefs, category_labels(session),
+                                     category_labels(session, neutral=True))),
         )
 
 
@@ -555,9 +559,9 @@ def follow_up_brief(item: FollowUp, names: Mapping[int, str]) -> FollowUpBrief:
 
 def _timeline(
     visits: list[VisitInfo], incidents: list[IncidentBrief], follow_ups: list[FollowUpBrief],
-    categories: Mapping[str, str],
+    categories: Mapping[str, str], neutral: Mapping[str, str],
 ) -> list[TimelineEntry]:
-    """Visits, incidents (with remedy) and follow-ups (with outcome), newest first."""
+    """Visits, incidents (remedy and story behind F6) and follow-ups (with outcome), newest first."""
     entries = [
         TimelineEntry(
             at=visit.checked_in_at,
@@ -578,9 +582,11 @@ def _timeline(
             TimelineEntry(
                 at=incident.occurred_at,
                 kind="incident",
-                title=f"Incident · {categories.get(incident.category, incident.category)} · {label(incident.severity)}",
-                detail=f"{incident.description.splitlines()[0] if incident.description else ''} · {remedy}",
+                title=f"Incident · {neutral.get(incident.category, incident.category)} · {label(incident.severity)}",
+                detail="",
                 record_id=incident.id,
+                story=(f"{categories.get(incident.category, incident.category)}: " if incident.sensitive else "")
+                + f"{incident.description.splitlines()[0] if incident.description else ''} · {remedy}",
             )
         )
     for item in follow_ups:
@@ -629,7 +635,7 @@ def in_house(actor: Actor) -> list[InHouseGuest]:
             .order_by(Incident.occurred_at)
         ):
             today_incidents[incident.customer_id or 0] = incident
-        categories = category_labels(session)
+        categories = category_labels(session, neutral=True)
         guests = []
         for row in rows:
             flag = flags.get(row.customer_id)

@@ -16,7 +16,7 @@ import errno
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, TextIO, cast
@@ -95,10 +95,26 @@ def write_export(store: Store, out: TextIO) -> None:
 
 
 def export_to_file(store: Store, target: Path) -> None:
-    """Write the export to `target` (owner-only), or leave whatever was there untouched.
+    """Write the export to `target` (owner-only), or leave whatever was there untouched."""
+    write_atomically(target, lambda out: write_export(store, out))
 
-    The JSON goes to a hidden temporary file in the same folder, which is
-    flushed to disk and then renamed over the target in one step.
+
+SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may read as a formula at the start of a cell."""
+
+
+def spreadsheet_cell(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as text: a leading = + - @, tab or CR gets a leading '."""
+    if isinstance(value, str) and value.startswith(SPREADSHEET_FORMULA):
+        return "'" + value
+    return value
+
+
+def write_atomically(target: Path, write: Callable[[TextIO], None]) -> None:
+    """Write a file owner-only, or leave whatever was at `target` untouched.
+
+    The text goes to a hidden temporary file (mode 0600) in the same folder,
+    which is flushed to disk and then renamed over the target in one step.
     """
     if not target.parent.is_dir():
         raise FrontdeskError(f"cannot write {target}: folder {target.parent} does not exist")
@@ -107,8 +123,8 @@ def export_to_file(store: Store, target: Path) -> None:
     except OSError as exc:
         raise _write_failed(target, exc) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            write_export(store, out)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            write(out)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, target)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -13,8 +14,8 @@ from frontdesk.schemas.inputs import FlagInput
 from frontdesk.schemas.vocab import FlagLevel
 from frontdesk.services import audit
 from frontdesk.services.context import Actor
-from frontdesk.store.models import Customer, Flag, FlagAcknowledgement
-from frontdesk.store.queries import for_change, staff_names
+from frontdesk.store.models import Customer, Flag, FlagAcknowledgement, Incident
+from frontdesk.store.queries import for_change, sensitive_categories, staff_names
 
 CLEARING_ROLES = ("lead", "manager")
 
@@ -101,3 +102,21 @@ def acknowledge_flags(actor: Actor, flag_ids: Sequence[int]) -> None:
             ))
             session.flush()
             audit.record(session, actor, "acknowledge", "flag", flag.id, ("acknowledged_at",))
+
+
+def view_story(actor: Actor, customer_id: int) -> int:
+    """Record that the story of the customer's sensitive incidents was opened (F6); how many were.
+
+    Allergies and injuries are health data: who read them, and when, is
+    kept as `view_story` events on the incidents, ids only.
+    """
+    with actor.store.begin() as session:
+        actor.staff(session)
+        incident_ids = list(session.scalars(
+            select(Incident.id)
+            .where(Incident.customer_id == customer_id, Incident.category.in_(sensitive_categories(session)))
+            .order_by(Incident.id)
+        ))
+        for incident_id in incident_ids:
+            audit.record(session, actor, "view_story", "incident", incident_id)
+        return len(incident_ids)

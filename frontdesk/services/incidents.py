@@ -59,6 +59,7 @@ from frontdesk.store.models import (
     Staff,
 )
 from frontdesk.store.queries import (
+    category_labels,
     episode_for,
     for_change,
     staff_names,
@@ -171,9 +172,9 @@ def preview_plan(actor: Actor, data: IncidentInput) -> tuple[PlanStepPreview, ..
 
 def default_flag(session: Session, incident: Incident, tz: ZoneInfo) -> FlagInput:
     """The flag a deposition suggests: a neutral headline, the story, a greeting cue."""
-    category = session.scalars(select(Category.label).where(Category.key == incident.category)).first()
+    category = category_labels(session, neutral=True).get(incident.category, incident.category)
     wall = timing.local(incident.occurred_at, tz)
-    headline = f"{category or incident.category} follow-up · {wall:%d %b}"
+    headline = f"{category} follow-up · {wall:%d %b}"
     story = [incident.description]
     site = session.get(Site, incident.site_id)
     if incident.remedy_kind and incident.remedy_kind != "none":

@@ -19,6 +19,7 @@ from frontdesk.paths import bundled
 from frontdesk.schemas.inputs import PlannedStep
 from frontdesk.schemas.playbooks import (
     FILE_MAX_BYTES,
+    SENSITIVE_CATEGORIES,
     CategorySpec,
     PlaybookFile,
     PlaybookFileError,
@@ -120,9 +121,12 @@ def _replace_categories(session: Session, categories: list[CategorySpec]) -> Non
     for position, spec in enumerate(categories):
         row = existing.pop(spec.key, None)
         if row is None:
-            session.add(Category(key=spec.key, label=spec.label, position=position, active=True))
+            sensitive = spec.key in SENSITIVE_CATEGORIES if spec.sensitive is None else spec.sensitive
+            session.add(Category(key=spec.key, label=spec.label, position=position, active=True, sensitive=sensitive))
         else:
             row.label, row.position, row.active = spec.label, position, True
+            if spec.sensitive is not None:
+                row.sensitive = spec.sensitive
     for row in existing.values():
         row.active = False
 

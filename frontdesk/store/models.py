@@ -25,6 +25,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -175,6 +176,8 @@ class Category(Base):
     label: Mapped[str] = mapped_column(String(120))
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Its wording never shows where a guest may read the screen (allergy, safety, injury, health)."""
 
 
 class Playbook(Base):

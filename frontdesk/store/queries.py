@@ -31,9 +31,18 @@ def staff_names(session: Session) -> dict[int, str]:
     return {row.id: row.name for row in session.execute(select(Staff.id, Staff.name))}
 
 
-def category_labels(session: Session) -> dict[str, str]:
-    """Category key to its on-screen label (a small table, read whole)."""
-    return {row.key: row.label for row in session.execute(select(Category.key, Category.label))}
+NEUTRAL_LABEL = "Care"
+"""What a sensitive category is called where a guest may read the screen ("Care follow-up · 20 Nov")."""
+
+
+def category_labels(session: Session, *, neutral: bool = False) -> dict[str, str]:
+    """Category key to its on-screen label (a small table, read whole); `neutral`: sensitive ones say "Care"."""
+    rows = session.execute(select(Category.key, Category.label, Category.sensitive))
+    return {row.key: NEUTRAL_LABEL if neutral and row.sensitive else row.label for row in rows}
+
+
+def sensitive_categories(session: Session) -> set[str]:
+    return set(session.scalars(select(Category.key).where(Category.sensitive.is_(True))))
 
 
 def sites_by_id(session: Session) -> dict[int, Site]:

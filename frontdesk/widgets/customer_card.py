@@ -65,18 +65,19 @@ class CustomerCardView(VerticalScroll, can_focus=False):
         self.query_one(FlagBanner).show(card.active_flags, story=story, tz=tz, now=now)
         self.query_one("#card-name", Static).update(literal(card.name, style="bold"))
         self.query_one("#card-facts", Static).update(facts(card, tz, now))
-        promises = promise_lines(card, tz, now)
-        self.query_one("#card-promises-title").display = bool(promises.plain)
-        self.query_one("#card-promises").display = bool(promises.plain)
-        self.query_one("#card-promises", Static).update(promises)
         plans = planned(card, tz, now)
         self.query_one("#card-plans", Static).update(plans)
         self.query_one("#card-plans").display = bool(plans.plain)
-        self.query_one("#card-history", Static).update(history(card, tz, now))
+        self.show_story(card, story=story, tz=tz, now=now)
 
     def show_story(self, card: CustomerCard, *, story: bool, tz: ZoneInfo, now: datetime) -> None:
-        """Only the banner changes when the story is shown or hidden."""
+        """The parts with story text (banner, promises, history) follow F6; the rest stays."""
         self.query_one(FlagBanner).show(card.active_flags, story=story, tz=tz, now=now)
+        promises = promise_lines(card, tz, now, story=story)
+        self.query_one("#card-promises-title").display = bool(promises.plain)
+        self.query_one("#card-promises").display = bool(promises.plain)
+        self.query_one("#card-promises", Static).update(promises)
+        self.query_one("#card-history", Static).update(history(card, tz, now, story=story))
 
 
 def facts(card: CustomerCard, tz: ZoneInfo, now: datetime) -> Text:
@@ -110,14 +111,15 @@ def facts(card: CustomerCard, tz: ZoneInfo, now: datetime) -> Text:
     return text
 
 
-def promise_lines(card: CustomerCard, tz: ZoneInfo, now: datetime) -> Text:
-    """Open promises with when they are due ("tomorrow 17:00", "2 days overdue")."""
+def promise_lines(card: CustomerCard, tz: ZoneInfo, now: datetime, *, story: bool = False) -> Text:
+    """Open promises with when they are due ("tomorrow 17:00", "2 days overdue"); what was promised only
+    with the story (F6), as a guest may read the screen."""
     text = Text(end="")
     for index, promise in enumerate(card.open_promises):
         if index:
             text.append("\n")
         text.append("• ")
-        text.append(literal(promise.text))
+        text.append(literal(promise.text) if story else Text("A promise", style="italic"))
         if promise.due_at is not None:
             text.append(f" · due {timing.describe_due(promise.due_at, now, tz)}", style="bold")
         if promise.likelihood:
@@ -145,14 +147,19 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count != 1 else ''}"
 
 
-def history(card: CustomerCard, tz: ZoneInfo, now: datetime) -> RenderableType:
-    """Visits, incidents with remedy, follow-ups with outcome: newest first."""
+def history(card: CustomerCard, tz: ZoneInfo, now: datetime, *, story: bool = False) -> RenderableType:
+    """Visits, incidents, follow-ups with outcome: newest first; what happened and the remedy only with
+    the story (F6)."""
     past = [entry for entry in card.timeline if entry.at <= now]
     if not past:
         return Text("No visits yet.", end="")
     grid = label_grid()
+    if not story and not card.active_flags and any(entry.story for entry in past):
+        grid.add_row("", Text("F6: what happened", style="italic"))
     for entry in past:
         grid.add_row(when(entry.at, tz, now), literal(entry.title, style="bold" if entry.kind == "incident" else ""))
         if entry.detail:
             grid.add_row("", literal(entry.detail, style="dim"))
+        if story and entry.story:
+            grid.add_row("", literal(entry.story, style="dim"))
     return grid

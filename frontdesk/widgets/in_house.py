@@ -93,7 +93,8 @@ class InHouseList(Widget, can_focus=False):
 
 
 def neutral_line(guest: InHouseGuest) -> str:
-    """What a passing guest may read: the flag's neutral headline, or only the incident's category.
+    """What a passing guest may read: the flag's neutral headline, or only the incident's category
+    ("Care" for a sensitive one, as the service gives it).
 
     The description stays on the card, behind the story key.
     """

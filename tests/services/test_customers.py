@@ -130,7 +130,8 @@ def test_customer_card(desk, clock, staff, as_staff, add_site, new_customer, log
     assert {("incident", soup.incident_id), ("incident", hair.incident_id)} <= kinds
     assert len([entry for entry in card.timeline if entry.kind == "follow_up"]) == len(card.follow_ups)
     soup_line = next(e for e in card.timeline if (e.kind, e.record_id) == ("incident", soup.incident_id))
-    assert "Soup arrived cold" in soup_line.detail and "comped 12.50 EUR" in soup_line.detail
+    assert soup_line.story is not None and "Soup arrived cold" not in soup_line.detail  # the story: F6
+    assert "Soup arrived cold" in soup_line.story and "comped 12.50 EUR" in soup_line.story
     visit_back = followups.add_follow_up(desk, soup.incident_id, FollowUpInput.parse(
         {"kind": "check_in", "channel": "in_person", "due_at": "2026-11-21 19:00"}, now=desk.now()))
     titles = {e.record_id: e.title for e in customers.customer_card(desk, ana).timeline if e.kind == "follow_up"}
