@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from frontdesk import __version__
 from frontdesk.errors import FrontdeskError
@@ -24,6 +24,13 @@ class CommandError(FrontdeskError):
     """A refusal to print as one line."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error said in one line on stderr (exit status 2), as every refusal is."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"frontdesk: {message} (see `{self.prog} --help`)\n")
+
+
 def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     default: Any = argparse.SUPPRESS if suppress else None
     parser.add_argument("--db", metavar="URL", default=default,
@@ -31,7 +38,7 @@ def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="frontdesk",
         description="Keyboard-first service recovery for the front desk.",
     )
