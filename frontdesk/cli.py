@@ -135,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", metavar="PATH",
                         help="write to PATH (owner-only), replacing a JSON file only once the export is complete")
 
+    backup = command("backup", "copy the live SQLite store to PATH (owner-only) while others keep working")
+    backup.add_argument("path", metavar="PATH")
+    restore = command("restore", "replace the store by a backup, re-applying every erasure since")
+    restore.add_argument("path", metavar="PATH")
+    restore.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
+
     privacy = command("privacy", "keep erasures after a restore")
     privacy_commands = privacy.add_subparsers(dest="action", metavar="ACTION", required=True)
     privacy_reapply = privacy_commands.add_parser(
@@ -336,14 +342,11 @@ def _customer_erase(actor: Any, args: argparse.Namespace) -> int:
     if preview.hold_reason is not None:
         raise CommandError(f"customer {customer_id} is under legal hold ({visible(preview.hold_reason)}): "
                            "their records are kept for a legal claim; `frontdesk customers unhold` lifts it")
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise CommandError("erasing cannot be undone: confirm on a terminal, or give --yes")
-        answer = input(f"Erase customer {customer_id}, {visible(preview.name)}, for good ({preview.incidents} "
-                       f"incidents; {preview.open_follow_ups} open follow-ups will be skipped)? Type yes: ")
-        if answer.strip().lower() != "yes":
-            print("Nothing was erased.")
-            return 1
+    if not _confirmed(args.yes, f"Erase customer {customer_id}, {visible(preview.name)}, for good "
+                                f"({preview.incidents} incidents; {preview.open_follow_ups} open follow-ups "
+                                "will be skipped)?"):
+        print("Nothing was erased.")
+        return 1
     result = privacy.erase(actor, customer_id)
     print(f"Erased customer {customer_id}: {result.skipped_follow_ups} open follow-ups skipped, "
           f"{result.cleared_flags} flags cleared, {result.deleted_drafts} drafts deleted.")
@@ -403,6 +406,40 @@ def cmd_privacy(args: argparse.Namespace) -> int:
     result = privacy.reapply(actor, Path(args.log) if args.log else None)
     print(f"{result.entries} erasures in the log; {result.erased_again} customers erased again.")
     return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from frontdesk.services import backup
+
+    actor = _shell_actor(_open(_settings(args)))
+    if args.command == "backup":
+        removed = backup.backup(actor, Path(args.path))
+        print(f"Backed up the store to {args.path}.")
+    else:
+        source = Path(args.path)
+        revision = backup.check_backup(source)
+        if not _confirmed(args.yes, f"Replace {actor.store.path} by {source} (schema {revision})? The store now "
+                                    "is kept as a backup beside it."):
+            print("Nothing was restored.")
+            return 1
+        result = backup.restore(actor, source)
+        removed = result.removed_backups
+        print(f"Restored {source} (schema {result.revision}); {result.erased_again} erased customers erased "
+              f"again. The replaced store is kept as {result.kept}.")
+    if removed:
+        print(f"Deleted {len(removed)} automatic backups older than the store's keep_backups_days.")
+    return 0
+
+
+def _confirmed(yes: bool, question: str) -> bool:
+    """--yes, or "yes" typed on a terminal; without a terminal, a refusal (a script must say --yes)."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise CommandError("this cannot be undone: confirm on a terminal, or give --yes")
+    return input(f"{question} Type yes: ").strip().lower() == "yes"
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -508,6 +545,8 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo,
     "export": cmd_export,
     "privacy": cmd_privacy,
+    "backup": cmd_backup,
+    "restore": cmd_backup,
     "db": cmd_db,
     "playbooks": cmd_playbooks,
     "bench": cmd_bench,

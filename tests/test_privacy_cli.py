@@ -137,3 +137,20 @@ def test_spreadsheet_safe_cells(value: Any, cell: str) -> None:
     from frontdesk.csvsafe import safe_cell
 
     assert safe_cell(value) == cell
+
+
+def test_backup_and_restore_from_the_command_line(shop: tuple[str, int], tmp_path: Path) -> None:
+    url, customer_id = shop
+    target = tmp_path / "nightly.db"
+    made = frontdesk("backup", str(target), "--db", url)
+    if not url.startswith("sqlite"):
+        assert "pg_dump" in one_line_error(made)
+        return
+    assert made.returncode == 0, made.stderr
+    assert frontdesk("customers", "erase", str(customer_id), "--yes", "--db", url).returncode == 0
+    assert "this cannot be undone" in one_line_error(frontdesk("restore", str(target), "--db", url))
+    assert "there is no backup" in one_line_error(frontdesk("restore", str(tmp_path / "none.db"), "--yes", "--db", url))
+    restored = frontdesk("restore", str(target), "--yes", "--db", url)
+    assert restored.returncode == 0, restored.stderr
+    assert "1 erased customers erased again" in restored.stdout
+    assert "HYPERLINK" not in frontdesk("export", "--db", url).stdout

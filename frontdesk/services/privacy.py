@@ -156,7 +156,7 @@ def customer_scopes(customer_id: int) -> dict[str, tuple[type[Base], ColumnEleme
     }
 
 
-def _require_manager(session: Session, actor: Actor) -> None:
+def require_manager(session: Session, actor: Actor) -> None:
     """Privacy requests are a manager's; a shell command acts with the store's authority."""
     if actor.staff_id is not None:
         actor.require_role(session, "manager")
@@ -176,7 +176,7 @@ def export_customer(actor: Actor, customer_id: int) -> dict[str, list[dict[str, 
     words, other guests: the business checks the answer before sending it.
     """
     with actor.store.begin() as session:
-        _require_manager(session, actor)
+        require_manager(session, actor)
         _customer(session, customer_id)
         found = {name: list(rows(session, model, where)) for name, (model, where) in customer_scopes(customer_id).items()}
         audit.record(session, actor, "customer_export", "customer", customer_id)
@@ -207,7 +207,7 @@ def hold(actor: Actor, customer_id: int, reason: str) -> None:
     """Keep a customer's records for a legal claim (GDPR Art. 17(3)(e)): erase and purge refuse them."""
     data = HoldInput.parse({"reason": reason})
     with actor.store.begin() as session:
-        _require_manager(session, actor)
+        require_manager(session, actor)
         _refuse_erased(session, _customer(session, customer_id))
         row = session.get(LegalHold, customer_id) or LegalHold(customer_id=customer_id)
         row.reason, row.held_at, row.held_by_id = data.reason, actor.now(), actor.staff_id
@@ -218,7 +218,7 @@ def hold(actor: Actor, customer_id: int, reason: str) -> None:
 def unhold(actor: Actor, customer_id: int) -> None:
     """Lift a legal hold; a customer who was not held is refused, so a typo in the id shows."""
     with actor.store.begin() as session:
-        _require_manager(session, actor)
+        require_manager(session, actor)
         _customer(session, customer_id)
         row = session.get(LegalHold, customer_id)
         if row is None:
@@ -249,7 +249,7 @@ def _refuse_held(session: Session, customer_id: int) -> None:
 def erase_preview(actor: Actor, customer_id: int) -> ErasePreview:
     """The customer an erasure would touch, and why it may be refused: what the confirmation shows."""
     with actor.store.read() as session:
-        _require_manager(session, actor)
+        require_manager(session, actor)
         customer = _customer(session, customer_id)
         held = session.get(LegalHold, customer_id)
         incidents = _ids(Incident.id, Incident.customer_id == customer_id)
@@ -281,7 +281,7 @@ def erase(actor: Actor, customer_id: int) -> ErasureResult:
     and in the file beside it.
     """
     with actor.store.begin() as session:
-        _require_manager(session, actor)
+        require_manager(session, actor)
         _secure_delete(session, actor.store)
         customer = _customer(session, customer_id)
         _refuse_erased(session, customer)
@@ -483,7 +483,7 @@ def purge(actor: Actor, inactive_for_days: int | None = None, *, dry_run: bool =
     if inactive_for_days is not None and inactive_for_days < 1:
         raise InvalidInput.one("inactive_for", "--inactive-for is a whole number of days, 1 or more")
     with actor.store.begin() as session:
-        _require_manager(session, actor)
+        require_manager(session, actor)
         days = inactive_for_days if inactive_for_days is not None else retention_days(session)
         if days is None:
             return PurgeResult(None, 0, 0, dry_run)
@@ -524,31 +524,41 @@ def _inactive_since(cutoff: datetime) -> Select[int]:
 def reapply(actor: Actor, log_file: Path | None = None) -> ReapplyResult:
     """Erase again everyone the store's log or the log file names (after a restore), in one transaction.
 
-    Audited as `reapply`. Legal holds do not stop it: the erasure was made
-    when the customer was not held.
+    Audited as `reapply`.
     """
-    path = log_file or erasure_log_path(actor.store)
     if log_file is not None and not log_file.is_file():
         raise InvalidInput.one("log", f"there is no erasure log at {log_file}")
-    entries = read_log(path)
+    entries = read_log(log_file or erasure_log_path(actor.store))
     with actor.store.begin() as session:
-        _require_manager(session, actor)
-        _secure_delete(session, actor.store)
+        require_manager(session, actor)
         logged = set(session.scalars(select(Erasure.customer_id)))
-        named = {int(entry["customer_id"]): entry for entry in entries}
-        again = 0
-        for customer_id in sorted(logged | set(named)):
-            customer = session.get(Customer, customer_id)
-            if customer is None:
-                continue
-            if customer.name != ERASED_NAME or customer.phone or customer.email:
-                _scrub(session, actor, _customer(session, customer_id))
-                again += 1
-            if customer_id not in logged:
-                entry = named[customer_id]
-                session.add(Erasure(customer_id=customer_id, erased_at=datetime.fromisoformat(entry["erased_at"]),
-                                    erased_by_id=None, terminal=str(entry.get("terminal", ""))[:64],
-                                    reason=str(entry.get("reason", "request"))[:16]))
-        audit.record(session, actor, "reapply", "store", 0, (f"entries:{len(logged | set(named))}", f"erased:{again}"))
+        again = reapply_in(session, actor, entries)
+        named = len(logged | {int(entry["customer_id"]) for entry in entries})
+        audit.record(session, actor, "reapply", "store", 0, (f"entries:{named}", f"erased:{again}"))
     checkpoint(actor.store)
-    return ReapplyResult(len(logged | set(named)), again)
+    return ReapplyResult(named, again)
+
+
+def reapply_in(session: Session, actor: Actor, entries: Iterable[Mapping[str, Any]]) -> int:
+    """Inside the caller's transaction: erase again whom `entries` or the store's own log name; how many were.
+
+    Legal holds do not stop it: the erasure was made when the customer was
+    not held. Entries the store's log lacks are added to it.
+    """
+    _secure_delete(session, actor.store)
+    logged = set(session.scalars(select(Erasure.customer_id)))
+    named = {int(entry["customer_id"]): entry for entry in entries}
+    again = 0
+    for customer_id in sorted(logged | set(named)):
+        customer = session.get(Customer, customer_id)
+        if customer is None:
+            continue
+        if customer.name != ERASED_NAME or customer.phone or customer.email:
+            _scrub(session, actor, _customer(session, customer_id))
+            again += 1
+        if customer_id not in logged:
+            entry = named[customer_id]
+            session.add(Erasure(customer_id=customer_id, erased_at=datetime.fromisoformat(str(entry["erased_at"])),
+                                erased_by_id=None, terminal=str(entry.get("terminal", ""))[:64],
+                                reason=str(entry.get("reason", "request"))[:16]))
+    return again
