@@ -110,7 +110,7 @@ def export_to_file(store: Store, target: Path) -> None:
     write_whole(target, lambda out: write_export(store, out))
 
 
-def write_whole(target: Path, write: Callable[[TextIO], None]) -> None:
+def write_whole(target: Path, write: Callable[[TextIO], object]) -> None:
     """Write a file (owner-only) whole or not at all.
 
     The text goes to a hidden temporary file in the same folder, which is
