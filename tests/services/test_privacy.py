@@ -7,7 +7,6 @@ import json
 import os
 import stat
 from dataclasses import replace
-from datetime import timedelta
 from typing import Any
 
 import pytest
