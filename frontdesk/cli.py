@@ -318,13 +318,13 @@ def _customer_export(actor: Any, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from frontdesk.services import privacy
-    from frontdesk.services.export import write_whole
+    from frontdesk.services.export import write_atomically
 
     found = privacy.export_customer(actor, _record_number(args.customer_id, "ID"))
     text = (json.dumps(found, ensure_ascii=False, indent=1) + "\n" if args.format == "json"
             else privacy.export_text(found))
     if args.output:
-        write_whole(Path(args.output), lambda out: out.write(text))
+        write_atomically(Path(args.output), lambda out: out.write(text))
         print(f"Wrote customer {args.customer_id}'s data to {args.output}: check it for other people's data "
               "before sending it.", file=sys.stderr)
     else:

@@ -87,11 +87,11 @@ def export_job(desk: Actor, card: CustomerCard) -> str:
     import json
 
     from frontdesk.services import privacy
-    from frontdesk.services.export import write_whole
+    from frontdesk.services.export import write_atomically
 
     found = privacy.export_customer(desk, card.id)
     target = export_folder() / f"frontdesk-customer-{card.id}-{desk.now():%Y-%m-%d}.json"
-    write_whole(target, lambda out: out.write(json.dumps(found, ensure_ascii=False, indent=1) + "\n"))
+    write_atomically(target, lambda out: out.write(json.dumps(found, ensure_ascii=False, indent=1) + "\n"))
     return f"Saved to {target} (owner-only). Check it for other people's data before sending it."
 
 

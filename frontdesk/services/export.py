@@ -107,10 +107,10 @@ def write_export(store: Store, out: TextIO) -> None:
 
 def export_to_file(store: Store, target: Path) -> None:
     """Write the export to `target` (owner-only), or leave whatever was there untouched."""
-    write_whole(target, lambda out: write_export(store, out))
+    write_atomically(target, lambda out: write_export(store, out))
 
 
-def write_whole(target: Path, write: Callable[[TextIO], object]) -> None:
+def write_atomically(target: Path, write: Callable[[TextIO], object]) -> None:
     """Write a file (owner-only) whole or not at all.
 
     The text goes to a hidden temporary file in the same folder, which is
