@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from frontdesk.desk import DeskNode
@@ -54,6 +54,7 @@ class StaffPicker(DeskNode, ModalScreen[int | None]):
             yield OptionList(id="staff-list")
             yield Input(placeholder="PIN", password=True, id="staff-pin", classes="-hidden")
             yield Label("", id="staff-error", classes="field-error")
+        yield Footer(compact=True)  # its own keys, not the screen's underneath (issue 17)
 
     def on_mount(self) -> None:
         self.show_staff("")

@@ -39,7 +39,7 @@ from frontdesk.store.migrate import (
     open_store,
 )
 from frontdesk.store.models import Incident
-from tests.conftest import drop_pg_schema, new_pg_schema, set_up_desk
+from tests.conftest import set_up_desk
 from tests.stress import store_workers
 from tests.stress.test_concurrency import Children
 from tests.ui import make_app, ready, screen_text
@@ -48,21 +48,6 @@ pytestmark = pytest.mark.stress
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "store-0001.db"
 LOCK_TIMEOUT_S = float(db.LOCK_TIMEOUT.removesuffix("s"))
-
-
-@pytest.fixture
-def pg_schemas() -> Iterator[Callable[[], str]]:
-    """Fresh empty PostgreSQL schemas, dropped afterwards: call it for each one's URL."""
-    made: list[str] = []
-
-    def make() -> str:
-        schema, url = new_pg_schema()
-        made.append(schema)
-        return url
-
-    yield make
-    for schema in made:
-        drop_pg_schema(schema)
 
 
 @pytest.fixture
