@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from frontdesk import __version__
 from frontdesk.errors import FrontdeskError
@@ -24,6 +24,13 @@ class CommandError(FrontdeskError):
     """A refusal to print as one line."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error said in one line on stderr (exit status 2), as every refusal is."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"frontdesk: {message} (see `{self.prog} --help`)\n")
+
+
 def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     default: Any = argparse.SUPPRESS if suppress else None
     parser.add_argument("--db", metavar="URL", default=default,
@@ -31,7 +38,7 @@ def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="frontdesk",
         description="Keyboard-first service recovery for the front desk.",
     )
@@ -82,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     site_list = site_commands.add_parser("list", help="list sites")
     _common(site_list, suppress=True)
 
-    customers = command("customers", "find and merge customers on file twice")
+    customers = command("customers", "find and merge customers on file twice; privacy requests and retention")
     customer_commands = customers.add_subparsers(dest="action", metavar="ACTION", required=True)
     customers_merge = customer_commands.add_parser(
         "merge", help="move all of OTHER_ID's history to KEEP_ID, then remove OTHER_ID")
@@ -92,13 +99,54 @@ def build_parser() -> argparse.ArgumentParser:
     customers_duplicates = customer_commands.add_parser(
         "duplicates", help="customers who share a phone or email (the same name too: merge them)")
     _common(customers_duplicates, suppress=True)
+    customers_export = customer_commands.add_parser(
+        "export", help="everything the store holds about one customer (check it for other people's data "
+                       "before sending it)")
+    _common(customers_export, suppress=True)
+    customers_export.add_argument("customer_id", metavar="ID")
+    customers_export.add_argument("--format", choices=("json", "text"), default="json",
+                                  help="json (keys as in `frontdesk export`) or text (labelled, to send)")
+    customers_export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (owner-only)")
+    customers_erase = customer_commands.add_parser(
+        "erase", help="erase a customer's personal data and free texts for good (counts are kept)")
+    _common(customers_erase, suppress=True)
+    customers_erase.add_argument("customer_id", metavar="ID")
+    customers_erase.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
+    customers_hold = customer_commands.add_parser(
+        "hold", help="keep a customer's records for a legal claim: erase and purge refuse them")
+    _common(customers_hold, suppress=True)
+    customers_hold.add_argument("customer_id", metavar="ID")
+    customers_hold.add_argument("--reason", required=True, metavar="TEXT", help="why they are kept")
+    customers_unhold = customer_commands.add_parser("unhold", help="lift a legal hold")
+    _common(customers_unhold, suppress=True)
+    customers_unhold.add_argument("customer_id", metavar="ID")
+    customers_purge = customer_commands.add_parser(
+        "purge", help="erase customers with no visit or incident in DAYS (default: the store's retention_days)")
+    _common(customers_purge, suppress=True)
+    customers_purge.add_argument("--inactive-for", metavar="DAYS")
+    customers_purge.add_argument("--dry-run", action="store_true", help="print the counts only")
 
     demo = command("demo", "fill a new store with a demo restaurant")
     demo.add_argument("--force", action="store_true", help="add the demo even if the store has data")
 
-    export = command("export", "write the whole store as JSON (one consistent snapshot) to stdout or a file")
-    export.add_argument("-o", "--output", metavar="FILE",
-                        help="write to FILE (owner-only), replacing it only once the export is complete")
+    export = command("export", "write the whole store (one consistent snapshot) as JSON, or as CSV files")
+    export.add_argument("--format", choices=("json", "csv"), default="json",
+                        help="json: one file, stdout without -o; csv: a new folder (-o) with one file per table")
+    export.add_argument("-o", "--output", metavar="PATH",
+                        help="write to PATH (owner-only), replacing a JSON file only once the export is complete")
+
+    backup = command("backup", "copy the live SQLite store to PATH (owner-only) while others keep working")
+    backup.add_argument("path", metavar="PATH")
+    restore = command("restore", "replace the store by a backup, re-applying every erasure since")
+    restore.add_argument("path", metavar="PATH")
+    restore.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
+
+    privacy = command("privacy", "keep erasures after a restore")
+    privacy_commands = privacy.add_subparsers(dest="action", metavar="ACTION", required=True)
+    privacy_reapply = privacy_commands.add_parser(
+        "reapply", help="erase again every customer in the erasure log (after restoring a backup or a pg_dump)")
+    _common(privacy_reapply, suppress=True)
+    privacy_reapply.add_argument("--log", metavar="FILE", help="the erasure log file (default: the one beside the store)")
 
     audit = command("audit", "print the audit trail: who did what to which record, when (ids, never personal data)")
     audit.add_argument("--staff", dest="audit_staff", metavar="NAME", help="events by this staff member")
@@ -259,6 +307,8 @@ def cmd_customers(args: argparse.Namespace) -> int:
     from frontdesk.services import customers
 
     actor = _shell_actor(_open(_settings(args)))
+    if args.action in PRIVACY_ACTIONS:
+        return PRIVACY_ACTIONS[args.action](actor, args)
     if args.action == "merge":
         keep, other = _record_number(args.keep_id, "KEEP_ID"), _record_number(args.other_id, "OTHER_ID")
         result = customers.merge_customers(actor, keep, other)
@@ -272,6 +322,135 @@ def cmd_customers(args: argparse.Namespace) -> int:
     if not groups:
         print("No customers share a phone or email.")
     return 0
+
+
+def _customer_export(actor: Any, args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from frontdesk.services import privacy
+    from frontdesk.services.export import write_atomically
+
+    found = privacy.export_customer(actor, _record_number(args.customer_id, "ID"))
+    text = (json.dumps(found, ensure_ascii=False, indent=1) + "\n" if args.format == "json"
+            else privacy.export_text(found))
+    if args.output:
+        write_atomically(Path(args.output), lambda out: out.write(text))
+        print(f"Wrote customer {args.customer_id}'s data to {args.output}: check it for other people's data "
+              "before sending it.", file=sys.stderr)
+    else:
+        sys.stdout.write(text if args.format == "json" else visible(text))
+    return 0
+
+
+def _customer_erase(actor: Any, args: argparse.Namespace) -> int:
+    from frontdesk.services import privacy
+
+    customer_id = _record_number(args.customer_id, "ID")
+    preview = privacy.erase_preview(actor, customer_id)
+    if preview.erased_at is not None:
+        raise CommandError(f"customer {customer_id} was already erased on {preview.erased_at:%Y-%m-%d}")
+    if preview.hold_reason is not None:
+        raise CommandError(f"customer {customer_id} is under legal hold ({visible(preview.hold_reason)}): "
+                           "their records are kept for a legal claim; `frontdesk customers unhold` lifts it")
+    if not _confirmed(args.yes, f"Erase customer {customer_id}, {visible(preview.name)}, for good "
+                                f"({preview.incidents} incidents; {preview.open_follow_ups} open follow-ups "
+                                "will be skipped)?"):
+        print("Nothing was erased.")
+        return 1
+    result = privacy.erase(actor, customer_id)
+    print(f"Erased customer {customer_id}: {result.skipped_follow_ups} open follow-ups skipped, "
+          f"{result.cleared_flags} flags cleared, {result.deleted_drafts} drafts deleted.")
+    if not result.checkpointed:
+        print("Another terminal is reading the store: the erased values leave its WAL file at the next checkpoint.")
+    if result.backups:
+        print("These backups still hold the customer (a restore re-applies the erasure; delete them when no "
+              "longer needed):")
+        print("\n".join(f"  {path}" for path in result.backups))
+    return 0
+
+
+def _customer_hold(actor: Any, args: argparse.Namespace) -> int:
+    from frontdesk.services import privacy
+
+    customer_id = _record_number(args.customer_id, "ID")
+    if args.action == "hold":
+        privacy.hold(actor, customer_id, args.reason)
+        print(f"Customer {customer_id} is under legal hold: erase and purge will refuse them.")
+    else:
+        privacy.unhold(actor, customer_id)
+        print(f"Lifted the legal hold on customer {customer_id}.")
+    return 0
+
+
+def _customer_purge(actor: Any, args: argparse.Namespace) -> int:
+    from frontdesk.services import privacy
+
+    days = args.inactive_for
+    if days is not None and (not (days.isascii() and days.isdigit()) or not 0 < int(days) <= 36_500):
+        raise CommandError(f"--inactive-for {days!r}: a whole number of days, 1 to 36500")
+    result = privacy.purge(actor, int(days) if days is not None else None, dry_run=args.dry_run)
+    if result.inactive_for_days is None:
+        print("Nothing purged: the store has no retention_days setting (or give --inactive-for DAYS).")
+        return 0
+    verb = "would be erased" if result.dry_run else "erased"
+    print(f"{result.erased} customers inactive for {result.inactive_for_days} days {verb}; "
+          f"{result.held} under legal hold kept.")
+    return 0
+
+
+PRIVACY_ACTIONS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
+    "export": _customer_export,
+    "erase": _customer_erase,
+    "hold": _customer_hold,
+    "unhold": _customer_hold,
+    "purge": _customer_purge,
+}
+
+
+def cmd_privacy(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from frontdesk.services import privacy
+
+    actor = _shell_actor(_open(_settings(args)))
+    result = privacy.reapply(actor, Path(args.log) if args.log else None)
+    print(f"{result.entries} erasures in the log; {result.erased_again} customers erased again.")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from frontdesk.services import backup
+
+    actor = _shell_actor(_open(_settings(args)))
+    if args.command == "backup":
+        removed = backup.backup(actor, Path(args.path))
+        print(f"Backed up the store to {args.path}.")
+    else:
+        source = Path(args.path)
+        revision = backup.check_backup(source)
+        if not _confirmed(args.yes, f"Replace {actor.store.path} by {source} (schema {revision})? The store now "
+                                    "is kept as a backup beside it."):
+            print("Nothing was restored.")
+            return 1
+        result = backup.restore(actor, source)
+        removed = result.removed_backups
+        print(f"Restored {source} (schema {result.revision}); {result.erased_again} erased customers erased "
+              f"again. The replaced store is kept as {result.kept}.")
+    if removed:
+        print(f"Deleted {len(removed)} automatic backups older than the store's keep_backups_days.")
+    return 0
+
+
+def _confirmed(yes: bool, question: str) -> bool:
+    """--yes, or "yes" typed on a terminal; without a terminal, a refusal (a script must say --yes)."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise CommandError("this cannot be undone: confirm on a terminal, or give --yes")
+    return input(f"{question} Type yes: ").strip().lower() == "yes"
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -288,9 +467,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from frontdesk.services.export import export_to_file, write_export
+    from frontdesk.services.export import export_csv, export_to_file, write_export
 
     store = _open(_settings(args))
+    if args.format == "csv":
+        if not args.output:
+            raise CommandError("a CSV export is a folder of files: name a new folder with -o PATH")
+        written = export_csv(store, Path(args.output))
+        print(f"Wrote {len(written)} CSV files to {args.output}.")
+        return 0
     if args.output:
         export_to_file(store, Path(args.output))
         return 0
@@ -391,6 +576,9 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo,
     "export": cmd_export,
     "audit": cmd_audit,
+    "privacy": cmd_privacy,
+    "backup": cmd_backup,
+    "restore": cmd_backup,
     "db": cmd_db,
     "playbooks": cmd_playbooks,
     "bench": cmd_bench,

@@ -437,6 +437,10 @@ class GreetScreen(DeskScreen):
                                 self.action_log_incident)
             yield SystemCommand("Edit this customer (F12)", "Contact details, consent, address, notes",
                                 self.action_edit)
+            if self.app.staff is not None and self.app.staff.role == "manager":
+                from frontdesk.screens.privacy_dialogs import privacy_commands
+
+                yield from privacy_commands(self.card, self.write, self.app.push_screen)
 
 
 def results_title(text: str, count: int, shortened: bool = False) -> Text:

@@ -299,11 +299,10 @@ def as_text(entry: AuditEntry) -> str:
 
 def write_trail(entries: Iterable[AuditEntry], out: TextIO, form: str) -> None:
     """The trail as text (a line an event), spreadsheet-safe CSV, or a JSON list of objects."""
-    import csv
     import json
     from itertools import chain
 
-    from frontdesk.services.export import spreadsheet_cell
+    from frontdesk.csvsafe import SafeWriter
     from frontdesk.text import visible
 
     started = iter(entries)
@@ -315,11 +314,11 @@ def write_trail(entries: Iterable[AuditEntry], out: TextIO, form: str) -> None:
             out.write(("," if number else "") + "\n " + json.dumps(as_json(entry), ensure_ascii=False))
         out.write("\n]\n")
     elif form == "csv":
-        writer = csv.writer(out, lineterminator="\n")
+        writer = SafeWriter(out)
         writer.writerow(JSON_KEYS)
         for entry in entries:
             row = as_json(entry) | {"fields": ",".join(entry.fields)}
-            writer.writerow([spreadsheet_cell(row[key]) for key in JSON_KEYS])
+            writer.writerow(row[key] for key in JSON_KEYS)
     else:
         for entry in entries:
             out.write(visible(as_text(entry)) + "\n")

@@ -413,3 +413,34 @@ class Draft(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("terminal", "kind"),)
+
+
+class Erasure(Base):
+    """One customer erased for good (issue 14): who, when, by whom; never what was erased.
+
+    Copied to an owner-only log file beside the store, so a restored backup
+    from before the erasure has it applied again.
+    """
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(Integer, index=True)
+    """No foreign key: the log outlives the store it came from (a restore re-applies it)."""
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    erased_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    """None for a shell command, which acts with the store's authority."""
+    terminal: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(16))
+    """`request` (the guest asked) or `retention` (purged after `retention_days`)."""
+
+
+class LegalHold(Base):
+    """A customer whose records must be kept for a legal claim: erase and purge refuse them."""
+
+    __tablename__ = "legal_holds"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    held_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
