@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, TextIO
 
 from sqlalchemy import ColumnElement, Row, Select, and_, event, false, insert, or_, select
@@ -192,10 +192,12 @@ def _trail(session: Session, actor: Actor, wanted: TrailFilter) -> tuple[Select[
         # Seam: until the role table (issue 12 item 3) lands, the trail is the manager's; a shell
         # command (no staff member) acts with the store's authority.
         actor.require_role(session, "manager")
-    query = select(*COLUMNS, Staff.name.label("staff_name")).outerjoin(Staff, Staff.id == AuditEvent.staff_id)
+    query: Select[Any] = select(*COLUMNS, Staff.name.label("staff_name")).outerjoin(
+        Staff, Staff.id == AuditEvent.staff_id
+    )
     for condition in _conditions(session, actor, wanted):
         query = query.where(condition)
-    zones = {site.id: timing.zone(site.time_zone) for site in session.scalars(select(Site))}
+    zones: dict[int, tzinfo] = {site.id: timing.zone(site.time_zone) for site in session.scalars(select(Site))}
     here = zones.get(actor.site_id, UTC)
 
     def entry(row: Row[Any]) -> AuditEntry:
