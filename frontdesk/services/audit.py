@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any, TextIO
+from datetime import date, datetime, time, timedelta
+from typing import Any, TextIO, Unpack
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Row, Select, and_, event, false, insert, or_, select
 from sqlalchemy.orm import Session
@@ -185,20 +186,18 @@ def iter_trail(actor: Actor, wanted: TrailFilter) -> Iterator[AuditEntry]:
             yield entry(row)
 
 
-def _trail(session: Session, actor: Actor, wanted: TrailFilter) -> tuple[Select[Any], Callable[[Row[Any]], AuditEntry]]:
+def _trail(session: Session, actor: Actor, wanted: TrailFilter) -> tuple[Select[Unpack[tuple[Any, ...]]], Callable[[Row[Any]], AuditEntry]]:
     """The query for `wanted`, and how a row of it becomes an entry. A manager's view: names of staff,
     ids of records, never a customer's words."""
     if actor.staff_id is not None:
         # Seam: until the role table (issue 12 item 3) lands, the trail is the manager's; a shell
         # command (no staff member) acts with the store's authority.
         actor.require_role(session, "manager")
-    query: Select[Any] = select(*COLUMNS, Staff.name.label("staff_name")).outerjoin(
-        Staff, Staff.id == AuditEvent.staff_id
-    )
+    query = select(*COLUMNS, Staff.name.label("staff_name")).outerjoin(Staff, Staff.id == AuditEvent.staff_id)
     for condition in _conditions(session, actor, wanted):
         query = query.where(condition)
-    zones: dict[int, tzinfo] = {site.id: timing.zone(site.time_zone) for site in session.scalars(select(Site))}
-    here = zones.get(actor.site_id, UTC)
+    zones = {site.id: timing.zone(site.time_zone) for site in session.scalars(select(Site))}
+    here = zones.get(actor.site_id, ZoneInfo("UTC"))
 
     def entry(row: Row[Any]) -> AuditEntry:
         return AuditEntry(
