@@ -34,9 +34,10 @@ from frontdesk.store.models import (
 )
 
 ACTIONS = (
-    "acknowledge", "amend", "attempt", "auto_check_out", "check_in", "check_out", "clear", "close", "complete",
-    "create", "disable", "edit", "lock", "locked_out", "lockout_lifted", "merge", "reassign", "reopen",
-    "reschedule", "setting_change", "sign_in", "sign_in_refused", "skip", "unlock", "view_story",
+    "acknowledge", "amend", "attempt", "auto_check_out", "backup", "check_in", "check_out", "clear", "close",
+    "complete", "create", "customer_export", "disable", "edit", "erase", "hold", "lock", "locked_out",
+    "lockout_lifted", "merge", "purge", "reapply", "reassign", "reopen", "reschedule", "restore",
+    "setting_change", "sign_in", "sign_in_refused", "skip", "unhold", "unlock", "view_story",
 )
 """Every action the audit trail holds (README lists them; a test checks the code writes no other)."""
 TRAIL_ROWS = 500
