@@ -3,7 +3,7 @@
 The first frame is painted before SQLAlchemy and pydantic are imported; a
 worker then opens the store (upgrading it after a backup), offers the demo or
 setup on an empty store, and asks who is at the terminal. Global keys switch
-modes (F2–F5), show help (F1), switch staff (F9) and acknowledge alerts (F7);
+modes (F2–F5), show help (F1), sign someone in (F9) and acknowledge alerts (F7);
 none of them escapes an open dialog.
 """
 
@@ -101,8 +101,8 @@ class FrontdeskApp(QuietCrashes, DeskApp):
                 tooltip="Recurring problems and follow-through"),
         Binding("f7", "acknowledge_alert", "Ack alert", id="acknowledge_alert", priority=True, show=False,
                 tooltip="Acknowledge the newest alert"),
-        Binding("f9", "switch_staff", "Staff", id="switch_staff", priority=True, show=False,
-                tooltip="Change who is at this terminal"),
+        Binding("f9", "switch_staff", "Sign in", id="switch_staff", priority=True, show=False,
+                tooltip="Sign in: the next person types their PIN"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False, tooltip="Quit frontdesk"),
     ]
 
@@ -118,11 +118,13 @@ class FrontdeskApp(QuietCrashes, DeskApp):
             self.problem = problem
 
     class StaffNeeded(Message):
-        def __init__(self, site: SiteInfo, staff: list[StaffInfo], can_cancel: bool) -> None:
+        def __init__(self, site: SiteInfo, staff: list[StaffInfo], can_cancel: bool,
+                     chosen: StaffInfo | None = None) -> None:
             super().__init__()
             self.site = site
             self.staff = staff
             self.can_cancel = can_cancel
+            self.chosen = chosen
 
     class StaffChosen(Message):
         def __init__(self, site: SiteInfo, staff: StaffInfo) -> None:
@@ -143,9 +145,11 @@ class FrontdeskApp(QuietCrashes, DeskApp):
             self.alerts = alerts
 
     def __init__(self, settings: Settings | None = None, clock: Clock | None = None,
-                 *, watch_store: bool = True) -> None:
+                 *, watch_store: bool = True, pin: str | None = None) -> None:
         super().__init__(settings or Settings(), clock)
         self.watch_store = watch_store
+        self.pin = pin
+        """The PIN of `settings.staff`, typed for them (tests, the bench): checked by the same sign-in service."""
         """Run the change feed (tests that count queries or need quiet turn it off)."""
         self.store_problem: str | None = None
         self.last_store_problem: str | None = None
@@ -236,9 +240,10 @@ class FrontdeskApp(QuietCrashes, DeskApp):
 
     @work(thread=True, exclusive=True, group="desk", exit_on_error=False)
     def find_desk(self, can_cancel: bool) -> None:
-        """Resolve this terminal's site and staff member (asking when not configured)."""
-        from frontdesk.errors import NotFound
-        from frontdesk.services import setup
+        """Resolve this terminal's site, then ask who is here: the named person's PIN, or a name and a PIN."""
+        from frontdesk.errors import NotAllowed, NotFound
+        from frontdesk.services import pins, setup
+        from frontdesk.services.context import Actor
 
         assert self.store is not None
         try:
@@ -246,26 +251,31 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         except NotFound as exc:
             self.post_message(self.StoreFailed(str(exc)))
             return
-        if self.settings.staff and self.desk is None:
+        staff = setup.list_staff(self.store, site_id=site.id)
+        named = (self.settings.staff or "").strip().lower() if self.desk is None else ""
+        chosen = next((person for person in staff if person.name.lower() == named), None)
+        if chosen is not None and self.pin:
             try:
-                self.post_message(self.StaffChosen(site, setup.find_staff(self.store, self.settings.staff, site.id)))
+                terminal = Actor(self.store, self.clock, site.id, self.settings.terminal)
+                self.post_message(self.StaffChosen(site, pins.sign_in(terminal, chosen.id, self.pin)))
                 return
-            except NotFound as exc:
-                self.notify(f"{exc}; pick who is at the terminal.", severity="warning")
-        self.post_message(self.StaffNeeded(site, setup.list_staff(self.store, site_id=site.id), can_cancel))
+            except NotAllowed:
+                pass  # the screen asks, and says why
+        self.post_message(self.StaffNeeded(site, staff, can_cancel, chosen))
 
     def on_frontdesk_app_staff_needed(self, event: StaffNeeded) -> None:
-        from frontdesk.screens.staff_picker import StaffPicker
+        from frontdesk.screens.sign_in import SignInScreen
+        from frontdesk.services.context import Actor
 
         assert self.store is not None
 
-        def picked(staff_id: int | None) -> None:
-            if staff_id is None:
-                return
-            staff = next(staff for staff in event.staff if staff.id == staff_id)
-            self.post_message(self.StaffChosen(event.site, staff))
+        def signed_in(staff: StaffInfo | None) -> None:
+            if staff is not None:
+                self.post_message(self.StaffChosen(event.site, staff))
 
-        self.push_screen(StaffPicker(self.store, event.staff, can_cancel=event.can_cancel), picked)
+        terminal = Actor(self.store, self.clock, event.site.id, self.settings.terminal)
+        self.push_screen(SignInScreen(terminal, event.staff, can_cancel=event.can_cancel, chosen=event.chosen),
+                         signed_in)
 
     def on_frontdesk_app_staff_chosen(self, event: StaffChosen) -> None:
         from frontdesk.services.context import Actor
@@ -412,7 +422,7 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         yield SystemCommand("Follow-ups (F4)", "The queue of what is due", lambda: self.switch_mode("followups"))
         yield SystemCommand("Reports (F5)", "Recurring problems and follow-through",
                             lambda: self.switch_mode("reports"))
-        yield SystemCommand("Switch staff (F9)", "Change who is at this terminal", self.action_switch_staff)
+        yield SystemCommand("Sign in (F9)", "Sign in: the next person types their PIN", self.action_switch_staff)
         yield SystemCommand("Keys (F1)", "Show or hide the keys", self.action_toggle_help)
         yield SystemCommand("Theme", "Change the colours (ansi-dark suits a Linux console)",
                             self.action_change_theme)

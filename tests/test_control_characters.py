@@ -87,6 +87,7 @@ def test_stored_escape_sequences_never_reach_the_terminal(sqlite_desk: Any, show
     terminal = Terminal(command, size=(120, 40))
     visited = []
     try:
+        terminal.sign_in("2468")
         for keys, shown, screen in TOUR:
             terminal.keys(*keys)
             for words in shown:

@@ -283,12 +283,11 @@ class GreetScreen(DeskScreen):
     @work(exclusive=True, group="confirm", exit_on_error=False)
     async def confirm_clear(self, flag: FlagInfo) -> None:
         """Refuse a host at once; ask a lead to confirm, naming the flag."""
-        from frontdesk.services.flags import CLEARING_ROLES
+        from frontdesk.services.authority import allows, refusal
 
         staff = self.app.staff
-        if staff is None or staff.role not in CLEARING_ROLES:
-            self.notify("Only a shift lead or manager can clear a flag. F10 records that you have read it.",
-                        severity="warning", timeout=8)
+        if staff is None or not allows(staff.role, "clear_flag"):
+            self.notify(f"{refusal('clear_flag')} F10 records that you have read it.", severity="warning", timeout=8)
             return
         question = f"Clear the flag “{flag.headline}”?"
         detail = "It stops showing at every terminal. Its acknowledgements and the incident stay on file."

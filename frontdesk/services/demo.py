@@ -108,6 +108,8 @@ class DemoData:
 
     site: dict[str, str]
     staff: tuple[tuple[str, str], ...]
+    pins: dict[str, str]
+    """Each demo staff member's PIN: printed with the summary, listed in README."""
     people: tuple[People, ...]
     streets: tuple[str, ...]
     towns: tuple[str, ...]
@@ -124,6 +126,7 @@ def demo_data() -> DemoData:
     return DemoData(
         site=dict(raw["site"]),
         staff=tuple((entry["name"], entry["role"]) for entry in raw["staff"]),
+        pins={entry["name"]: entry["pin"] for entry in raw["staff"]},
         people=tuple(
             People(
                 region=entry["region"],
@@ -253,7 +256,8 @@ def _set_up(store: Store, clock: Clock, terminal: str) -> tuple[SiteInfo, dict[s
     staff: dict[str, int] = {}
     for name, role in data.staff:
         try:
-            member = setup.add_staff(store, clock, StaffInput.parse({"name": name, "role": role}), terminal,
+            member = setup.add_staff(store, clock, StaffInput.parse({"name": name, "role": role, "pin": data.pins[name]}),
+                                     terminal,
                                      site_id=site.id)
         except InvalidInput:
             member = setup.find_staff(store, name)
@@ -708,7 +712,8 @@ def _summary(store: Store, demo: Demo, seconds: float) -> str:
         f"Demo restaurant {demo.site.name} ({demo.site.time_zone}): {guests} customers, {visits} visits, "
         f"{logged} incidents, {queue.total} open follow-ups ({queue.counts.overdue} overdue, "
         f"{queue.counts.today} due today), {active} active flags, {alerts} unacknowledged alerts, "
-        f"{in_house} guests in house; built in {seconds:.1f} s."
+        f"{in_house} guests in house; built in {seconds:.1f} s. Sign in with these PINs: "
+        + ", ".join(f"{name} {pin}" for name, pin in demo_data().pins.items()) + "."
     )
 
 

@@ -48,6 +48,7 @@ from frontdesk.schemas.reads import (
 )
 from frontdesk.schemas.vocab import LEAD_ATTENTION_ATTEMPTS, RETRY_OUTCOMES, label
 from frontdesk.services import audit, episodes
+from frontdesk.services.authority import require, require_staff
 from frontdesk.services.context import Actor
 from frontdesk.services.incidents import detail_of
 from frontdesk.store.models import Customer, FollowUp, FollowUpAttempt, Incident, Staff
@@ -99,15 +100,17 @@ def _refuse_if_taken(actor: Actor, follow_up_id: int, expected_version: int | No
 
 
 def _guarded(actor: Actor, follow_up_id: int, expected_version: int | None,
-             change: Callable[[Session, FollowUp], T]) -> T:
-    """Run `change` on an open follow-up that still has the version the person saw."""
+             change: Callable[[Session, FollowUp], T], *, owner_may: bool = True) -> T:
+    """Run `change` on an open follow-up that still has the version the person saw (its owner's, or a lead's)."""
     _refuse_if_taken(actor, follow_up_id, expected_version)
     try:
         with actor.store.begin() as session:
-            actor.staff(session)
+            staff = require_staff(session, actor, "work_own_follow_ups")
             row = session.get(FollowUp, follow_up_id)
             if row is None:
                 raise NotFound(f"follow-up {follow_up_id} does not exist")
+            if not owner_may or row.owner_id != staff.id:
+                require(session, actor, "work_queue")
             if row.status != "open" or (expected_version is not None and row.version != expected_version):
                 raise Conflict(conflict_message(session, actor, row))
             return change(session, row)
@@ -224,7 +227,7 @@ def reassign(actor: Actor, follow_up_id: int, expected_version: int | None, owne
         session.flush()
         audit.record(session, actor, "reassign", "follow_up", row.id, ("owner_id",))
 
-    _guarded(actor, follow_up_id, expected_version, change)
+    _guarded(actor, follow_up_id, expected_version, change, owner_may=False)
 
 
 def skip(actor: Actor, follow_up_id: int, expected_version: int | None, data: SkipInput) -> None:
@@ -239,17 +242,19 @@ def skip(actor: Actor, follow_up_id: int, expected_version: int | None, data: Sk
         session.flush()
         audit.record(session, actor, "skip", "follow_up", row.id, ("status", "skip_reason"))
 
-    _guarded(actor, follow_up_id, expected_version, change)
+    _guarded(actor, follow_up_id, expected_version, change, owner_may=False)
 
 
 def add_follow_up(actor: Actor, incident_id: int, data: FollowUpInput) -> int:
     """A follow-up by hand on an incident's episode (reopening it if it was closed)."""
     with actor.store.begin() as session:
-        staff = actor.staff(session)
+        staff = require_staff(session, actor, "work_own_follow_ups")
         incident = session.get(Incident, incident_id)
         if incident is None:
             raise NotFound(f"incident {incident_id} does not exist")
         owner_id = data.owner_id or staff.id
+        if owner_id != staff.id:
+            require(session, actor, "work_queue")
         owner = session.get(Staff, owner_id)
         if owner is None or not owner.active:
             raise InvalidInput.one("owner_id", "not an active staff member")

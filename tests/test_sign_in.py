@@ -1,0 +1,121 @@
+"""The sign-in screen: a name, then that person's PIN; wrong PINs, lockouts, a manager's first PIN; F9."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from frontdesk.clock import FixedClock
+from frontdesk.schemas.inputs import StaffInput
+from frontdesk.services import pins, setup
+from frontdesk.services.context import Actor
+from tests.test_greet import url_of
+from tests.ui import make_app, ready, screen_text, settle, type_text, until
+
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+
+
+def on_sign_in(app: Any) -> bool:
+    return type(app.screen).__name__ == "SignInScreen"
+
+
+async def test_a_named_person_types_their_pin(sqlite_desk: Actor, clock: FixedClock) -> None:
+    """--staff Tom opens the PIN field for Tom; a wrong PIN says how many tries are left, the right one signs in."""
+    app = make_app(url_of(sqlite_desk), clock, staff="Tom", pin="")  # "": nobody types it for them
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: on_sign_in(app))
+        assert "Tom" in screen_text(app) and app.desk is None
+        await type_text(pilot, "1111")
+        await pilot.press("enter")
+        await until(pilot, lambda: "not right" in screen_text(app))
+        assert "4 more before a lockout" in screen_text(app) and app.desk is None
+        await type_text(pilot, "2580")
+        await pilot.press("enter")
+        await ready(pilot)
+        assert app.staff is not None and app.staff.name == "Tom" and not on_sign_in(app)
+
+
+async def test_a_lockout_says_until_when(sqlite_desk: Actor, clock: FixedClock) -> None:
+    tom = setup.find_staff(sqlite_desk.store, "Tom").id
+    for _ in range(pins.TRIES):
+        with pytest.raises(pins.NotAllowed):
+            pins.sign_in(sqlite_desk.as_staff(None), tom, "0000")
+    app = make_app(url_of(sqlite_desk), clock, staff="Tom", pin="")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: on_sign_in(app))
+        await type_text(pilot, "2580")
+        await pilot.press("enter")
+        await until(pilot, lambda: "locked out" in screen_text(app))
+        assert "until 19:35" in screen_text(app) and app.desk is None
+
+
+async def test_f9_signs_someone_else_in(sqlite_desk: Actor, clock: FixedClock) -> None:
+    app = make_app(url_of(sqlite_desk), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("f9")
+        await until(pilot, lambda: on_sign_in(app))
+        await type_text(pilot, "len")
+        await pilot.press("enter")
+        await type_text(pilot, "1357")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.staff is not None and app.staff.name == "Lena")
+        assert app.desk is not None and app.desk.staff_id == app.staff.id
+
+
+async def test_a_manager_without_a_pin_chooses_one(sqlite_desk: Actor, clock: FixedClock) -> None:
+    setup.add_staff(sqlite_desk.store, clock, StaffInput.parse({"name": "Mo", "role": "manager"}), "stand")
+    app = make_app(url_of(sqlite_desk), clock, staff="Mo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: "choose one now" in screen_text(app))
+        for first, second in (("1234", "1234"), ("8024", "8042")):
+            await type_text(pilot, first)
+            await pilot.press("enter")
+            await type_text(pilot, second)
+            await pilot.press("enter")
+            await settle(pilot)
+        assert "differ" in screen_text(app)
+        await type_text(pilot, "8024")
+        await pilot.press("enter")
+        await type_text(pilot, "8024")
+        await pilot.press("enter")
+        await ready(pilot)
+        assert app.staff is not None and app.staff.name == "Mo" and app.staff.has_pin
+
+
+async def test_someone_without_a_pin_is_sent_to_a_manager(sqlite_desk: Actor, clock: FixedClock) -> None:
+    setup.add_staff(sqlite_desk.store, clock, StaffInput.parse({"name": "Pia", "role": "staff"}), "stand")
+    app = make_app(url_of(sqlite_desk), clock, staff="Pia")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: "a manager sets one" in screen_text(app))
+        assert app.desk is None
+
+
+async def _name_chosen(pilot: Any) -> None:
+    await until(pilot, lambda: on_sign_in(pilot.app))
+    await type_text(pilot, "to")
+    await settle(pilot)
+
+
+async def _wrong_pin(pilot: Any) -> None:
+    await _name_chosen(pilot)
+    await pilot.press("enter")
+    await type_text(pilot, "9999")
+    await pilot.press("enter")
+    await until(pilot, lambda: "not right" in screen_text(pilot.app))
+
+
+@SIZES
+def test_snapshot_names(snap_compare: Any, sqlite_desk: Actor, clock: FixedClock, size: tuple[int, int]) -> None:
+    """Sign in: who is at this terminal? "to" typed narrows the four names to Tom · Staff, highlighted."""
+    app = make_app(url_of(sqlite_desk), clock, staff=None)
+    assert snap_compare(app, terminal_size=size, run_before=_name_chosen)
+
+
+@SIZES
+def test_snapshot_wrong_pin(snap_compare: Any, sqlite_desk: Actor, clock: FixedClock, size: tuple[int, int]) -> None:
+    """Tom chosen (the list steps aside), the PIN field empty again, and "That PIN is not right (4 more before
+    a lockout)." under it."""
+    app = make_app(url_of(sqlite_desk), clock, staff=None)
+    assert snap_compare(app, terminal_size=size, run_before=_wrong_pin)
