@@ -9,6 +9,7 @@ none of them escapes an open dialog.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from textual import work
 from textual.app import SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette, SearchIcon
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -47,6 +49,18 @@ if TYPE_CHECKING:
 ModeScreen = TypeVar("ModeScreen", bound=Screen[Any])
 
 
+class DeskPalette(CommandPalette):
+    """The command palette with a plain ">" for its search icon on a console without emoji."""
+
+    def __init__(self, *, plain: bool, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.plain = plain
+
+    def on_mount(self) -> None:
+        if self.plain:
+            self.query_one(SearchIcon).icon = ">"
+
+
 def _greet() -> Screen[Any]:
     from frontdesk.screens.greet import GreetScreen
 
@@ -72,7 +86,7 @@ def _reports() -> Screen[Any]:
 
 
 GLOBAL_ACTIONS = frozenset(
-    {"switch_mode", "toggle_help", "switch_staff", "acknowledge_alert", "command_palette", "quit"}
+    {"switch_mode", "toggle_help", "help_page", "switch_staff", "acknowledge_alert", "command_palette", "quit"}
 )
 """Actions bound on the App; only quit stays live under a dialog."""
 
@@ -85,6 +99,8 @@ class FrontdeskApp(QuietCrashes, DeskApp):
     """Every screen's stylesheet is read at start: a screen bringing its own CSS
     later makes Textual re-parse and re-apply all styles (~50 ms on a kiosk)."""
     TITLE = "frontdesk"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    """Screens without breakpoints of their own: the keys panel (F1) covers them below 110 columns."""
     MODES = {"greet": _greet, "incident": _incident, "followups": _followups, "reports": _reports}
     BINDING_GROUP_TITLE = "Everywhere"
     # The Footer keeps its 80 columns for the screen's own keys: the mode bar shows F2–F5 and F9,
@@ -104,6 +120,8 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         Binding("f9", "switch_staff", "Sign in", id="switch_staff", priority=True, show=False,
                 tooltip="Sign in: the next person types their PIN"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False, tooltip="Quit frontdesk"),
+        Binding("pageup", "help_page(-1)", "Scroll help", priority=True, show=False, system=True),
+        Binding("pagedown", "help_page(1)", "Scroll help", priority=True, show=False, system=True),
     ]
 
     class StoreOpened(Message):
@@ -230,7 +248,7 @@ class FrontdeskApp(QuietCrashes, DeskApp):
 
     @work(thread=True, exclusive=True, group="write", exit_on_error=False)
     def build_demo(self, dialog: BuildingDemo) -> None:
-        from frontdesk.services.demo import build_demo
+        from frontdesk.demo.restaurant import build_demo
 
         assert self.store is not None
         summary = build_demo(self.store, self.clock, terminal=self.settings.terminal, force=False,
@@ -368,11 +386,16 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         assert isinstance(screen, kind)
         return screen
 
+    def came_from(self, mode: str) -> str | None:
+        """The mode asking to show `mode`, for Esc to go back to (None when it is the same)."""
+        return None if self.current_mode == mode else self.current_mode
+
     async def on_open_customer(self, event: OpenCustomer) -> None:
-        """Any screen asks for a customer's card: switch to F2 and show it."""
+        """Any screen asks for a customer's card: switch to F2 and show it; Esc goes back."""
         from frontdesk.screens.greet import GreetScreen
 
-        (await self.show_mode("greet", GreetScreen)).show_customer(event.customer_id)
+        back_to = self.came_from("greet")
+        (await self.show_mode("greet", GreetScreen)).show_customer(event.customer_id, back_to=back_to)
 
     async def on_log_incident_for(self, event: LogIncidentFor) -> None:
         from frontdesk.screens.incident import IncidentScreen
@@ -382,13 +405,16 @@ class FrontdeskApp(QuietCrashes, DeskApp):
     async def on_amend_incident(self, event: AmendIncident) -> None:
         from frontdesk.screens.incident import IncidentScreen
 
-        (await self.show_mode("incident", IncidentScreen)).amend_incident(event.incident_id)
+        back_to = self.came_from("incident")
+        (await self.show_mode("incident", IncidentScreen)).amend_incident(event.incident_id, back_to=back_to)
 
     # -- keys -----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in GLOBAL_ACTIONS and action != "quit" and isinstance(self.screen, ModalScreen):
             return False
+        if action == "help_page":
+            return bool(self.screen.query("KeysHelp"))  # otherwise the key goes on to the screen
         if action == "acknowledge_alert":
             return bool(self.alerts)
         if action == "switch_staff":
@@ -404,14 +430,42 @@ class FrontdeskApp(QuietCrashes, DeskApp):
                 return
         self.exit()
 
+    async def action_switch_mode(self, mode: str) -> None:
+        """F2–F5; pressed on its own screen, that screen starts over (F2: the search box, no card open)."""
+        from frontdesk.screens.base import DeskScreen
+
+        if mode == self.current_mode and isinstance(self.screen, DeskScreen):
+            self.screen.mode_key_again()
+            return
+        await self.switch_mode(mode)
+
     def action_toggle_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        """F1: our keys panel (the screen's keys first), not Textual's HelpPanel (its generic keys first)."""
+        from frontdesk.widgets.keys_help import KeysHelp
+
+        if shown := self.screen.query(KeysHelp):
+            shown.remove()
         else:
-            self.action_show_help_panel()
+            self.screen.mount(KeysHelp())
+
+    def action_help_page(self, step: int) -> None:
+        from frontdesk.widgets.keys_help import KeysHelp
+
+        for panel in self.screen.query(KeysHelp):
+            panel.page(step)
 
     def action_switch_staff(self) -> None:
         self.find_desk(can_cancel=True)
+
+    @property
+    def plain_icons(self) -> bool:
+        """A Linux console (TERM=linux) or the theme chosen for one: its font has no emoji."""
+        return os.environ.get("TERM") == "linux" or self.theme.startswith("ansi")
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, its 🔎 a plain ">" where the font has no emoji (issue 17)."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(DeskPalette(plain=self.plain_icons, id="--command-palette"))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The product's own commands (no Screenshot: it writes customer data to disk)."""

@@ -350,7 +350,7 @@ def cmd_customers(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from frontdesk.clock import SystemClock
-    from frontdesk.services import demo
+    from frontdesk.demo import restaurant as demo
 
     settings = _settings(args)
     store = _open(settings, create=True)
@@ -418,7 +418,7 @@ def cmd_playbooks(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from frontdesk.bench import run_bench
+    from frontdesk.bench.run import run_bench
 
     return run_bench(
         customers=args.customers,

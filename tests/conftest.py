@@ -91,6 +91,21 @@ def drop_pg_schema(schema: str) -> None:
         connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
+@pytest.fixture
+def pg_schemas() -> Iterator[Callable[[], str]]:
+    """Fresh empty PostgreSQL schemas, dropped afterwards: call it for each one's URL."""
+    made: list[str] = []
+
+    def make() -> str:
+        schema, url = new_pg_schema()
+        made.append(schema)
+        return url
+
+    yield make
+    for schema in made:
+        drop_pg_schema(schema)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path, _sqlite_template: Path) -> Iterator[str]:
     """A migrated, empty store URL on each backend."""

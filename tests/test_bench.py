@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import DateTime, func, select, text
 from sqlalchemy.dialects import sqlite
 
-from frontdesk.bench import run_bench
+from frontdesk.bench.run import run_bench
 from frontdesk.clock import FixedClock
 from frontdesk.errors import NotAllowed
 from frontdesk.services import customers, followups, setup
@@ -28,7 +28,7 @@ from frontdesk.services.search import (
     search_parameters,
     tokens_for,
 )
-from frontdesk.store import synth
+from frontdesk.bench import synth
 from frontdesk.store.migrate import open_store
 from frontdesk.store.models import (
     Customer,

@@ -16,10 +16,10 @@ import phonenumbers
 import pytest
 
 from frontdesk.clock import FixedClock
+from frontdesk.demo.restaurant import build_demo
 from frontdesk.errors import NotAllowed
 from frontdesk.services import followups, setup
 from frontdesk.services.context import Actor
-from frontdesk.services.demo import build_demo
 from frontdesk.services.export import write_export
 from frontdesk.store.migrate import open_store
 

@@ -124,6 +124,18 @@ def fill_queue(desk: Actor) -> Shift:
     )
 
 
+def add_unflagged_check_in(shift: Shift) -> int:
+    """Bo Lind's minor incident, no flag and no promise, with one check-in call due Tue 17 Nov (first in the
+    queue); returns the incident's id."""
+    desk = shift.desk
+    customer = customers.create_customer(desk, customers.parse_customer(desk, {"name": "Bo Lind"}))
+    return incidents.log_incident(desk, incidents.parse_incident(desk, {
+        "customer_id": customer, "category": "food", "severity": "minor", "description": "Bread was stale",
+        "occurred_at": "18:00", "raise_flag": False,
+        "plan": [{"kind": "check_in", "channel": "call", "due_at": utc(2026, 11, 17, 9), "owner_id": shift.staff["Tom"]}],
+    })).incident_id
+
+
 @pytest.fixture
 def shift(sqlite_desk: Actor) -> Shift:
     return fill_queue(sqlite_desk)
@@ -273,7 +285,7 @@ async def test_a_long_queue_shows_one_screen_of_rows_and_pages(sqlite_desk: Acto
         assert f"1–{size} of 30" in screen_text(app)
         shown = [message for message in seen if isinstance(message, DueTable.PageShown)]
         assert (shown[0].offset, shown[0].count, shown[0].total) == (0, size, 30)
-        assert due_table.first_row_text.startswith("  tomorrow 09:00 ")  # the bench's sign the queue opened
+        assert str(due_table.rows.get_option_at_index(0).prompt).startswith("  tomorrow 09:00 ")
         await press(pilot, "pagedown")
         assert due_table.queue_offset == size and due_table.rows.option_count == size
         assert "tomorrow 09:" in screen_text(app)
@@ -344,6 +356,30 @@ async def test_closing_waits_for_a_choice_and_can_be_left_for_later(shift: Shift
             assert incident is not None and incident.promise_status == "broken"
             assert session.scalars(select(Flag.active).where(Flag.incident_id == shift.incidents["ana"])).one()
         assert "Promise broken. Flag kept." in message_line(app)
+
+
+async def test_closing_an_episode_with_nothing_to_choose_says_so_and_closes_on_enter(
+        shift: Shift, clock: Any) -> None:
+    """Issue 17 item 4: a check-in whose incident has no flag (and no promise) left "Close the episode?"
+    saying "1, 2 or arrows: choose" over an empty list. It says there is nothing to choose; Enter closes."""
+    desk = shift.desk
+    incident_id = add_unflagged_check_in(shift)
+    app = app_for(desk, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_queue(pilot)
+        assert table(app).selected is not None and table(app).selected.incident_id == incident_id
+        await press(pilot, "enter", "1", "enter")
+        assert type(app.screen).__name__ == "CloseEpisodeDialog"
+        text = screen_text(app)
+        assert "Nothing is left open for Bo Lind" in text
+        assert "choose" not in text, "no choices are offered, so none are announced"
+        assert "No promise to settle and no flag to keep or clear." in text
+        assert "Enter: close it" in text
+        await press(pilot, "enter")
+        with desk.store.read() as session:
+            assert session.scalars(select(Episode.status).where(
+                Episode.incident_id == incident_id)).one() == "closed"
+        assert "Episode closed: Bo Lind." in message_line(app)
 
 
 async def test_no_answer_counts_a_try_and_moves_it_to_tomorrow(shift: Shift, clock: Any) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_followups_screen import Shift, app_for, fill_queue, open_queue, press
+from test_followups_screen import Shift, add_unflagged_check_in, app_for, fill_queue, open_queue, press
 
 from tests.ui import type_text
 
@@ -61,6 +61,19 @@ def test_outcome_dialog(snap_compare: Any, shift: Shift, clock: Any, size: tuple
         await type_text(pilot, "Rang at 19:30")
 
     assert snap_compare(app_for(shift.desk, clock), terminal_size=size, run_before=run_before)
+
+
+def test_closing_with_nothing_to_choose(snap_compare: Any, shift: Shift, clock: Any) -> None:
+    """Issue 17 item 4: Bo Lind's check-in done, and the close dialog for an episode with no flag and no
+    promise: "Nothing is left open for Bo Lind", "Close the episode?", "No promise to settle and no flag
+    to keep or clear." and the keys "Enter: close it · Esc: not now" (no "1, 2 or arrows: choose")."""
+    add_unflagged_check_in(shift)
+
+    async def run_before(pilot: Any) -> None:
+        await open_queue(pilot)
+        await press(pilot, "enter", "1", "enter")
+
+    assert snap_compare(app_for(shift.desk, clock), terminal_size=(80, 24), run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES)

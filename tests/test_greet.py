@@ -240,7 +240,7 @@ async def test_rows_show_marker_masked_phone_and_last_visit_first_row_highlighte
         await type_text(pilot, "an")
         await settle(pilot)
         results = app.screen.query_one(SearchResults)
-        assert results.query == "an"
+        assert results.answered_text == "an"
         names = [hit.name for hit in results.hits]
         assert names[:3] == ["Ana García", "Anton Weber", "Annika Berg"]  # flagged first, highest level first
         assert "Anna Kowalski" in names
@@ -267,7 +267,7 @@ async def test_newest_keystroke_wins_over_a_slow_older_query(
         await asyncio.sleep(0.7)  # the cancelled "an" search has answered by now
         await pilot.pause()
         results = app.screen.query_one(SearchResults)
-        assert results.query == "ant"
+        assert results.answered_text == "ant"
         assert [hit.name for hit in results.hits] == ["Anton Weber"]
 
 
@@ -282,7 +282,7 @@ async def test_enter_before_a_slow_query_returns_opens_the_guest_typed_not_the_o
         results = app.screen.query_one(SearchResults)
         assert results.highlighted_hit is not None and results.highlighted_hit.customer_id == ids["ana"]
         await pilot.press("t", "enter")  # the rows on screen still answer "an": Ana is highlighted
-        assert results.query == "an" and shown_card_id(app) is None
+        assert results.answered_text == "an" and shown_card_id(app) is None
         await settle(pilot)
         assert shown_card_id(app) == ids["anton"]
         await pilot.press("f10")

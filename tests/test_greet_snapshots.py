@@ -99,7 +99,7 @@ def test_card_with_a_long_history(
 def test_in_house_list_after_a_flagged_guest_checks_in(
     snap_compare: Any, sqlite_desk: Actor, clock: FixedClock, size: tuple[int, int]
 ) -> None:
-    """Ana checked in (F8), then Esc twice (the toast dismissed): In house now · 4, by check-in time:
+    """Ana checked in (F8), then Esc twice (the toast dismissed): In house with a flag or incident · 4, by check-in time:
     Smith [/] (service incident today), [red]Bob[/red] and Anton (⚑ care, neutral headlines) and Ana
     (19:30, ⚑ priority, "Food and drink follow-up · 13 Nov"). The Footer offers no Esc: the box is empty."""
     assert snapshot(snap_compare, sqlite_desk, clock, size, "type:ana g", "enter", "f8", "escape", "escape",

@@ -86,7 +86,7 @@ class Terminal:
     def sign_in(self, pin: str, signed_in: str = "Maria · Bistro") -> None:
         """The person named by --staff types their PIN on the sign-in screen; wait until the mode bar
         names them (drawn after the PIN is typed: the greet screen shows behind the sign-in before it)."""
-        self.wait_for("Enter: sign in", timeout=60)
+        self.wait_for("Sign in: who is at this terminal?", timeout=60)
         self.type(pin)
         before = len(self.text)
         self.keys("\r")

@@ -81,9 +81,9 @@ async def test_function_keys_reach_every_screen_and_help(sqlite_desk: object, cl
             await settle(pilot)
             assert app.current_mode == mode
         await pilot.press("f1")
-        assert app.screen.query("HelpPanel")
+        assert app.screen.query("KeysHelp")
         await pilot.press("f1")
-        assert not app.screen.query("HelpPanel")
+        assert not app.screen.query("KeysHelp")
         assert "Maria · Bistro Berlin" in screen_text(app)
 
 
@@ -98,7 +98,7 @@ async def test_global_keys_do_nothing_while_a_dialog_is_open(sqlite_desk: object
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
         assert app.current_mode == "greet"
-        assert not app.screen.query("HelpPanel")
+        assert not app.screen.query("KeysHelp")
         await pilot.press("escape")
         assert answers == [False]
         await pilot.press("f4")

@@ -35,9 +35,10 @@ from frontdesk.errors import (
 from frontdesk.schemas.inputs import CustomerInput
 from frontdesk.services import customers, search
 from frontdesk.services.context import Actor
-from frontdesk.store import db, feed
+from frontdesk.store import db, feed, queries
 from frontdesk.store.db import Store
 from frontdesk.store.migrate import backup_sqlite, open_store
+from frontdesk.store.models import Customer
 from tests.conftest import drop_pg_schema, new_pg_schema, set_up_desk
 from tests.pg_proxy import PgProxy
 
@@ -108,6 +109,16 @@ def test_interactive_postgresql_transactions_are_time_limited_and_bulk_ones_are_
     with store.read() as session:  # SET LOCAL ended with its transaction; the pooled connection is clean
         session.execute(text("SELECT 1"))
         assert session.execute(text("SHOW transaction_isolation")).scalar() == "read committed"
+
+
+def test_a_row_lock_waits_within_lock_timeout_then_the_statement_limit_is_back(pg_desk: Actor) -> None:
+    """The locking read runs under statement_timeout = lock_timeout (all its waits together), then
+    the transaction's own limit returns: 15 s interactive, none in bulk."""
+    guest = new_guest(pg_desk)
+    for bulk, limit in ((False, "15s"), (True, "0")):
+        with pg_desk.store.begin(bulk=bulk) as session:
+            assert queries.for_change(session, Customer, guest) is not None
+            assert session.execute(text("SHOW statement_timeout")).scalar() == limit
 
 
 def test_psycopg_prepares_no_statements(pg_desk: Actor) -> None:

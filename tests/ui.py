@@ -106,3 +106,13 @@ def screen_text(app: FrontdeskApp) -> str:
     """What the terminal shows right now, one line per row, as plain text."""
     strips = app.screen._compositor.render_strips()
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+async def at_the_stand(pilot: Pilot[Any]) -> Any:
+    """Wait for the desk and return the greet screen (typed as Any: this module imports no screens)."""
+    await ready(pilot)
+    from frontdesk.screens.greet import GreetScreen
+
+    screen = pilot.app.screen
+    assert isinstance(screen, GreetScreen)
+    return screen

@@ -311,6 +311,8 @@ class AlertInfo(ReadModel):
 
 
 class EpisodeInfo(ReadModel):
+    """An episode as its close dialog needs it: can it close, what stays open, what closing asks."""
+
     incident_id: int
     status: str
     open_follow_ups: int
@@ -318,6 +320,9 @@ class EpisodeInfo(ReadModel):
     flag_active: bool
     can_close: bool
     blockers: tuple[str, ...]
+    """What stays open, in words ("1 follow-up is still open")."""
+    customer_name: str | None = None
+    promise_text: str | None = None
 
 
 class IncidentRow(ReadModel):
@@ -346,7 +351,15 @@ class CompletionResult(ReadModel):
     new_follow_up_id: int | None
     """The new check-in scheduled after "reached – still unhappy"."""
     new_follow_up_due_at: datetime | None
-    episode_status: str
+    episode: EpisodeInfo
+    """The episode as this completion left it, read in the same transaction."""
+
+
+class Rescheduled(ReadModel):
+    """Where a rescheduled follow-up went, and what was assumed reading a typed time."""
+
+    due_at: datetime
+    time_notes: tuple[str, ...] = ()
 
 
 class Count(ReadModel):

@@ -90,6 +90,9 @@ class DeskScreen(DeskNode, Screen[None]):
     def refresh_data(self) -> None:
         """Re-query what this screen shows, in a worker; screens override it."""
 
+    def mode_key_again(self) -> None:
+        """This screen's F-key pressed while it shows; the greet screen goes back to its search box."""
+
     async def before_quit(self) -> bool:
         """Ctrl+Q: True to let the app quit; a screen holding unsaved typing keeps it first and may ask."""
         return True

@@ -1,17 +1,20 @@
 """Dialogs of the follow-ups queue: done, reschedule, reassign, skip, close the episode, notes.
 
-Each dialog saves through its service in a "write" worker and stays open on
-bad input, with the message under the field and focus on it, so nothing typed
-is lost. Every change names the version the lead saw: when another terminal
-got there first, the dialog closes with the service's sentence ("already done
-by Tom at 19:42"), marked as refused, and the queue shows it and refreshes.
+Each dialog reads its fields as one typed value and hands it to one service
+call in a "write" worker: the service checks it, changes the store and says
+what comes next (a completion: whether the episode may close now, what stays
+open), all in one transaction. The dialog stays open on bad input, with the
+message under the field and focus on it, so nothing typed is lost. Every change
+names the version the lead saw: when another terminal got there first, the
+dialog closes with the service's sentence ("already done by Tom at 19:42"),
+marked as refused, and the queue shows it and refreshes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from rich.text import Text
 from textual import on, work
@@ -36,6 +39,9 @@ if TYPE_CHECKING:
     from frontdesk.schemas.reads import DueItem, EpisodeInfo
     from frontdesk.services.context import Actor
 
+Values = TypeVar("Values")
+"""What a dialog's fields hold, typed: the one argument of its service call."""
+
 
 @dataclass(frozen=True)
 class ActionDone:
@@ -46,6 +52,14 @@ class ActionDone:
     """Nothing was changed: another terminal got there first, or a rule said no."""
     closable: EpisodeInfo | None = None
     """The episode this left with nothing open, so the lead can close it now."""
+
+
+@dataclass(frozen=True)
+class HowItWent:
+    """The done dialog's fields: the outcome picked (None: a note written, nobody to reach) and a note."""
+
+    outcome: str | None
+    note: str
 
 
 def who(item: DueItem) -> str:
@@ -105,8 +119,8 @@ class ChoiceDialog(ActionDialog):
             focused.highlighted = index
 
 
-class FollowUpDialog(ChoiceDialog):
-    """The frame of a follow-up dialog: a heading, the fields, their errors, and saving."""
+class FollowUpDialog(ChoiceDialog, Generic[Values]):
+    """The frame of a follow-up dialog: a heading, the fields, their errors, and saving its `Values`."""
 
     FIELDS: ClassVar[tuple[str, ...]] = ()
     """Field names in screen order (as the service names them): each has a widget and an error Label (fid)."""
@@ -141,20 +155,28 @@ class FollowUpDialog(ChoiceDialog):
         yield from ()
 
     def action_save(self) -> None:
-        """Read the fields (on the UI thread) and save them in a worker."""
-        if not self.saving:
-            self.saving = True
-            self.save(self.values())
+        """Read the fields (on the UI thread) and save them in a worker; a choice not made is said at once."""
+        if self.saving:
+            return
+        if unpicked := self.unpicked():
+            self.show_refusal(unpicked)
+            return
+        self.saving = True
+        self.save(self.values())
 
-    def values(self) -> dict[str, Any]:
+    def unpicked(self) -> dict[str, str]:
+        """The lists of choices still without a choice, each with what to say under it."""
+        return {}
+
+    def values(self) -> Values:
         raise NotImplementedError
 
     @work(thread=True, group="write", exit_on_error=False)
-    def save(self, values: dict[str, Any]) -> None:
+    def save(self, values: Values) -> None:
         from frontdesk.errors import FrontdeskError, InvalidInput
 
         try:
-            result = self.write(**values)
+            result = self.write(values)
         except InvalidInput as exc:
             self.post_message(self.Refused(exc.errors))
             return
@@ -162,22 +184,19 @@ class FollowUpDialog(ChoiceDialog):
             result = ActionDone(f"Not saved: {exc}. Nothing was changed.", refused=True)
         self.post_message(self.Done(result))
 
-    def write(self, **values: Any) -> ActionDone:
-        """Call the service (in the worker thread) and say what happened."""
+    def write(self, values: Values) -> ActionDone:
+        """Make the one service call (in the worker thread) and say what happened."""
         raise NotImplementedError
-
-    def closable(self) -> EpisodeInfo | None:
-        """The episode, if this action left nothing open in it (worker thread)."""
-        from frontdesk.services.episodes import episode_info
-
-        info = episode_info(self.desk, self.item.incident_id)
-        return info if info.can_close else None
 
     def on_follow_up_dialog_refused(self, event: Refused) -> None:
         self.saving = False
+        self.show_refusal(event.errors)
+
+    def show_refusal(self, errors: dict[str, str]) -> None:
+        """Each problem under its field (the rest under the form), focus on the first."""
         first: Widget | None = None
-        unplaced = [message for field, message in event.errors.items() if field not in self.FIELDS]
-        for field, message in [*((field, event.errors.get(field, "")) for field in self.FIELDS),
+        unplaced = [message for field, message in errors.items() if field not in self.FIELDS]
+        for field, message in [*((field, errors.get(field, "")) for field in self.FIELDS),
                                ("form", "; ".join(unplaced))]:
             show_error(self, field, message)
             if message and first is None and field != "form":
@@ -217,13 +236,12 @@ def chosen(screen: ModalScreen[Any], list_id: str) -> str | None:
     return None if options.highlighted is None else options.get_option_at_index(options.highlighted).id
 
 
-def refuse(field: str, message: str) -> None:
-    from frontdesk.errors import InvalidInput
+def still_open(episode: EpisodeInfo) -> str:
+    """What keeps an open episode open, as the end of a message ("" when nothing does)."""
+    return f" Still open: {'; '.join(episode.blockers)}." if episode.blockers and episode.status == "open" else ""
 
-    raise InvalidInput.one(field, message)
 
-
-class OutcomeDialog(FollowUpDialog):
+class OutcomeDialog(FollowUpDialog[HowItWent]):
     """Done: how it went (DESIGN.md's four outcomes), and a note; a handwritten note needs no outcome."""
 
     BINDING_GROUP_TITLE = "Done"
@@ -244,17 +262,22 @@ class OutcomeDialog(FollowUpDialog):
         yield Input(placeholder="what they said, what happens next", id="fu-note")
         yield field_error("note")
 
-    def values(self) -> dict[str, Any]:
-        return {"outcome": chosen(self, "outcome"), "note": self.query_one("#fu-note", Input).value}
+    def unpicked(self) -> dict[str, str]:
+        if chosen(self, "outcome") is not None:
+            return {}
+        if self.item.channel == "note":
+            return {"outcome": "pick it once the note is written and sent"}
+        return {"outcome": "say how it went: pick one of the four"}
 
-    def write(self, outcome: str | None, note: str) -> ActionDone:
-        from frontdesk.schemas.inputs import OutcomeInput
+    def values(self) -> HowItWent:
+        outcome = chosen(self, "outcome")
+        return HowItWent(None if outcome == NO_OUTCOME else outcome, self.query_one("#fu-note", Input).value)
+
+    def write(self, values: HowItWent) -> ActionDone:
         from frontdesk.services.followups import complete
 
-        if outcome is None:
-            refuse("outcome", "say how it went: pick one of the four")
-        data = OutcomeInput.parse({"outcome": None if outcome == NO_OUTCOME else outcome, "note": note})
-        result = complete(self.desk, self.item.id, self.item.version, data)
+        result = complete(self.desk, self.item.id, self.item.version,
+                          {"outcome": values.outcome, "note": values.note})
         name = who(self.item)
         if result.status != "done":
             message = (f"{name}: {label(result.outcome)} (try {result.attempts}). "
@@ -266,14 +289,19 @@ class OutcomeDialog(FollowUpDialog):
         if result.new_follow_up_due_at:
             message += (" New check-in for the original ally "
                         f"{describe_due(result.new_follow_up_due_at, self.desk.now(), self.zone)}.")
-        return ActionDone(message, closable=self.closable())
+        else:
+            message += still_open(result.episode)
+        return ActionDone(message, closable=result.episode if result.episode.can_close else None)
 
 
 RESCHEDULE_STEPS = (("1", "+1 day"), ("3", "+3 days"), ("7", "+1 week"))
 
 
-class RescheduleDialog(FollowUpDialog):
-    """Move it: +1 day, +3 days, +1 week (same time of day), or a typed date."""
+class RescheduleDialog(FollowUpDialog["int | str"]):
+    """Move it: +1 day, +3 days, +1 week (same time of day), or a typed date.
+
+    Its value is a number of days (a step picked) or the date as typed.
+    """
 
     BINDING_GROUP_TITLE = "Reschedule"
     FIELDS = ("days", "due_at")
@@ -290,30 +318,25 @@ class RescheduleDialog(FollowUpDialog):
     def on_mount(self) -> None:
         self.query_one("#fu-days", OptionList).highlighted = 0
 
-    def values(self) -> dict[str, Any]:
-        """A typed date when the date field has focus, else the highlighted step."""
+    def values(self) -> int | str:
+        """The date as typed when the date field has focus, else the highlighted step's days."""
         typed = self.query_one("#fu-due_at", Input)
         if typed.has_focus:
-            return {"due_at": typed.value}
-        return {"days": int(chosen(self, "days") or 1)}
+            return typed.value
+        return int(chosen(self, "days") or 1)
 
-    def write(self, days: int | None = None, due_at: str | None = None) -> ActionDone:
-        from frontdesk.schemas.inputs import RescheduleInput
+    def write(self, values: int | str) -> ActionDone:
         from frontdesk.services.followups import reschedule, reschedule_by_days
-        from frontdesk.services.incidents import context
 
-        notes: dict[str, str] = {}
-        if days is not None:
-            moved = reschedule_by_days(self.desk, self.item.id, self.item.version, days)
+        if isinstance(values, int):
+            moved = reschedule_by_days(self.desk, self.item.id, self.item.version, values)
         else:
-            data = RescheduleInput.parse({"due_at": due_at}, **context(self.desk))
-            notes = data.time_notes
-            moved = reschedule(self.desk, self.item.id, self.item.version, data)
-        message = f"Rescheduled: {who(self.item)}, now due {describe_due(moved, self.desk.now(), self.zone)}."
-        return ActionDone(" ".join([message, *notes.values()]))
+            moved = reschedule(self.desk, self.item.id, self.item.version, {"due_at": values})
+        message = f"Rescheduled: {who(self.item)}, now due {describe_due(moved.due_at, self.desk.now(), self.zone)}."
+        return ActionDone(" ".join([message, *moved.time_notes]))
 
 
-class ReassignDialog(FollowUpDialog):
+class ReassignDialog(FollowUpDialog["int | None"]):
     """Give it to someone else at this site."""
 
     BINDING_GROUP_TITLE = "Reassign"
@@ -325,10 +348,6 @@ class ReassignDialog(FollowUpDialog):
         def __init__(self, staff: list[tuple[int, str, str]]) -> None:
             super().__init__()
             self.staff = staff
-
-    def __init__(self, desk: Actor, item: DueItem, zone: ZoneInfo) -> None:
-        super().__init__(desk, item, zone)
-        self.names: dict[int, str] = {}
 
     def compose_fields(self) -> ComposeResult:
         yield Label("Who should do it?", classes="field-label")
@@ -348,29 +367,24 @@ class ReassignDialog(FollowUpDialog):
     def on_reassign_dialog_staff_loaded(self, event: StaffLoaded) -> None:
         staff_list = self.query_one("#fu-owner_id", OptionList)
         for staff_id, name, role in event.staff:
-            self.names[staff_id] = name
             owns = ["owns it now"] if staff_id == self.item.owner_id else []
             staff_list.add_option(Option(joined(literal(name), label(role), *owns, separator=" · "), id=str(staff_id)))
         others = [index for index, (staff_id, _, _) in enumerate(event.staff) if staff_id != self.item.owner_id]
         staff_list.highlighted = others[0] if others else None
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> int | None:
+        """Who was picked (None: nobody yet; the service says so)."""
         owner = chosen(self, "owner_id")
-        return {"owner_id": int(owner) if owner else None}
+        return int(owner) if owner else None
 
-    def write(self, owner_id: int | None) -> ActionDone:
+    def write(self, values: int | None) -> ActionDone:
         from frontdesk.services.followups import reassign
 
-        if owner_id is None:
-            refuse("owner_id", "pick who should do it")
-        elif owner_id == self.item.owner_id:
-            refuse("owner_id", "they own it already; pick someone else")
-        else:
-            reassign(self.desk, self.item.id, self.item.version, owner_id)
-        return ActionDone(f"Reassigned: {who(self.item)} is now with {self.names[owner_id or 0]}.")
+        owner = reassign(self.desk, self.item.id, self.item.version, values)
+        return ActionDone(f"Reassigned: {who(self.item)} is now with {owner}.")
 
 
-class SkipDialog(FollowUpDialog):
+class SkipDialog(FollowUpDialog[str]):
     """Decide not to do it, and say why (the reason is kept for the reports)."""
 
     BINDING_GROUP_TITLE = "Skip"
@@ -382,15 +396,16 @@ class SkipDialog(FollowUpDialog):
         yield Input(placeholder="e.g. they asked not to be called", id="fu-reason")
         yield field_error("reason")
 
-    def values(self) -> dict[str, Any]:
-        return {"reason": self.query_one("#fu-reason", Input).value}
+    def values(self) -> str:
+        """The reason as typed."""
+        return self.query_one("#fu-reason", Input).value
 
-    def write(self, reason: str) -> ActionDone:
-        from frontdesk.schemas.inputs import SkipInput
+    def write(self, values: str) -> ActionDone:
         from frontdesk.services.followups import skip
 
-        skip(self.desk, self.item.id, self.item.version, SkipInput.parse({"reason": reason}))
-        return ActionDone(f"Skipped: {who(self.item)}.", closable=self.closable())
+        episode = skip(self.desk, self.item.id, self.item.version, {"reason": values})
+        return ActionDone(f"Skipped: {who(self.item)}.{still_open(episode)}",
+                          closable=episode if episode.can_close else None)
 
 
 class CloseEpisodeDialog(ChoiceDialog):
@@ -402,12 +417,11 @@ class CloseEpisodeDialog(ChoiceDialog):
         Binding("escape", "cancel", "Not now", tooltip="Leave the episode open"),
     ]
 
-    def __init__(self, desk: Actor, episode: EpisodeInfo, customer_name: str | None, promise: str | None) -> None:
+    def __init__(self, desk: Actor, episode: EpisodeInfo) -> None:
         super().__init__()
         self.desk = desk
         self.episode = episode
-        self.customer_name = customer_name or "unknown guest"
-        self.promise = promise
+        self.customer_name = episode.customer_name or "unknown guest"
 
     @property
     def fields(self) -> list[str]:
@@ -421,7 +435,7 @@ class CloseEpisodeDialog(ChoiceDialog):
                         classes="dialog-title")
             yield Label("Close the episode?")
             if "promise" in self.fields:
-                yield Label(joined("Was the promise kept?", literal(self.promise or ""), separator=" "),
+                yield Label(joined("Was the promise kept?", literal(self.episode.promise_text or ""), separator=" "),
                             classes="field-label")
                 yield choices("promise", [("kept", "kept"), ("broken", "broken")])
                 yield field_error("promise")
@@ -429,7 +443,12 @@ class CloseEpisodeDialog(ChoiceDialog):
                 yield Label("Their flag (hosts see it when they arrive):", classes="field-label")
                 yield choices("flag", [("keep", "keep the flag"), ("clear", "clear the flag")])
                 yield field_error("flag")
-            yield Label("1, 2 or arrows: choose · Tab: next · Enter: close it · Esc: not now", classes="dialog-keys")
+            if not self.fields:  # issue 17 item 4: no keys to choose with over an empty dialog
+                yield Label("No promise to settle and no flag to keep or clear.", classes="field-label")
+                yield Label("Enter: close it · Esc: not now", classes="dialog-keys")
+            else:
+                yield Label("1, 2 or arrows: choose · Tab: next · Enter: close it · Esc: not now",
+                            classes="dialog-keys")
 
     def on_mount(self) -> None:
         if self.fields:
@@ -457,8 +476,7 @@ class CloseEpisodeDialog(ChoiceDialog):
         from frontdesk.services.episodes import close_episode
 
         try:
-            close_episode(self.desk, self.episode.incident_id, settle_promise=settle,  # type: ignore[arg-type]
-                          clear_flag=clear_flag)
+            close_episode(self.desk, self.episode.incident_id, settle_promise=settle, clear_flag=clear_flag)
         except FrontdeskError as exc:
             self.post_message(self.Done(ActionDone(f"Not closed: {exc}.", refused=True)))
             return

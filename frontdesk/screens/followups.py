@@ -55,15 +55,6 @@ REFRESH_SECONDS = 60
 
 
 @dataclass(frozen=True)
-class EpisodeToClose:
-    """An episode the last action left with nothing open, and what its dialog asks about."""
-
-    incident_id: int
-    customer_name: str | None
-    promise: str | None
-
-
-@dataclass(frozen=True)
 class QueueView:
     """What the lead asked to see."""
 
@@ -111,7 +102,7 @@ class FollowUpsScreen(DeskScreen):
 
     view: reactive[QueueView] = reactive(QueueView, init=False)
     """The filters; changing them goes back to the first page."""
-    closable: reactive[EpisodeToClose | None] = reactive(None, bindings=True)
+    closable: reactive[EpisodeInfo | None] = reactive(None, bindings=True)
     """The episode the last action left with nothing open (e closes it)."""
 
     class QueueLoaded(Message):
@@ -160,8 +151,8 @@ class FollowUpsScreen(DeskScreen):
     def reset_view(self) -> None:
         """Leads and managers see everyone's follow-ups; staff and hosts their own."""
         staff = getattr(self.app, "staff", None)
-        scope = "everyone" if staff is None or staff.role in ("lead", "manager") else "mine"
-        self.set_reactive(FollowUpsScreen.view, QueueView(scope=scope))
+        lead = staff is None or staff.role in ("lead", "manager")
+        self.set_reactive(FollowUpsScreen.view, QueueView(scope="everyone" if lead else "mine"))
         self.query_one("#queue-filters", Static).update(self.view.words())
 
     def on_desk_ready(self, event: DeskReady) -> None:
@@ -361,10 +352,6 @@ class FollowUpsScreen(DeskScreen):
         self.say(result)
         self.refresh_data()
         if result.closable is not None:
-            incident_id = result.closable.incident_id
-            detail = self.detail if self.detail and self.detail.item.incident_id == incident_id else None
-            self.closable = EpisodeToClose(incident_id, detail.item.customer_name if detail else None,
-                                           detail.incident.promise_text if detail else None)
             self.offer_close(result.closable)
 
     def action_close_episode(self) -> None:
@@ -387,8 +374,9 @@ class FollowUpsScreen(DeskScreen):
             self.say(ActionDone(f"That episode cannot be closed now: {reason}.", refused=True))
 
     def offer_close(self, episode: EpisodeInfo) -> None:
-        assert self.desk is not None and self.closable is not None
-        closing = self.closable
+        """The close dialog for an episode with nothing open; e offers it again until it is closed."""
+        assert self.desk is not None
+        self.closable = episode
 
         def closed(result: ActionDone | None) -> None:
             if result is not None:
@@ -398,7 +386,7 @@ class FollowUpsScreen(DeskScreen):
             else:
                 self.say(ActionDone("The episode stays open: e closes it when you are ready."))
 
-        self.app.push_screen(CloseEpisodeDialog(self.desk, episode, closing.customer_name, closing.promise), closed)
+        self.app.push_screen(CloseEpisodeDialog(self.desk, episode), closed)
 
     def say(self, result: ActionDone) -> None:
         """The message line: what the last action did, or why nothing was changed."""

@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Footer, Input, Label
+from textual.widgets import Input, Label
 from textual.worker import get_current_worker
 
 from frontdesk import timing
@@ -111,6 +111,8 @@ class GreetScreen(DeskScreen):
         """Enter was pressed before the rows for this text arrived: open the top row then."""
         self._searcher: Searcher | None = None
         """The search box's searches: a keystroke cancels the one still running in the database."""
+        self.back_to: str | None = None
+        """The mode that opened the card (the queue's o): Esc goes back there, to the row it was on."""
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="greet-body"):
@@ -141,20 +143,28 @@ class GreetScreen(DeskScreen):
         super().on_screen_resume()
         self.search_box.focus()
 
-    def on_resize(self, event: events.Resize) -> None:
-        """Below the wide layout the card's keys need the whole Footer; Ctrl+P still opens the palette."""
-        self.query_one(Footer).show_command_palette = event.size.width >= WIDE
-
     def refresh_data(self) -> None:
         self.load_in_house()
         self.run_search(self.search_box.value)
         if self.card is not None:
             self.open_card(self.card.id)
 
-    def show_customer(self, customer_id: int) -> None:
-        """Open a customer's card (asked for by another screen)."""
+    def show_customer(self, customer_id: int, back_to: str | None = None) -> None:
+        """Open a customer's card, asked for by another screen: an older search is cleared, not left above it."""
+        self.back_to = back_to
+        if self.search_box.value:
+            with self.prevent(Input.Changed):  # a search changed would close the card being opened
+                self.search_box.value = ""
+            self.run_search("")
         self.search_box.focus()
         self.open_card(customer_id)
+
+    def mode_key_again(self) -> None:
+        """F2 on the host stand: whatever is open, back to an empty search box for the next guest."""
+        self.back_to = None
+        self._wanted = None
+        self.card = None
+        self.action_clear_search()
 
     # -- searching -----------------------------------------------------------
 
@@ -163,6 +173,7 @@ class GreetScreen(DeskScreen):
         """A keystroke starts a new search and closes the card: the next guest is arriving."""
         self._open_when = None
         self._wanted = None
+        self.back_to = None
         self.card = None
         self.run_search(event.value)
 
@@ -186,7 +197,7 @@ class GreetScreen(DeskScreen):
     def on_greet_screen_search_done(self, event: SearchDone) -> None:
         if event.text != self.search_box.value:
             return  # an older keystroke's answer
-        keep = self.results.highlighted_hit if self.results.query == event.text else None
+        keep = self.results.highlighted_hit if self.results.answered_text == event.text else None
         self.results.show(event.text, event.hits, self._zone(), self._now(),
                           keep=keep.customer_id if keep else None)
         # One line, always: no layout pass needed (a keystroke's budget is small).
@@ -211,7 +222,7 @@ class GreetScreen(DeskScreen):
 
     def action_open(self) -> None:
         text = self.search_box.value
-        if self.results.query != text:
+        if self.results.answered_text != text:
             self._open_when = text  # the rows on screen answer an older query
             return
         if (hit := self.results.highlighted_hit) is not None:
@@ -253,9 +264,13 @@ class GreetScreen(DeskScreen):
             self.query_one(CustomerCardView).show_story(self.card, story=story, tz=self._zone(), now=self._now())
 
     def action_close_card(self) -> None:
+        """Esc: back to the results, or to the screen that opened the card."""
+        back_to, self.back_to = self.back_to, None
         self._wanted = None
         self.card = None
         self.search_box.focus()
+        if back_to is not None:
+            self.app.switch_mode(back_to)
 
     def action_toggle_story(self) -> None:
         self.story = not self.story

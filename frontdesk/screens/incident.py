@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState
 
 from frontdesk.screens import incident_dialogs as dialogs
 from frontdesk.screens.base import DeskScreen
+from frontdesk.screens.customer_lookup import LooksUpCustomers
 from frontdesk.screens.dialogs import ConfirmDialog
 from frontdesk.widgets import incident_lines as words
 from frontdesk.widgets.choice_row import Option as Choice
@@ -54,7 +55,7 @@ class Amending:
     version: int
 
 
-class IncidentScreen(DeskScreen):
+class IncidentScreen(LooksUpCustomers, DeskScreen):
     MODE = "incident"
     BINDING_GROUP_TITLE = "Log incident"
     CSS_PATH = "incident.tcss"
@@ -111,6 +112,8 @@ class IncidentScreen(DeskScreen):
         """The form as shown before any typing: what counts as unchanged."""
         self.started_at: datetime | None = None
         """When typing began: a draft's "When" left at "now" happened then, not at resuming."""
+        self.back_to: str | None = None
+        """The mode that opened the amendment (the queue's i): leaving or saving it goes back there."""
 
     def compose_body(self) -> ComposeResult:
         yield Label("New incident", id="form-title")
@@ -284,15 +287,21 @@ class IncidentScreen(DeskScreen):
         """Start a new deposition, with this customer attached."""
 
         def attach() -> None:
+            self.back_to = None
             if customer_id is not None:
                 self.baseline = replace(self.baseline, customer=Who(customer_id))  # where it starts, not a change
-                self.form.picker.attach(customer_id)
+                self.attach_customer(self.form.picker, customer_id)
 
         self.put_aside_then(attach)
 
-    def amend_incident(self, incident_id: int) -> None:
-        """Open an existing incident to correct or finish it."""
-        self.put_aside_then(lambda: self.open_incident(incident_id, None))
+    def amend_incident(self, incident_id: int, back_to: str | None = None) -> None:
+        """Open an existing incident to correct or finish it; Esc or saving goes back to `back_to`."""
+
+        def amend() -> None:
+            self.back_to = back_to
+            self.open_incident(incident_id, None)
+
+        self.put_aside_then(amend)
 
     def open_incident(self, incident_id: int, draft: IncidentDraft | None) -> None:
         if self.desk is not None:
@@ -437,13 +446,20 @@ class IncidentScreen(DeskScreen):
         self.keeper.saved()
         self.reset_form()
         lines = words.amended_lines(event.detail, event.changed, self.form.tz)
-        self.app.push_screen(dialogs.SavedDialog(f"Incident #{event.detail.id} amended", lines))
+        self.app.push_screen(dialogs.SavedDialog(f"Incident #{event.detail.id} amended", lines),
+                             lambda _: self.go_back())
 
     # -- leaving and quitting ---------------------------------------------------------
 
     def action_leave(self, amending: bool) -> None:
         """Esc: discard the new incident, or close the amendment; asks first when something would be lost."""
-        self.put_aside_then()
+        self.put_aside_then(self.go_back)
+
+    def go_back(self) -> None:
+        """Back to the screen that opened the amendment (the queue, on its row), if one did."""
+        back_to, self.back_to = self.back_to, None
+        if back_to is not None and self.app.current_mode == self.MODE:
+            self.app.switch_mode(back_to)
 
     async def before_quit(self) -> bool:
         """Ctrl+Q: an unsaved incident is kept as a draft at once; one more key (y, Ctrl+Q) quits."""

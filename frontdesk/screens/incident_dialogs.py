@@ -30,6 +30,7 @@ from textual.worker import Worker, WorkerState
 from frontdesk import timing
 from frontdesk.desk import DeskNode
 from frontdesk.schemas.vocab import CHANNELS, FOLLOW_UP_KINDS, label
+from frontdesk.screens.customer_lookup import LooksUpCustomers
 from frontdesk.screens.dialogs import ConfirmDialog
 from frontdesk.widgets.choice_row import ChoiceRow
 from frontdesk.widgets.choice_row import Option as Choice
@@ -171,7 +172,7 @@ QUICK_LOG_FIELD = {"customer_id": "who", "guest_description": "who", "descriptio
 """The quick log's field for a service's error key."""
 
 
-class QuickLogDialog(FormDialog[QuickLogged]):
+class QuickLogDialog(LooksUpCustomers, FormDialog[QuickLogged]):
     """A 20-second log: who, category, severity and one line; finished later from the follow-ups."""
 
     BINDING_GROUP_TITLE = "Quick log"

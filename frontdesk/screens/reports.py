@@ -31,10 +31,26 @@ if TYPE_CHECKING:
 PERIODS = (7, 30, 90, 365)
 BAR_WIDTH = 24
 NAME_WIDTH = 22
+LABEL_GAP = 2
+"""Cells between a summary line's label and its figures."""
 
 
 def percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "–"
+
+
+def figures(parts: list[str], width: int) -> Text:
+    """Parts joined by " · ", starting a new line before a part that would not fit (width ≤ 0: one line)."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and (width <= 0 or cell_len(f"{lines[-1]} · {part}") <= width):
+            lines[-1] = f"{lines[-1]} · {part}"
+        elif lines:
+            lines[-1] += " ·"
+            lines.append(part)
+        else:
+            lines.append(part)
+    return Text("\n".join(lines), end="")
 
 
 def bars(title: str, counts: tuple[Count, ...], width: int, *, literal_labels: bool = False) -> Table:
@@ -134,29 +150,29 @@ class ReportsScreen(DeskScreen):
         heading.append(literal(where))
         remedies = ", ".join(format_money(amount, currency) for currency, amount in sorted(report.remedy_totals.items()))
         settled = report.promises_kept + report.promises_broken
-        # Label and figures in two columns: a line too long for 80 columns wraps inside its own column.
-        lines = label_grid()
-        lines.add_row("Incidents", f"{report.incidents} · " + " · ".join(
-            f"{count.label} {count.count}" for count in report.by_severity))
-        lines.add_row("Remedies given", remedies or "none")
-        lines.add_row("", "")
-        lines.add_row(Text("Follow-through", style="bold"), "")
-        lines.add_row(
-            "Follow-ups due",
-            f"{report.follow_ups_due} · done on time {report.follow_ups_on_time} "
-            f"({percent(report.follow_ups_on_time, report.follow_ups_due)}) · late {report.follow_ups_late}"
-            f" · still open past due {report.follow_ups_overdue}",
-        )
-        lines.add_row(
-            "Promises made",
-            f"{report.promises_made} · kept {report.promises_kept} ({percent(report.promises_kept, settled)} of "
-            f"settled) · broken {report.promises_broken} · pending {report.promises_pending}",
-        )
-        lines.add_row(
-            "Came back after an incident",
-            f"{report.customers_returned} of {report.customers_with_incidents} customers "
-            f"({percent(report.customers_returned, report.customers_with_incidents)})",
-        )
+        rows: list[tuple[str | Text, list[str]]] = [
+            ("Incidents", [str(report.incidents), *(f"{count.label} {count.count}" for count in report.by_severity)]),
+            ("Remedies given", [remedies or "none"]),
+            ("", []),
+            (Text("Follow-through", style="bold"), []),
+            ("Follow-ups due", [
+                str(report.follow_ups_due),
+                f"done on time {report.follow_ups_on_time} ({percent(report.follow_ups_on_time, report.follow_ups_due)})",
+                f"late {report.follow_ups_late}", f"still open past due {report.follow_ups_overdue}"]),
+            ("Promises made", [
+                str(report.promises_made), f"kept {report.promises_kept} ({percent(report.promises_kept, settled)} of settled)",
+                f"broken {report.promises_broken}", f"pending {report.promises_pending}"]),
+            ("Came back after an incident", [
+                f"{report.customers_returned} of {report.customers_with_incidents} customers "
+                f"({percent(report.customers_returned, report.customers_with_incidents)})"]),
+        ]
+        # Label and figures in two columns; the figures break between parts, never inside one (at 80 columns
+        # Rich's own wrapping left "critical" at the end of a line and its "0" alone on the next).
+        label_width = max(cell_len(str(label)) for label, _ in rows)
+        room = self.query_one("#report-summary", Static).content_size.width - label_width - LABEL_GAP
+        lines = label_grid(gap=LABEL_GAP)
+        for label, parts in rows:
+            lines.add_row(label, figures(parts, room))
         self.query_one("#report-summary", Static).update(Group(heading, Text(), lines))
         what_box, when_box = self.query_one("#report-what", Static), self.query_one("#report-when", Static)
         what = Table.grid(padding=(1, 0))

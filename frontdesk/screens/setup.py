@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, LoadingIndicator, ProgressBar, Static
+from textual.widgets import Footer, Input, Label, LoadingIndicator, ProgressBar, Static
 
 from frontdesk.desk import DeskNode
 from frontdesk.widgets.safe import literal
@@ -40,6 +40,7 @@ class FirstRunScreen(ModalScreen[str]):
                 "[s]  Set up my own site: its name, time zone, phone region and currency, and the first manager.",
                 markup=False,
             )
+        yield Footer(compact=True)  # its own keys, not the screen's underneath (issue 17)
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from frontdesk.desk import DeskNode
@@ -67,7 +67,7 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
             yield Label("", id="staff-chosen", classes="-hidden")
             yield Input(placeholder="PIN", password=True, id="staff-pin", classes="-hidden", max_length=12)
             yield Label("", id="staff-error", classes="field-error")
-            yield Label("Enter: sign in    Esc: back", classes="dialog-keys")
+        yield Footer(compact=True)  # its own keys, not the screen's underneath (issue 17)
 
     def on_mount(self) -> None:
         self.show_staff("")

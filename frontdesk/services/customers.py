@@ -421,6 +421,15 @@ def promise_of(incident: Incident) -> PromiseInfo | None:
     )
 
 
+def customer_name(actor: Actor, customer_id: int) -> str:
+    """Only the name, to attach a customer known by id (their card would read their whole history)."""
+    with actor.store.read() as session:
+        name = session.scalar(select(Customer.name).where(Customer.id == customer_id))
+        if name is None:
+            raise NotFound(f"customer {customer_id} is not on file")
+        return name
+
+
 def customer_card(actor: Actor, customer_id: int) -> CustomerCard:
     """The customer card: flag first, then tenure, history and open promises."""
     with actor.store.read() as session:

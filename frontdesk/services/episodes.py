@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import time, timedelta
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from frontdesk import timing
-from frontdesk.errors import Conflict, NotAllowed, NotFound
+from frontdesk.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from frontdesk.schemas.inputs import PlannedStep
 from frontdesk.schemas.reads import EpisodeInfo
 from frontdesk.services import audit
@@ -26,7 +25,7 @@ from frontdesk.services.authority import require_staff
 from frontdesk.services.context import Actor
 from frontdesk.services.flags import deactivate
 from frontdesk.services.playbooks import DEFAULT_HOUR
-from frontdesk.store.models import Episode, Flag, FollowUp, Incident
+from frontdesk.store.models import Customer, Episode, Flag, FollowUp, Incident
 from frontdesk.store.queries import episode_for, open_follow_up_count, staff_names
 
 
@@ -41,6 +40,7 @@ def _info(session: Session, incident: Incident) -> EpisodeInfo:
         blockers.append(f"{open_items} follow-up{'s are' if open_items > 1 else ' is'} still open")
     if incident.promise_text and incident.promise_status == "pending":
         blockers.append("the promise is not yet marked kept or broken")
+    customer = session.get(Customer, incident.customer_id) if incident.customer_id else None
     return EpisodeInfo(
         incident_id=incident.id,
         status=episode.status,
@@ -49,6 +49,8 @@ def _info(session: Session, incident: Incident) -> EpisodeInfo:
         flag_active=flag_active,
         can_close=episode.status == "open" and not open_items,
         blockers=tuple(blockers),
+        customer_name=customer.name if customer else None,
+        promise_text=incident.promise_text,
     )
 
 
@@ -59,19 +61,26 @@ def _incident(session: Session, incident_id: int) -> Incident:
     return incident
 
 
+def info_in(session: Session, incident_id: int) -> EpisodeInfo:
+    """The episode as this session sees it: for a service that changed it, in the same transaction."""
+    return _info(session, _incident(session, incident_id))
+
+
 def episode_info(actor: Actor, incident_id: int) -> EpisodeInfo:
     with actor.store.read() as session:
-        return _info(session, _incident(session, incident_id))
+        return info_in(session, incident_id)
 
 
 def close_episode(
     actor: Actor,
     incident_id: int,
     *,
-    settle_promise: Literal["kept", "broken"] | None = None,
+    settle_promise: str | None = None,
     clear_flag: bool = False,
 ) -> EpisodeInfo:
-    """Close the episode; settle a pending promise on the way, and clear the flag if asked."""
+    """Close the episode; settle a pending promise ("kept" or "broken") on the way, and clear the flag if asked."""
+    if settle_promise not in (None, "kept", "broken"):
+        raise InvalidInput.one("promise", "say whether the promise was kept or broken")
     try:
         with actor.store.begin() as session:
             require_staff(session, actor, "clear_flag" if clear_flag else "work_queue")

@@ -8,6 +8,11 @@ Rules (DESIGN.md):
   and schedules a new check-in for the original ally the next day at 10:00.
 - A handwritten note and an "incomplete deposition" item may be done without
   an outcome: there is nobody to reach.
+- One action, one call, one transaction: each of these returns what the
+  dialog needs next (a completion says whether the episode may now close,
+  and what stays open), read in the transaction that made the change. They
+  take the typed input model, or the values as typed (a mapping), which they
+  read with the site's zone and clock.
 - Two terminals acting on one follow-up: the first wins. Every change names
   the version the person saw; a stale version or a finished item raises
   `Conflict` with who did what and when, and nothing is changed. On
@@ -18,10 +23,10 @@ Rules (DESIGN.md):
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
@@ -30,6 +35,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from frontdesk import timing
 from frontdesk.errors import Conflict, InvalidInput, NotFound
+from frontdesk.schemas.base import Input
 from frontdesk.schemas.inputs import (
     FollowUpInput,
     OutcomeInput,
@@ -43,8 +49,10 @@ from frontdesk.schemas.reads import (
     DueCounts,
     DueItem,
     DueQueue,
+    EpisodeInfo,
     FollowUpDetail,
     NoteToWrite,
+    Rescheduled,
 )
 from frontdesk.schemas.vocab import LEAD_ATTENTION_ATTEMPTS, RETRY_OUTCOMES, label
 from frontdesk.services import audit, episodes
@@ -52,9 +60,10 @@ from frontdesk.services.authority import require, require_staff
 from frontdesk.services.context import Actor
 from frontdesk.services.incidents import detail_of
 from frontdesk.store.models import Customer, FollowUp, FollowUpAttempt, Incident, Staff
-from frontdesk.store.queries import episode_for, staff_names, summary_line
+from frontdesk.store.queries import staff_names, summary_line
 
 T = TypeVar("T")
+In = TypeVar("In", bound=Input)
 Scope = Literal["mine", "everyone"]
 Window = Literal["overdue", "today", "week", "all"]
 PAGE = 50
@@ -121,6 +130,14 @@ def _guarded(actor: Actor, follow_up_id: int, expected_version: int | None,
             raise Conflict(conflict_message(session, actor, row)) from None
 
 
+def _read(model: type[In], data: In | Mapping[str, Any], session: Session, actor: Actor) -> In:
+    """The input as the model, read with this site's zone and clock when given as typed."""
+    if isinstance(data, model):
+        return data
+    assert isinstance(data, Mapping)
+    return model.parse(data, tz=actor.zone(session), now=actor.now())
+
+
 def _touch(actor: Actor, row: FollowUp) -> None:
     row.updated_at = actor.now()
     row.updated_by_id = actor.staff_id
@@ -136,10 +153,12 @@ def _new_check_in(session: Session, actor: Actor, row: FollowUp, tz: ZoneInfo) -
     return episodes.add_follow_ups(session, actor, incident, [step])[0]
 
 
-def complete(actor: Actor, follow_up_id: int, expected_version: int | None, data: OutcomeInput) -> CompletionResult:
-    """Record how a follow-up went, by DESIGN.md's rules for each outcome."""
+def complete(actor: Actor, follow_up_id: int, expected_version: int | None,
+             given: OutcomeInput | Mapping[str, Any]) -> CompletionResult:
+    """Record how a follow-up went, by DESIGN.md's rules for each outcome; say where that leaves the episode."""
 
     def change(session: Session, row: FollowUp) -> CompletionResult:
+        data = _read(OutcomeInput, given, session, actor)
         if data.outcome is None and row.channel not in OUTCOME_OPTIONAL_CHANNELS and row.kind not in OUTCOME_OPTIONAL_KINDS:
             raise InvalidInput.one("outcome", "say how it went")
         tz = actor.zone(session)
@@ -167,9 +186,8 @@ def complete(actor: Actor, follow_up_id: int, expected_version: int | None, data
         _touch(actor, row)
         session.flush()
         audit.record(session, actor, "complete" if row.status == "done" else "attempt", "follow_up", row.id, fields)
-        episode = episode_for(session, row.incident_id)
         if data.outcome == "reached_unhappy":
-            episode = episodes.reopen(session, actor, row.incident_id)
+            episodes.reopen(session, actor, row.incident_id)
             new_follow_up = _new_check_in(session, actor, row, tz)
         return CompletionResult(
             follow_up_id=row.id,
@@ -180,29 +198,31 @@ def complete(actor: Actor, follow_up_id: int, expected_version: int | None, data
             needs_lead=row.needs_lead,
             new_follow_up_id=new_follow_up.id if new_follow_up else None,
             new_follow_up_due_at=new_follow_up.due_at if new_follow_up else None,
-            episode_status=episode.status,
+            episode=episodes.info_in(session, row.incident_id),
         )
 
     return _guarded(actor, follow_up_id, expected_version, change)
 
 
-def reschedule(actor: Actor, follow_up_id: int, expected_version: int | None, data: RescheduleInput) -> datetime:
-    """Move a follow-up to a new due time; returns it."""
+def reschedule(actor: Actor, follow_up_id: int, expected_version: int | None,
+               given: RescheduleInput | Mapping[str, Any]) -> Rescheduled:
+    """Move a follow-up to a new due time (a typed one is read in the site's zone)."""
 
-    def change(session: Session, row: FollowUp) -> datetime:
+    def change(session: Session, row: FollowUp) -> Rescheduled:
+        data = _read(RescheduleInput, given, session, actor)
         row.due_at = data.due_at
         _touch(actor, row)
         session.flush()
         audit.record(session, actor, "reschedule", "follow_up", row.id, ("due_at",))
-        return row.due_at
+        return Rescheduled(due_at=row.due_at, time_notes=tuple(data.time_notes.values()))
 
     return _guarded(actor, follow_up_id, expected_version, change)
 
 
-def reschedule_by_days(actor: Actor, follow_up_id: int, expected_version: int | None, days: int) -> datetime:
+def reschedule_by_days(actor: Actor, follow_up_id: int, expected_version: int | None, days: int) -> Rescheduled:
     """+1 day, +3 days, +1 week: counted from today (or the due date, if later), same local time."""
 
-    def change(session: Session, row: FollowUp) -> datetime:
+    def change(session: Session, row: FollowUp) -> Rescheduled:
         tz = actor.zone(session)
         wall = timing.local(row.due_at, tz)
         base = max(wall.date(), timing.local(actor.now(), tz).date())
@@ -210,15 +230,19 @@ def reschedule_by_days(actor: Actor, follow_up_id: int, expected_version: int | 
         _touch(actor, row)
         session.flush()
         audit.record(session, actor, "reschedule", "follow_up", row.id, ("due_at",))
-        return row.due_at
+        return Rescheduled(due_at=row.due_at)
 
     return _guarded(actor, follow_up_id, expected_version, change)
 
 
-def reassign(actor: Actor, follow_up_id: int, expected_version: int | None, owner_id: int) -> None:
-    """Give the follow-up to someone else (the original ally stays on the incident)."""
+def reassign(actor: Actor, follow_up_id: int, expected_version: int | None, owner_id: int | None) -> str:
+    """Give the follow-up to someone else (the original ally stays on the incident); returns their name."""
 
-    def change(session: Session, row: FollowUp) -> None:
+    def change(session: Session, row: FollowUp) -> str:
+        if owner_id is None:
+            raise InvalidInput.one("owner_id", "pick who should do it")
+        if owner_id == row.owner_id:
+            raise InvalidInput.one("owner_id", "they own it already; pick someone else")
         owner = session.get(Staff, owner_id)
         if owner is None or not owner.active:
             raise InvalidInput.one("owner_id", "not an active staff member")
@@ -226,14 +250,17 @@ def reassign(actor: Actor, follow_up_id: int, expected_version: int | None, owne
         _touch(actor, row)
         session.flush()
         audit.record(session, actor, "reassign", "follow_up", row.id, ("owner_id",))
+        return owner.name
 
-    _guarded(actor, follow_up_id, expected_version, change, owner_may=False)
+    return _guarded(actor, follow_up_id, expected_version, change, owner_may=False)
 
 
-def skip(actor: Actor, follow_up_id: int, expected_version: int | None, data: SkipInput) -> None:
-    """Decide not to do a follow-up, and say why."""
+def skip(actor: Actor, follow_up_id: int, expected_version: int | None,
+         given: SkipInput | Mapping[str, Any]) -> EpisodeInfo:
+    """Decide not to do a follow-up, and say why; returns the episode as the skip left it."""
 
-    def change(session: Session, row: FollowUp) -> None:
+    def change(session: Session, row: FollowUp) -> EpisodeInfo:
+        data = _read(SkipInput, given, session, actor)
         row.status = "skipped"
         row.skip_reason = data.reason
         row.completed_at = actor.now()
@@ -241,8 +268,9 @@ def skip(actor: Actor, follow_up_id: int, expected_version: int | None, data: Sk
         _touch(actor, row)
         session.flush()
         audit.record(session, actor, "skip", "follow_up", row.id, ("status", "skip_reason"))
+        return episodes.info_in(session, row.incident_id)
 
-    _guarded(actor, follow_up_id, expected_version, change, owner_may=False)
+    return _guarded(actor, follow_up_id, expected_version, change, owner_may=False)
 
 
 def add_follow_up(actor: Actor, incident_id: int, data: FollowUpInput) -> int:

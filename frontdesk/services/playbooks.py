@@ -163,7 +163,7 @@ def load_playbook_file(store: Store, path: Path) -> PlaybookFile:
     except UnicodeDecodeError:
         raise PlaybookFileError(f"{path}: not a UTF-8 text file") from None
     spec = parse_playbook_file(text, str(path))
-    with store.begin() as session:
+    with store.begin(bulk=True) as session:  # an administrator's load, not a terminal's save: no time limits
         if spec.category is not None:
             _replace_categories(session, spec.category)
             session.flush()

@@ -118,14 +118,13 @@ def query_prefixes(text: str) -> list[list[str]]:
         if digits.startswith("0") and len(digits) > 1:
             return [[f"p:{digits.lstrip('0')}", f"p:{digits}"]]
         return [[f"p:{digits}"]]
-    if "@" in raw:
-        return [[f"e:{raw.lower()}"]]
     words = [word for word in fold(raw).split() if word]
     prefixes = []
     for word in words:
         parts = [part for part in re.split(r"[^\w]+|_", word) if part]
+        # Punctuation is left out as it is from names: "[@cl" finds "[@click=app.quit]x[/]" by "cl".
         alternatives = [f"n:{''.join(parts)}"] if parts else []
-        if len(words) == 1:
+        if len(words) == 1:  # a lone word may also be the start of an email (with or without its @)
             alternatives.append(f"e:{raw.lower()}")
         if alternatives:
             prefixes.append(alternatives)

@@ -78,9 +78,13 @@ def add_staff(store: Store, clock: Clock, data: StaffInput, terminal: str, site_
 
 
 def setup_store(store: Store, clock: Clock, site: SiteInput, staff: StaffInput, terminal: str) -> tuple[SiteInfo, StaffInfo]:
-    """A new store's first site and first staff member (a manager, unless told otherwise)."""
-    created = add_site(store, clock, site, terminal)
-    first = add_staff(store, clock, staff, terminal, site_id=created.id)
+    """A new store's first site and first staff member (a manager, unless told otherwise).
+
+    One transaction: a kill half-way never leaves a site nobody may work at.
+    """
+    with store.one_transaction() as one:
+        created = add_site(one, clock, site, terminal)
+        first = add_staff(one, clock, staff, terminal, site_id=created.id)
     return created, first
 
 

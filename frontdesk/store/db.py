@@ -20,6 +20,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
@@ -302,10 +303,14 @@ class Store:
                     session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
                 committing = True
         except DBAPIError as exc:
-            problem = self.problem(exc, saving=True, committing=committing)
-            if problem is None:
-                raise
-            raise problem from None
+            self._saving_failed(exc, committing)
+
+    def _saving_failed(self, exc: DBAPIError, committing: bool) -> NoReturn:
+        """A failed write said as one StoreError (or, if no person can act on it, the error itself)."""
+        problem = self.problem(exc, saving=True, committing=committing)
+        if problem is None:
+            raise exc
+        raise problem from None
 
     @contextmanager
     def read(self, *, bulk: bool = False) -> Iterator[Session]:
@@ -323,6 +328,24 @@ class Store:
         failures said as `read()` says them."""
         with self._reading(), self.engine.connect() as connection:
             yield connection
+
+    @contextmanager
+    def one_transaction(self) -> Iterator[Store]:
+        """This store, with every `begin()` and `read()` made a savepoint of one bulk write transaction.
+
+        A build of many service calls (the demo, a first setup) then commits
+        whole or not at all: a kill at any moment leaves nothing behind. On
+        SQLite other writers wait for it, as for any write.
+        """
+        write = {"sqlite_begin": "IMMEDIATE"} if self.is_sqlite else {}
+        committing = False
+        try:
+            with self.engine.execution_options(frontdesk_bulk=True, **write).connect() as connection:
+                with connection.begin():
+                    yield _OneTransaction(self, connection)
+                    committing = True
+        except DBAPIError as exc:
+            self._saving_failed(exc, committing)
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
@@ -363,3 +386,22 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class _OneTransaction(Store):
+    """A store view whose sessions are savepoints on one connection (see `Store.one_transaction`)."""
+
+    def __init__(self, outer: Store, connection: Connection) -> None:  # a view of `outer`: no engine of its own
+        self.__dict__.update(outer.__dict__)
+        self._connection = connection
+        joined = sessionmaker(connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        self._reader = self._writer = self._bulk_reader = self._bulk_writer = joined
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        with self._reading():
+            yield self._connection
+
+    @contextmanager
+    def one_transaction(self) -> Iterator[Store]:
+        yield self  # already one

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+from frontdesk.errors import StoreBusy
+from frontdesk.store.db import BUSY, LOCK_TIMEOUT
 
 from frontdesk.store.models import (
     Category,
@@ -45,7 +50,35 @@ def for_change(session: Session, model: type[T], record_id: int) -> T | None:
     transactions already take turns (FOR UPDATE is not rendered there).
     """
     locking = bool(session.info.get("write"))
-    return session.get(model, record_id, with_for_update=locking or None, populate_existing=locking)
+    if not locking:
+        return session.get(model, record_id)
+    return _within_lock_budget(
+        session, lambda: session.get(model, record_id, with_for_update=True, populate_existing=True)
+    )
+
+
+def _within_lock_budget(session: Session, lock: Callable[[], T]) -> T:
+    """Run `lock` (a locking read) so that all its lock waits together take at most `lock_timeout`.
+
+    `lock_timeout` counts each wait on its own, and a terminal queued behind
+    another waiter inherits the row's tuple lock from it and then waits again
+    for the frozen holder: up to twice as long. A statement timeout on the
+    locking statement alone bounds the whole; it is put back afterwards.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return lock()
+    previous = session.scalar(
+        text("SELECT current_setting('statement_timeout') || left(set_config('statement_timeout', :budget, true), 0)"),
+        {"budget": LOCK_TIMEOUT},
+    )
+    try:
+        result = lock()
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "57014":
+            raise StoreBusy(BUSY) from None
+        raise
+    session.execute(text("SELECT set_config('statement_timeout', :previous, true)"), {"previous": previous})
+    return result
 
 
 def open_visit(session: Session, customer_id: int, site_id: int) -> Visit | None:
@@ -71,9 +104,9 @@ def episode_for(session: Session, incident_id: int) -> Episode:
     (SQLite's IMMEDIATE write transactions already take turns.)
     """
     statement = select(Episode).where(Episode.incident_id == incident_id)
-    if session.info.get("write"):
-        statement = statement.with_for_update()
-    return session.scalars(statement).one()
+    if not session.info.get("write"):
+        return session.scalars(statement).one()
+    return _within_lock_budget(session, lambda: session.scalars(statement.with_for_update()).one())
 
 
 def visit_at(session: Session, customer_id: int, site_id: int, instant: datetime) -> Visit | None:

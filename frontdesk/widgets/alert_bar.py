@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
@@ -24,8 +25,7 @@ if TYPE_CHECKING:
 class AlertBar(DeskNode, Static, can_focus=False):
     DEFAULT_CSS = """
     AlertBar {
-        height: auto;
-        max-height: 2;
+        height: 1;
         padding: 0 1;
         display: none;
     }
@@ -53,5 +53,9 @@ class AlertBar(DeskNode, Static, can_focus=False):
         more = len(alerts) - 1
         if more:
             line.append(f"  (+{more} more)")
-        line.append("  F7: acknowledge", style="italic")
-        self.update(line)
+        # One line: what does not fit is cut from the end (the terminal's name first), never the key.
+        bar = Table.grid(expand=True)
+        bar.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        bar.add_column(no_wrap=True)
+        bar.add_row(line, Text("  F7: acknowledge", style="italic"))
+        self.update(bar)

@@ -126,12 +126,23 @@ def promise_lines(card: CustomerCard, tz: ZoneInfo, now: datetime) -> Text:
 
 
 def planned(card: CustomerCard, tz: ZoneInfo, now: datetime) -> Text:
-    """Follow-ups still ahead are plans, not history: one line says what comes next."""
-    due = sorted(item.due_at for item in card.follow_ups if item.status == "open" and item.due_at > now)
-    if not due:
-        return Text(end="")
-    return Text(f"{len(due)} follow-up{'s' if len(due) != 1 else ''} planned, "
-                f"next {timing.describe_due(due[0], now, tz)}", style="italic", end="")
+    """Every open follow-up in one line, the overdue ones first: it must agree with the history below,
+    where an overdue one shows as open (issue 17: "1 planned" sat above two overdue)."""
+    due = sorted(item.due_at for item in card.follow_ups if item.status == "open")
+    overdue = [at for at in due if at <= now]
+    ahead = due[len(overdue):]
+    text = Text(style="italic", end="")
+    if overdue:
+        text.append(f"{plural(len(overdue), 'follow-up')} overdue since {when(overdue[0], tz, now)}", style="bold")
+    if ahead:
+        text.append(" · " if overdue else "")
+        text.append(f"{len(ahead)} planned" if overdue else f"{plural(len(ahead), 'follow-up')} planned")
+        text.append(f", next {timing.describe_due(ahead[0], now, tz)}")
+    return text
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
 
 
 def history(card: CustomerCard, tz: ZoneInfo, now: datetime) -> RenderableType:

@@ -4,29 +4,32 @@ or an unknown guest described with whatever is known.
 Text typed here that is not attached to a customer is kept as the guest's
 description ("man at table 4, grey coat"), so nothing typed is lost and an
 unknown guest costs no extra field.
+
+The picker asks and its screen acts (`screens/customer_lookup.py`): it posts
+`SearchWanted` as the text changes and `NewCustomerWanted` on Ctrl+N, and is
+told what was found (`show_found`) and who was attached (`set_customer`).
+It never touches the store or pushes a screen.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
 
-from frontdesk.desk import DeskNode
 from frontdesk.schemas.vocab import label
 from frontdesk.widgets.safe import joined, literal, visible
 from frontdesk.widgets.search_results import masked_phone
 
 if TYPE_CHECKING:
     from frontdesk.schemas.reads import SearchHit
-    from frontdesk.services.search import Searcher
 
 HITS_SHOWN = 5
 
@@ -65,7 +68,7 @@ class CustomerSearch(Input):
         self.picker.add_new_customer()
 
 
-class CustomerPicker(DeskNode, Vertical):
+class CustomerPicker(Vertical):
     DEFAULT_CSS = """
     CustomerPicker {
         height: auto;
@@ -93,17 +96,19 @@ class CustomerPicker(DeskNode, Vertical):
         def control(self) -> CustomerPicker:
             return self.picker
 
-    class Found(Message):
-        def __init__(self, text: str, hits: list[SearchHit]) -> None:
-            super().__init__()
-            self.text = text
-            self.hits = hits
+    @dataclass
+    class SearchWanted(Message):
+        """Find the customers on file matching `text`; answer with `picker.show_found`."""
 
-    class Named(Message):
-        def __init__(self, customer_id: int, name: str) -> None:
-            super().__init__()
-            self.customer_id = customer_id
-            self.name = name
+        picker: CustomerPicker
+        text: str
+
+    @dataclass
+    class NewCustomerWanted(Message):
+        """Add the guest as a new customer, starting from what was typed; answer with `picker.attached`."""
+
+        picker: CustomerPicker
+        typed: str
 
     def __init__(self, *, id: str | None = None, placeholder: str = "name or phone (empty: an unknown guest)") -> None:
         super().__init__(id=id)
@@ -112,8 +117,6 @@ class CustomerPicker(DeskNode, Vertical):
         """The attached customer; None for an unknown guest."""
         self.customer_name: str | None = None
         self.hits: list[SearchHit] = []
-        self._searcher: Searcher | None = None
-        """Its searches: a keystroke cancels the one still running in the database."""
 
     def compose(self) -> ComposeResult:
         yield CustomerSearch(placeholder=self.placeholder, compact=True,
@@ -158,25 +161,15 @@ class CustomerPicker(DeskNode, Vertical):
             self.customer_id, self.customer_name = None, None
         self.screen.refresh_bindings()
         if len(text.strip()) >= 2:
-            self.search(text)
+            self.post_message(self.SearchWanted(self, text))
         else:
             self.show_hits([])
         self.post_message(self.Changed(self))
 
-    @work(thread=True, exclusive=True, group="customer-search", exit_on_error=False)
-    def search(self, text: str) -> None:
-        from frontdesk.services import search
-
-        self._searcher = self._searcher or search.Searcher()
-        if (result := self._searcher.find(self.app.store, text, limit=HITS_SHOWN)) is None:
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.Found(text, list(result.hits)))
-
-    def on_customer_picker_found(self, event: Found) -> None:
-        event.stop()
-        if event.text == self.search_box.value and self.customer_id is None:
-            self.show_hits(event.hits)
+    def show_found(self, text: str, hits: list[SearchHit]) -> None:
+        """The customers found for `text`: shown unless more was typed since, or someone was attached."""
+        if text == self.search_box.value and self.customer_id is None:
+            self.show_hits(hits[:HITS_SHOWN])
 
     def show_hits(self, hits: list[SearchHit]) -> None:
         self.hits = hits
@@ -206,31 +199,12 @@ class CustomerPicker(DeskNode, Vertical):
         self.screen.focus_next()
 
     def add_new_customer(self) -> None:
-        """The customer form, started from what was typed; the customer saved (or found on file) is attached."""
-        from frontdesk.screens.customer_form import CustomerForm
+        """Ask the screen for the customer form, started from what was typed."""
+        self.post_message(self.NewCustomerWanted(self, self.search_box.value))
 
-        def saved(customer_id: int | None) -> None:
-            if customer_id is not None:
-                self.attach(customer_id)
-
-        desk = self.app.desk
-        if desk is not None:
-            self.app.push_screen(CustomerForm(desk, typed=self.search_box.value), saved)
-
-    def attach(self, customer_id: int) -> None:
-        """Attach a customer known by id (from the card, or just added); their name is looked up."""
-        self.look_up_name(customer_id)
-
-    @work(thread=True, exclusive=True, group="customer-name", exit_on_error=False)
-    def look_up_name(self, customer_id: int) -> None:
-        from frontdesk.services.customers import customer_card
-
-        card = customer_card(self.app.desk, customer_id)
-        self.post_message(self.Named(card.id, card.name))
-
-    def on_customer_picker_named(self, event: Named) -> None:
-        event.stop()
-        self.set_customer(event.customer_id, event.name)
+    def attached(self, customer_id: int, name: str) -> None:
+        """A customer known by id (from the card, or just added) is attached: on to the next field."""
+        self.set_customer(customer_id, name)
         if self.search_box.has_focus:
             self.screen.focus_next()
 

@@ -75,7 +75,7 @@ class Deposition:
     promise_likelihood: str | None = spec(None, "How likely", "choice", options=LIKELIHOOD_CHOICES)
     promise_status: str | None = spec(None, "Promise", "choice", options=PROMISE_CHOICES, new=False)
     ally_id: str | None = spec(None, "Original ally", "choice")
-    handoff_to: str = spec("", "Handed off to", "line", hint="who or which department took it over, if anyone",
+    handoff_to: str = spec("", "Handed off to", "line", hint="who or which department, if anyone",
                            reported_as=("handoff_staff_id",))
     handoff_expected_at: str = spec("", "Fixed by", "line", hint="expected fixed by, e.g. 21:00, tomorrow")
     handoff_status: str | None = spec(None, "Hand-off", "choice", options=HANDOFF_CHOICES, new=False)

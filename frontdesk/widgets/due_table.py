@@ -3,9 +3,8 @@
 A DataTable given 10,000 rows measures every cell before its first frame, so
 the table never holds more than the rows that fit: moving past the last row
 (or PageDown, End …) asks the screen for the next page with `PageWanted`, and
-`show_page` puts it on screen. `PageShown` is posted once a page is painted,
-and `first_row_text` then holds the first row as drawn: a benchmark waits for
-either to time opening the queue.
+`show_page` puts it on screen. `PageShown` is posted once a page is painted
+(the bench times opening the queue by it).
 
 Each item reads without colour: "!" marks it for the lead, the due column says
 "2 days overdue" or "today 15:00" in words. Narrower than `WIDE` columns, the
@@ -54,13 +53,17 @@ class Column:
     right: bool = False
 
 
+KIND_WIDTH = 18
+CHANNEL_WIDTH = 10
+"""The longest kind ("finish deposition") and channel ("in person") and a cell more: one space alone ran
+them together ("finish deposition in person Maria")."""
 WIDE_COLUMNS = (
-    Column(LEAD_MARK, 1), Column("Due", 15), Column("Customer", 22), Column("Kind", 17), Column("Channel", 9),
-    Column("Owner", OWNER_WIDTH), Column("Tries", 5, right=True), Column("Incident", 0),
+    Column(LEAD_MARK, 1), Column("Due", 15), Column("Customer", 22), Column("Kind", KIND_WIDTH),
+    Column("Channel", CHANNEL_WIDTH), Column("Owner", OWNER_WIDTH), Column("Tries", 5, right=True), Column("Incident", 0),
 )
 NARROW_COLUMNS = (
-    Column(LEAD_MARK, 1), Column("Due", 15), Column("Customer", 0), Column("Kind", 17), Column("Channel", 9),
-    Column("Owner", OWNER_WIDTH), Column("Tries", 5, right=True),
+    Column(LEAD_MARK, 1), Column("Due", 15), Column("Customer", 0), Column("Kind", KIND_WIDTH),
+    Column("Channel", CHANNEL_WIDTH), Column("Owner", OWNER_WIDTH), Column("Tries", 5, right=True),
 )
 INCIDENT_INDENT = "    "
 
@@ -210,9 +213,6 @@ class DueTable(Vertical):
             self.count = count
             self.total = total
 
-    first_row_text: str = ""
-    """The first row as drawn once a page is on screen ("" before): how a benchmark knows the queue opened."""
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.items: tuple[DueItem, ...] = ()
@@ -277,12 +277,10 @@ class DueTable(Vertical):
             self.rows.highlighted = max(0, min(len(self.items) - 1, cursor if cursor >= 0 else len(self.items) + cursor))
         else:
             self.post_message(self.Highlighted(None))
-        self.call_after_refresh(self._painted, empty_text)
+        self.call_after_refresh(self._painted)
 
-    def _painted(self, empty_text: str) -> None:
-        """The page is on screen: say so (PageShown, first_row_text)."""
-        rows = self.rows
-        self.first_row_text = str(rows.get_option_at_index(0).prompt) if rows.option_count else empty_text
+    def _painted(self) -> None:
+        """The page is on screen: say so."""
         self.post_message(self.PageShown(self.queue_offset, len(self.items), self.total))
 
     def _fill(self) -> None:

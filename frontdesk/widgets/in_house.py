@@ -21,6 +21,7 @@ from frontdesk.widgets.search_results import FLAG_COMPONENTS, MARKER_WIDTH, flag
 if TYPE_CHECKING:
     from frontdesk.schemas.reads import InHouseGuest
 
+LISTED = "In house with a flag or incident"
 TWO_LINES_BELOW = 60
 """Narrower than this (the wide layout's side column), each guest takes two lines."""
 
@@ -70,7 +71,9 @@ class InHouseList(Widget, can_focus=False):
             text = Text("In house now", style=title, end="")
             text.append("\nnobody with a flag or an incident today", style=muted)
             return text
-        text = Text(f"In house now · {len(self.guests)}", style=title, end="")
+        # The count is of the guests listed, so the title says who they are (it read "In house now · 5"
+        # with 9 guests in the house, issue 17).
+        text = Text(f"{LISTED} · {len(self.guests)}", style=title, end="")
         two_lines = self.size.width < TWO_LINES_BELOW
         per_guest = 2 if two_lines else 1
         room = (self.size.height - 1) // per_guest if self.size.height else len(self.guests)

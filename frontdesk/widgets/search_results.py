@@ -68,8 +68,10 @@ class SearchResults(Widget, can_focus=False):
     """Guests matching the search box; the highlighted row is what Enter opens.
 
     Focus stays in the search box, so the screen moves the highlight (Up/Down).
-    `query` says which typed text the rows answer, and `first_row_text` is the
-    top row as drawn: together they tell a benchmark the answer is on screen.
+    `answered_text` says which typed text the rows answer, and `first_row_text`
+    is the top row as drawn: together they tell a benchmark the answer is on screen.
+    (Not `query`: that would hide `DOMNode.query`, which Textual calls on a
+    triple-click to select the widget's text.)
     """
 
     COMPONENT_CLASSES = {"search-results--cursor", "search-results--muted", *FLAG_COMPONENTS}
@@ -94,15 +96,15 @@ class SearchResults(Widget, can_focus=False):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.query: str | None = None
+        self.answered_text: str | None = None
         """The typed text these rows answer (None before the first answer)."""
         self.hits: tuple[SearchHit, ...] = ()
         self._seen: tuple[str, ...] = ()
         self._top = 0
 
-    def show(self, query: str, hits: list[SearchHit], tz: ZoneInfo, now: datetime, *, keep: int | None = None) -> None:
-        """Rows for `query`, first row highlighted (or the guest `keep` if still listed)."""
-        self.query = query
+    def show(self, text: str, hits: list[SearchHit], tz: ZoneInfo, now: datetime, *, keep: int | None = None) -> None:
+        """Rows for the typed `text`, first row highlighted (or the guest `keep` if still listed)."""
+        self.answered_text = text
         self.hits = tuple(hits)
         self._seen = tuple(when(hit.last_visit_at, tz, now, clock=False) if hit.last_visit_at else "—" for hit in hits)
         ids = [hit.customer_id for hit in hits]

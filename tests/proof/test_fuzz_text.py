@@ -524,7 +524,7 @@ async def look_at_everything(pilot: Any, story: Story, phone: str, incident_id: 
     screen = app.screen
     screen.query_one("#search", Input).value = phone
     results = screen.query_one(SearchResults)
-    await until(pilot, lambda: results.query == phone and bool(results.hits), timeout=60)
+    await until(pilot, lambda: results.answered_text == phone and bool(results.hits), timeout=60)
     width = results.size.width
     look.check("search results", results, name,
                cells=max(NAME_MIN, width - 2 - MARKER_WIDTH - PHONE_WIDTH - SEEN_WIDTH - 6))

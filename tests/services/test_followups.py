@@ -54,7 +54,7 @@ def test_still_unhappy_keeps_the_episode_open_and_books_a_new_check_in(desk, as_
 
     result = followups.complete(as_staff("Lena"), follow_up_id, None, outcome("reached_unhappy", "Still angry"))
 
-    assert (result.status, result.episode_status) == ("done", "open")
+    assert (result.status, result.episode.status, result.episode.can_close) == ("done", "open", False)
     assert result.new_follow_up_due_at == utc(2026, 11, 21, 9)
     rows = {row.id: row for row in follow_ups_of(desk, incident_id)}
     new = rows[result.new_follow_up_id]
@@ -72,7 +72,7 @@ def test_still_unhappy_reopens_a_closed_episode(desk, staff, one_call):
 
     result = followups.complete(desk, follow_up_id, None, outcome("reached_unhappy"))
 
-    assert result.episode_status == "open"
+    assert result.episode.status == "open"
     info = episodes.episode_info(desk, incident_id)
     assert (info.status, info.open_follow_ups) == ("open", 1)
     with desk.store.read() as session:
@@ -124,7 +124,7 @@ def test_reschedule_to_a_typed_time(desk, one_call):
     context = incidents.context(desk)
 
     due = followups.reschedule(desk, follow_up_id, version_of(desk, follow_up_id),
-                               RescheduleInput.parse({"due_at": "mon 14:00"}, **context))
+                               RescheduleInput.parse({"due_at": "mon 14:00"}, **context)).due_at
 
     assert due == utc(2026, 11, 23, 13)
     assert followups.follow_up_detail(desk, follow_up_id).item.due_at == due
@@ -133,7 +133,7 @@ def test_reschedule_to_a_typed_time(desk, one_call):
 def test_reschedule_by_days_keeps_the_local_time(desk, one_call):
     _, follow_up_id = one_call
 
-    due = followups.reschedule_by_days(desk, follow_up_id, None, 7)
+    due = followups.reschedule_by_days(desk, follow_up_id, None, 7).due_at
 
     assert due == utc(2026, 11, 28, 9)  # Sat 28 Nov, still 10:00 in Berlin
 

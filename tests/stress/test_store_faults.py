@@ -39,7 +39,7 @@ from frontdesk.store.migrate import (
     open_store,
 )
 from frontdesk.store.models import Incident
-from tests.conftest import drop_pg_schema, new_pg_schema, set_up_desk
+from tests.conftest import set_up_desk
 from tests.stress import store_workers
 from tests.stress.test_concurrency import Children
 from tests.ui import make_app, ready, screen_text
@@ -48,21 +48,6 @@ pytestmark = pytest.mark.stress
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "store-0001.db"
 LOCK_TIMEOUT_S = float(db.LOCK_TIMEOUT.removesuffix("s"))
-
-
-@pytest.fixture
-def pg_schemas() -> Iterator[Callable[[], str]]:
-    """Fresh empty PostgreSQL schemas, dropped afterwards: call it for each one's URL."""
-    made: list[str] = []
-
-    def make() -> str:
-        schema, url = new_pg_schema()
-        made.append(schema)
-        return url
-
-    yield make
-    for schema in made:
-        drop_pg_schema(schema)
 
 
 @pytest.fixture
@@ -95,9 +80,8 @@ def url_of(store: Store) -> str:
 
 def test_a_frozen_writer_blocks_others_at_most_lock_timeout(pg_desk: Actor, children: Children, show) -> None:
     """A terminal stops dead (SIGSTOP) halfway through saving a customer. Three others edit the same
-    customer: each is told "busy at another terminal — try again", the first once lock_timeout has
-    passed; PostgreSQL's lock_timeout applies to each lock wait, and the waiter that takes over the
-    row's tuple lock from the first one waits a second time (at most 2 × lock_timeout)."""
+    customer: each is told "busy at another terminal — try again" once lock_timeout has passed, the
+    one queued behind another waiter too (lock_timeout alone would count its two waits apart)."""
     desk = pg_desk
     guest = customers.create_customer(desk, CustomerInput.parse({"name": "Ana García"}, region="DE"))
     version = customers.customer_card(desk, guest).version
@@ -127,11 +111,9 @@ def test_a_frozen_writer_blocks_others_at_most_lock_timeout(pg_desk: Actor, chil
     reap(children)
     waited.sort()
     show(f"a frozen writer (PostgreSQL, lock_timeout {db.LOCK_TIMEOUT}): 3 other terminals editing the same row "
-         f"unblocked after {', '.join(f'{seconds:.1f}' for seconds in waited)} s, each told {told[0]!r} "
-         "(lock_timeout counts each lock wait: the one that inherits the row's queue waits twice)")
+         f"unblocked after {', '.join(f'{seconds:.1f}' for seconds in waited)} s, each told {told[0]!r}")
     assert told == [db.BUSY] * 3
-    assert waited[0] <= LOCK_TIMEOUT_S + 1
-    assert waited[-1] <= 2 * LOCK_TIMEOUT_S + 1  # never forever
+    assert waited[-1] <= LOCK_TIMEOUT_S + 1
     assert customers.customer_card(desk, guest).name == "Ana García"
 
 

@@ -37,13 +37,14 @@ from sqlalchemy.schema import CreateIndex, DropIndex, Index
 
 from frontdesk import timing
 from frontdesk.clock import Clock
+from frontdesk.demo.data import Story, demo_data, email_local_part
+from frontdesk.demo.restaurant import unique_site_name
 from frontdesk.errors import NotFound
 from frontdesk.schemas.inputs import SiteInput, StaffInput
 from frontdesk.schemas.reads import SiteInfo
 from frontdesk.schemas.vocab import FLAG_LEVEL_FOR, SERIOUS, SEVERITIES
 from frontdesk.services import setup
 from frontdesk.services.context import Actor
-from frontdesk.services.demo import Story, demo_data, email_local_part, unique_site_name
 from frontdesk.services.playbooks import Step, check_step, plan_steps
 from frontdesk.services.search import tokens_for
 from frontdesk.services.settings import set_setting
@@ -315,7 +316,7 @@ def build(
     """
     rng = random.Random(seed)
     data = demo_data()
-    with store.read() as session:
+    with store.read(bulk=True) as session:
         staff_rows = session.execute(select(Staff.id, Staff.role, Staff.site_id).where(Staff.active.is_(True))).all()
         labels = dict(session.execute(select(Category.key, Category.label)).all())
         plans = {(severity, story.category): plan_steps(session, severity, story.category)
@@ -398,7 +399,7 @@ def _write_customers(
                 email = f"{email_local_part(first, last, int(draw() * 4))}{suffix}@{pick(origin.domains)}"
             address = None
             if draw() < 0.2:
-                address = f"{int(draw() * 420) + 1} {pick(data.streets)}\n{pick(data.towns)}"
+                address = f"{int(draw() * 420) + 1} {pick(data.places.streets)}\n{pick(data.places.towns)}"
             home = pick(homes)
             first_day = yesterday - int(draw() ** 1.5 * HISTORY_DAYS)
             span = yesterday - first_day + 1
@@ -553,8 +554,8 @@ def _write_incidents(
         incident_rows.append((
             incident_id, site.info.id, incident.candidate.customer_id, incident.candidate.visit_id,
             stamp(incident.occurred), stamp.day(local_date), local_hour, local_weekday, stamp(incident.logged),
-            incident.logged_by, TERMINAL, story.category, story.product or rng.choice(demo_data().products),
-            rng.choice(demo_data().locations), incident.severity, story.description, story.reaction, story.remedy,
+            incident.logged_by, TERMINAL, story.category, story.product or rng.choice(demo_data().places.products),
+            rng.choice(demo_data().places.locations), incident.severity, story.description, story.reaction, story.remedy,
             cost, story.promise if incident.promise_due else None, stamp(incident.promise_due),
             (story.likelihood or "likely") if incident.promise_due else None, promise_status, stamp(settled),
             incident.ally, story.handoff if incident.handoff_expected else None, stamp(incident.handoff_expected),
@@ -650,10 +651,10 @@ def set_open_follow_ups(store: Store, site_id: int, count: int, *, now: datetime
     """
     rng = random.Random(seed)
     is_open = (FollowUp.site_id == site_id, FollowUp.status == "open")
-    with store.read() as session:
+    with store.read(bulk=True) as session:
         have = session.scalar(select(func.count()).select_from(FollowUp).where(*is_open)) or 0
     if have > count:
-        with store.begin() as session:
+        with store.begin(bulk=True) as session:
             extra = session.scalars(
                 select(FollowUp.id).where(*is_open).order_by(FollowUp.due_at.desc(), FollowUp.id.desc())
                 .limit(have - count)
@@ -668,7 +669,7 @@ def set_open_follow_ups(store: Store, site_id: int, count: int, *, now: datetime
                 )
     elif have < count:
         missing = count - have
-        with store.begin() as session:
+        with store.begin(bulk=True) as session:
             recent = session.execute(
                 select(Incident.id, Incident.customer_id, Incident.ally_id).where(Incident.site_id == site_id)
                 .order_by(Incident.occurred_at.desc()).limit(max(1, missing // 3))
@@ -697,5 +698,5 @@ def set_open_follow_ups(store: Store, site_id: int, count: int, *, now: datetime
                             version=Episode.version + 1)
                     .execution_options(synchronize_session=False)
                 )
-    with store.read() as session:
+    with store.read(bulk=True) as session:
         return session.scalar(select(func.count()).select_from(FollowUp).where(*is_open)) or 0

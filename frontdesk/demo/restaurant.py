@@ -19,13 +19,10 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
-import re
 import time as wallclock
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import cache
 from typing import Any
 
 import phonenumbers
@@ -33,8 +30,8 @@ from sqlalchemy import func, select
 
 from frontdesk import timing
 from frontdesk.clock import Clock, FixedClock
+from frontdesk.demo.data import People, Story, demo_data, email_local_part, fill_phone
 from frontdesk.errors import InvalidInput, NotAllowed
-from frontdesk.paths import bundled
 from frontdesk.schemas.inputs import (
     CustomerInput,
     FlagInput,
@@ -47,7 +44,6 @@ from frontdesk.schemas.reads import FollowUpBrief, SiteInfo
 from frontdesk.services import customers, episodes, flags, followups, incidents, setup
 from frontdesk.services.alerts import acknowledge_alert
 from frontdesk.services.context import Actor
-from frontdesk.services.search import fold
 from frontdesk.store.db import Store
 from frontdesk.store.models import Alert, Customer, Flag, FollowUp, Incident, Visit
 
@@ -72,97 +68,6 @@ OTHER_TERMINALS = ("bar", "back office")
 LUNCH = (time(12, 0), 150)
 DINNER = (time(18, 0), 240)
 """Service start (local) and length in minutes: when guests arrive."""
-
-
-@dataclass(frozen=True)
-class People:
-    """Guests from one country: their names, phone patterns and email domains."""
-
-    region: str
-    weight: int
-    domains: tuple[str, ...]
-    phone: tuple[str, ...]
-    first: tuple[str, ...]
-    last: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Story:
-    """Something that went wrong, as a careful host would depose it."""
-
-    category: str
-    severities: tuple[str, ...]
-    description: str
-    reaction: str | None = None
-    remedy: str | None = None
-    cost: int = 0
-    product: str | None = None
-    promise: str | None = None
-    likelihood: str | None = None
-    handoff: str | None = None
-
-
-@dataclass(frozen=True)
-class DemoData:
-    """data/demo.toml, read once: the demo's and the synthetic store's raw material."""
-
-    site: dict[str, str]
-    staff: tuple[tuple[str, str], ...]
-    pins: dict[str, str]
-    """Each demo staff member's PIN: printed with the summary, listed in README."""
-    people: tuple[People, ...]
-    streets: tuple[str, ...]
-    towns: tuple[str, ...]
-    products: tuple[str, ...]
-    locations: tuple[str, ...]
-    handoffs: tuple[str, ...]
-    stories: tuple[Story, ...]
-
-
-@cache
-def demo_data() -> DemoData:
-    raw = tomllib.loads(bundled("demo.toml"))
-    places = raw["places"]
-    return DemoData(
-        site=dict(raw["site"]),
-        staff=tuple((entry["name"], entry["role"]) for entry in raw["staff"]),
-        pins={entry["name"]: entry["pin"] for entry in raw["staff"]},
-        people=tuple(
-            People(
-                region=entry["region"],
-                weight=int(entry["weight"]),
-                domains=tuple(entry["domains"]),
-                phone=tuple(entry["phone"]),
-                first=tuple(entry["first"]),
-                last=tuple(entry["last"]),
-            )
-            for entry in raw["people"]
-        ),
-        streets=tuple(places["streets"]),
-        towns=tuple(places["towns"]),
-        products=tuple(places["products"]),
-        locations=tuple(places["locations"]),
-        handoffs=tuple(places["handoffs"]),
-        stories=tuple(
-            Story(**{**entry, "severities": tuple(entry["severities"])}) for entry in raw["story"]
-        ),
-    )
-
-
-def fill_phone(pattern: str, rng: random.Random) -> str:
-    """A number from a pattern: `#` any digit, `N` a digit from 2 to 9."""
-    return "".join(
-        str(rng.randrange(10)) if char == "#" else str(rng.randrange(2, 10)) if char == "N" else char
-        for char in pattern
-    )
-
-
-def email_local_part(first: str, last: str, style: int) -> str:
-    """An ASCII mailbox name from a person's name ("Łukasz Wójcik" gives lukasz.wojcik)."""
-    first_part = re.sub(r"[^a-z0-9]", "", fold(first))
-    last_part = re.sub(r"[^a-z0-9]", "", fold(last))
-    return (f"{first_part}.{last_part}", f"{first_part}{last_part}", f"{first_part[:1]}{last_part}",
-            f"{last_part}.{first_part}")[style % 4]
 
 
 @dataclass
@@ -251,14 +156,14 @@ def _set_up(store: Store, clock: Clock, terminal: str) -> tuple[SiteInfo, dict[s
     """The demo site and its staff; on a forced run, staff of the same name are reused."""
     data = demo_data()
     site = setup.add_site(
-        store, clock, SiteInput.parse({**data.site, "name": unique_site_name(store, data.site["name"])}), terminal
+        store, clock, SiteInput.parse({**data.site.model_dump(), "name": unique_site_name(store, data.site.name)}), terminal
     )
     staff: dict[str, int] = {}
-    for name, role in data.staff:
+    for seed in data.staff:
+        name, role = seed.name, seed.role
         try:
-            member = setup.add_staff(store, clock, StaffInput.parse({"name": name, "role": role, "pin": data.pins[name]}),
-                                     terminal,
-                                     site_id=site.id)
+            member = setup.add_staff(store, clock, StaffInput.parse({"name": name, "role": role, "pin": seed.pin}),
+                                     terminal, site_id=site.id)
         except InvalidInput:
             member = setup.find_staff(store, name)
         staff[name] = member.id
@@ -293,7 +198,7 @@ def _guests(rng: random.Random, count: int, region: str) -> list[Guest]:
         details["consent_text"] = "phone" in details and rng.random() < 0.6
         details["consent_email"] = "email" in details and rng.random() < 0.7
         if rng.random() < 0.3:
-            details["postal_address"] = f"{rng.randrange(1, 420)} {rng.choice(data.streets)}\n{rng.choice(data.towns)}"
+            details["postal_address"] = f"{rng.randrange(1, 420)} {rng.choice(data.places.streets)}\n{rng.choice(data.places.towns)}"
             details["consent_post"] = rng.random() < 0.9
         if rng.random() < 0.08:
             details["notes"] = rng.choice(
@@ -437,7 +342,7 @@ def _log_action(demo: Demo, guest: Guest | None, story: Story, severity: str, oc
 def _log(demo: Demo, guest: Guest | None, story: Story, severity: str, occurred: datetime, kind: str) -> None:
     """Depose an incident (full, quick, or about a guest not yet identified) and plan its follow-through."""
     rng = demo.rng
-    ally_name = rng.choice([name for name, role in demo_data().staff if role in ("staff", "lead", "host")])
+    ally_name = rng.choice([member.name for member in demo_data().staff if member.role in ("staff", "lead", "host")])
     terminal = rng.choice((demo.terminal, *OTHER_TERMINALS))
     actor = demo.actor(ally_name, terminal)
     customer_id = guest.customer_id if guest and kind != "unknown" else None
@@ -457,7 +362,7 @@ def _log(demo: Demo, guest: Guest | None, story: Story, severity: str, occurred:
             "description": story.description,
             "reaction": story.reaction,
             "product": story.product,
-            "location": rng.choice(demo_data().locations),
+            "location": rng.choice(demo_data().places.locations),
             "remedy_kind": story.remedy,
             "remedy_cost": story.cost * 100,
         }
@@ -713,7 +618,7 @@ def _summary(store: Store, demo: Demo, seconds: float) -> str:
         f"{logged} incidents, {queue.total} open follow-ups ({queue.counts.overdue} overdue, "
         f"{queue.counts.today} due today), {active} active flags, {alerts} unacknowledged alerts, "
         f"{in_house} guests in house; built in {seconds:.1f} s. Sign in with these PINs: "
-        + ", ".join(f"{name} {pin}" for name, pin in demo_data().pins.items()) + "."
+        + ", ".join(f"{member.name} {member.pin}" for member in demo_data().staff) + "."
     )
 
 
@@ -723,28 +628,31 @@ def build_demo(store: Store, clock: Clock, *, terminal: str, force: bool = False
 
     Refuses a store that already has data unless `force`: the demo is for a
     first look or a training desk, never mixed into a real one by accident.
+    One transaction: a kill at any moment leaves no half-built restaurant, so
+    the next `demo` starts from what was there before.
     """
-    if not setup.is_empty(store) and not force:
-        raise NotAllowed("this store already has data; the demo goes into an empty store "
-                         "(use --force to add it anyway)")
-    started = wallclock.perf_counter()
-    rng = random.Random(seed)
-    now = clock.now()
-    history = FixedClock(now - timedelta(days=HISTORY_DAYS + 1))
-    site, staff = _set_up(store, history, terminal)
-    demo = Demo(store, history, now, site, staff, terminal, rng)
-    demo.progress = progress
-    guests = _guests(rng, CUSTOMERS, site.phone_region)
-    _schedule_visits(demo, guests)
-    for guest in guests:
-        for arrival in guest.visits:
-            _visit(demo, guest, arrival, timedelta(minutes=rng.randrange(50, 150, 5)))
-    _schedule_incidents(demo, guests)
-    demo.at(now - timedelta(days=20), lambda: _hand_flags(demo, guests))
-    demo.at(now - timedelta(hours=26), lambda: _desk_work(demo))
-    demo.run_until(now - timedelta(hours=3))
-    _in_house_now(demo, guests)
-    demo.run_until(now)
-    if progress is not None:
-        progress(1.0)
-    return _summary(store, demo, wallclock.perf_counter() - started)
+    with store.one_transaction() as store:
+        if not setup.is_empty(store) and not force:
+            raise NotAllowed("this store already has data; the demo goes into an empty store "
+                             "(use --force to add it anyway)")
+        started = wallclock.perf_counter()
+        rng = random.Random(seed)
+        now = clock.now()
+        history = FixedClock(now - timedelta(days=HISTORY_DAYS + 1))
+        site, staff = _set_up(store, history, terminal)
+        demo = Demo(store, history, now, site, staff, terminal, rng)
+        demo.progress = progress
+        guests = _guests(rng, CUSTOMERS, site.phone_region)
+        _schedule_visits(demo, guests)
+        for guest in guests:
+            for arrival in guest.visits:
+                _visit(demo, guest, arrival, timedelta(minutes=rng.randrange(50, 150, 5)))
+        _schedule_incidents(demo, guests)
+        demo.at(now - timedelta(days=20), lambda: _hand_flags(demo, guests))
+        demo.at(now - timedelta(hours=26), lambda: _desk_work(demo))
+        demo.run_until(now - timedelta(hours=3))
+        _in_house_now(demo, guests)
+        demo.run_until(now)
+        if progress is not None:
+            progress(1.0)
+        return _summary(store, demo, wallclock.perf_counter() - started)

@@ -97,8 +97,8 @@ def peak_rss_mb() -> float:
 
 
 def app_figures(store_url: str, *, site: str, staff: str, words: list[str], out: TextIO) -> dict[str, Any]:
-    """The app-level figures, measured on the bench store while it exists (see frontdesk.bench_ui)."""
-    from frontdesk.bench_ui import app_figures as measure
+    """The app-level figures, measured on the bench store while it exists (see frontdesk.bench.in_app)."""
+    from frontdesk.bench.in_app import app_figures as measure
 
     return measure(store_url, site=site, staff=staff, words=words, out=out)
 
@@ -160,7 +160,7 @@ def search_queries(store: Any, rng: random.Random, count: int) -> list[str]:
     from frontdesk.services.search import fold, phone_digits
     from frontdesk.store.models import Customer
 
-    with store.read() as session:
+    with store.read(bulk=True) as session:
         low, high = session.execute(select(func.min(Customer.id), func.max(Customer.id))).one()
         wanted = {rng.randint(low, high) for _ in range(count * 2)}
         people = session.execute(
@@ -240,7 +240,7 @@ def measure_queue(actor: Any, repeats: int) -> tuple[Samples, int]:
 def measure_log_incident(actor: Any, customer_ids: list[int], count: int, rng: random.Random) -> Samples:
     """Full depositions, each with a flag, the playbook's plan, a remedy, and often a promise and a hand-off."""
     from frontdesk.services import incidents
-    from frontdesk.services.demo import demo_data
+    from frontdesk.demo.data import demo_data
 
     stories = demo_data().stories
     samples, warm_up = Samples(), Samples()
@@ -305,7 +305,7 @@ def run_bench(
     from frontdesk.errors import InvalidInput
     from frontdesk.services import setup
     from frontdesk.services.context import Actor
-    from frontdesk.store import synth
+    from frontdesk.bench import synth
 
     out = out or sys.stdout
     if customers < 100:
@@ -334,7 +334,7 @@ def run_bench(
         queries = search_queries(store, rng, searches)
         search_samples, misses = measure_search(store, queries)
         queue_samples, queue_total = measure_queue(actor, queue_repeats)
-        with store.read() as session:
+        with store.read(bulk=True) as session:
             from sqlalchemy import select
 
             from frontdesk.store.models import Customer

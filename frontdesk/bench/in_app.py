@@ -6,8 +6,8 @@ with a bare Textual app (Header, Input, a 20-row list, Footer). The other
 figures come from a child process that runs the app headless on the
 benchmark store, so the peak RSS reported is the app's own.
 
-    python -m frontdesk.bench_ui bare           # the bare app, for comparison
-    python -m frontdesk.bench_ui app --db URL --staff NAME --site NAME
+    python -m frontdesk.bench.in_app bare           # the bare app, for comparison
+    python -m frontdesk.bench.in_app app --db URL --staff NAME --site NAME
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def measure_startup(store_url: str, site: str, staff: str, runs: int = STARTUP_R
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
     frontdesk = [sys.executable, "-m", "frontdesk", "--db", store_url, "--staff", staff, "--site", site,
                  "--terminal", "bench"]
-    bare = [sys.executable, "-m", "frontdesk.bench_ui", "bare"]
+    bare = [sys.executable, "-m", "frontdesk.bench.in_app", "bare"]
     ours: list[float] = []
     theirs: list[float] = []
     for _ in range(runs):
@@ -141,15 +141,10 @@ class LoopWatch:
 
 
 def _send_key(app: Any, key: str) -> None:
-    """Deliver one key the way the terminal driver does, without waiting for it."""
+    """Deliver one key as the terminal driver does (posted to the app), without waiting for it."""
     from textual import events
-    from textual.keys import _character_to_key
 
-    name = _character_to_key(key) if len(key) == 1 and not key.isalnum() else key
-    character = key if len(key) == 1 else None
-    event = events.Key(name, character)
-    event.set_sender(app)
-    app._driver.send_message(event)
+    app.post_message(events.Key(key, key if len(key) == 1 else None))
 
 
 async def _wait(condition: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -161,25 +156,40 @@ async def _wait(condition: Callable[[], bool], timeout: float = 10.0) -> None:
         await asyncio.sleep(0.0005)
 
 
+class Painted:
+    """When answers reach the screen, seen through Textual's public message hook (`run_test`).
+
+    A search answer (the greet screen's `SearchDone`) counts as drawn once
+    the screen has refreshed after handling it; a queue page when the due
+    table says it is painted (`PageShown`). No product widget carries a hook.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.answers: dict[str, float] = {}
+        self.pages: list[float] = []
+
+    def __call__(self, message: Any) -> None:
+        from frontdesk.screens.greet import GreetScreen
+        from frontdesk.widgets.due_table import DueTable
+
+        if isinstance(message, GreetScreen.SearchDone) and message.text not in self.answers:
+            text = message.text
+            self.app.screen.call_after_refresh(lambda: self.answers.setdefault(text, time.perf_counter()))
+        elif isinstance(message, DueTable.PageShown) and message.count:
+            self.pages.append(time.perf_counter())
+
+
 async def _inside_app(store_url: str, site: str, staff: str, words: list[str]) -> dict[str, Any]:
     from frontdesk.app import FrontdeskApp
     from frontdesk.config import Settings
-    from frontdesk.widgets.search_results import SearchResults
 
-    drawn: dict[str, float] = {}
-    original_render = SearchResults.render
-
-    def render(self: SearchResults) -> Any:
-        result = original_render(self)
-        if self.query is not None and self.query not in drawn:
-            drawn[self.query] = time.perf_counter()
-        return result
-
-    SearchResults.render = render  # type: ignore[method-assign]
     app = FrontdeskApp(Settings(database_url=store_url, staff=staff, site=site, terminal="bench"),
                        watch_store=False)
+    painted = Painted(app)
+    drawn = painted.answers
     figures: dict[str, Any] = {}
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), message_hook=painted) as pilot:
         await _wait(lambda: app.desk is not None, timeout=60)
         await pilot.pause(0.5)
         watch = LoopWatch()
@@ -205,10 +215,8 @@ async def _inside_app(store_url: str, site: str, staff: str, words: list[str]) -
             "p99": _percentile(watch.gaps, 0.99), "max": round(max(watch.gaps, default=0.0), 2),
             "samples": len(watch.gaps),
         }
-        queue = await _queue_open(app, pilot)
-        if queue is not None:
-            figures["queue_open_ms"] = queue
-    from frontdesk.bench import (
+        figures["queue_open_ms"] = await _queue_open(app, painted)
+    from frontdesk.bench.run import (
         peak_rss_mb,  # here, not above: the bare app's startup must not pay for it
     )
 
@@ -216,27 +224,14 @@ async def _inside_app(store_url: str, site: str, staff: str, words: list[str]) -
     return figures
 
 
-async def _queue_open(app: Any, pilot: Any) -> dict[str, Any] | None:
-    """F4 pressed to the queue's first rows drawn, if the queue screen says when they are."""
-    try:
-        from frontdesk.widgets.due_table import DueTable
-    except ImportError:
-        return None
-    if not hasattr(DueTable, "first_row_text"):
-        return None
+async def _queue_open(app: Any, painted: Painted) -> dict[str, Any]:
+    """F4 pressed to the queue's first page painted."""
+    painted.pages.clear()
     started = time.perf_counter()
     _send_key(app, "f4")
-    await _wait(lambda: bool(_first_due_row(app)), timeout=30)
-    elapsed = (time.perf_counter() - started) * 1000
-    open_count = app.desk and _open_follow_ups(app)
-    return {"ms": round(elapsed, 1), "open_follow_ups": open_count}
-
-
-def _first_due_row(app: Any) -> str:
-    from frontdesk.widgets.due_table import DueTable
-
-    tables = app.screen.query(DueTable)
-    return tables.first().first_row_text if tables else ""
+    await _wait(lambda: bool(painted.pages), timeout=30)
+    elapsed = (painted.pages[0] - started) * 1000
+    return {"ms": round(elapsed, 1), "open_follow_ups": _open_follow_ups(app)}
 
 
 def _open_follow_ups(app: Any) -> int:
@@ -254,7 +249,7 @@ def app_main(args: argparse.Namespace) -> None:
 def measure_inside_app(store_url: str, site: str, staff: str, words: list[str]) -> dict[str, Any]:
     """Run the headless measurements in a child process (its peak RSS is the app's)."""
     result = subprocess.run(
-        [sys.executable, "-m", "frontdesk.bench_ui", "app", "--db", store_url, "--site", site, "--staff", staff,
+        [sys.executable, "-m", "frontdesk.bench.in_app", "app", "--db", store_url, "--site", site, "--staff", staff,
          "--words", json.dumps(words)],
         capture_output=True, text=True, timeout=1800,
     )
@@ -274,7 +269,7 @@ def app_figures(store_url: str, *, site: str, staff: str, words: list[str], out:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m frontdesk.bench_ui")
+    parser = argparse.ArgumentParser(prog="python -m frontdesk.bench.in_app")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("bare")
     app = commands.add_parser("app")

@@ -1,0 +1,82 @@
+"""Layout at 80×24 and 120×40 (issue 17 items 10, 11, 12): what a newcomer saw cut, wrapped or hidden."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from frontdesk.clock import FixedClock
+from frontdesk.services import incidents
+from frontdesk.services.context import Actor
+from frontdesk.widgets.alert_bar import AlertBar
+from tests.test_greet import url_of
+from tests.ui import at_the_stand, make_app, screen_text, until
+
+LONG_TERMINAL = "terrace-bar-by-the-garden-door-2"
+
+
+def row_of(app: Any, widget: Any) -> str:
+    return screen_text(app).splitlines()[widget.region.y]
+
+
+async def test_the_alert_bar_keeps_f7_on_its_one_line_whatever_the_terminal_name(
+        sqlite_desk: Actor, clock: FixedClock) -> None:
+    elsewhere = Actor(sqlite_desk.store, clock, sqlite_desk.site_id, LONG_TERMINAL, sqlite_desk.staff_id)
+    incidents.log_incident(elsewhere, incidents.parse_incident(elsewhere, {
+        "category": "food", "severity": "major", "description": "Glass in the salad", "guest_description": "table 9"}))
+    app = make_app(url_of(sqlite_desk), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await at_the_stand(pilot)
+        bar = app.screen.query_one(AlertBar)
+        await until(pilot, lambda: bar.region.height > 0)
+        assert bar.region.height == 1
+        assert row_of(app, bar).rstrip().endswith("F7: acknowledge")
+        assert "…" in row_of(app, bar), "the terminal's name is cut, not the key"
+
+
+async def test_the_footer_under_the_welcome_and_the_staff_picker_shows_their_keys(
+        sqlite_desk: Actor, clock: FixedClock, tmp_path: Any) -> None:
+    app = make_app(f"sqlite:///{tmp_path / 'new.db'}", clock, staff=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "FirstRunScreen")
+        footer = screen_text(app).splitlines()[-1]
+        assert "d Demo restaurant" in footer and "Open" not in footer
+    app = make_app(url_of(sqlite_desk), clock, staff=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "SignInScreen")
+        footer = screen_text(app).splitlines()[-1]
+        assert "⏎ Sign in" in footer and "Open" not in footer
+
+
+async def test_the_palette_icon_is_plain_under_ansi_dark_and_on_a_linux_console(
+        sqlite_desk: Actor, clock: FixedClock, monkeypatch: Any) -> None:
+    from textual.command import CommandPalette, SearchIcon
+
+    for term, theme in (("xterm-256color", "ansi-dark"), ("linux", None)):
+        monkeypatch.setenv("TERM", term)
+        app = make_app(url_of(sqlite_desk), clock, theme=theme)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await at_the_stand(pilot)
+            await pilot.press("ctrl+p")
+            await until(pilot, lambda app=app: isinstance(app.screen, CommandPalette))
+            assert "🔎" not in screen_text(app)
+            assert app.screen.query_one(SearchIcon).icon == ">"
+
+
+async def test_at_120_columns_in_house_headlines_and_the_handed_off_hint_are_whole(
+        sqlite_desk: Actor, clock: FixedClock) -> None:
+    from frontdesk.services import customers
+
+    guest = customers.create_customer(sqlite_desk, customers.parse_customer(sqlite_desk, {"name": "Olga Brandt"}))
+    incidents.log_incident(sqlite_desk, incidents.parse_incident(sqlite_desk, {
+        "customer_id": guest, "category": "facilities", "severity": "moderate", "description": "Cold room",
+        "occurred_at": "yesterday 19:00"}))
+    customers.check_in(sqlite_desk, guest)
+    headline = "Facilities and comfort follow-up · 19 Nov"
+    assert [each.flag_headline for each in customers.in_house(sqlite_desk)] == [headline]
+    app = make_app(url_of(sqlite_desk), clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await at_the_stand(pilot)
+        assert headline in screen_text(app)
+        await pilot.press("f3")
+        await until(pilot, lambda: "Handed off to" in screen_text(app))
+        assert "who or which department, if anyone" in screen_text(app)
