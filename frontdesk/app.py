@@ -262,11 +262,18 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         from frontdesk.errors import NotAllowed, NotFound
         from frontdesk.services import pins, setup
         from frontdesk.services.context import Actor
+        from frontdesk.services.settings import check_lock_after
 
         assert self.store is not None
         try:
             site = setup.find_site(self.store, self.settings.site)
         except NotFound as exc:
+            self.post_message(self.StoreFailed(str(exc)))
+            return
+        try:
+            check_lock_after(Actor(self.store, self.clock, site.id, self.settings.terminal),
+                             self.settings.lock_after_seconds)
+        except NotAllowed as exc:
             self.post_message(self.StoreFailed(str(exc)))
             return
         staff = setup.list_staff(self.store, site_id=site.id)

@@ -119,3 +119,16 @@ def test_snapshot_wrong_pin(snap_compare: Any, sqlite_desk: Actor, clock: FixedC
     a lockout)." under it."""
     app = make_app(url_of(sqlite_desk), clock, staff=None)
     assert snap_compare(app, terminal_size=size, run_before=_wrong_pin)
+
+
+async def test_never_locking_needs_require_pin_off(sqlite_desk: Actor, clock: FixedClock) -> None:
+    from frontdesk.services import settings
+
+    app = make_app(url_of(sqlite_desk), clock, lock_after_seconds=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.store_problem is not None)
+        assert "require_pin is off" in (app.store_problem or "") and app.desk is None
+    settings.set_setting(sqlite_desk, "require_pin", "false")
+    app = make_app(url_of(sqlite_desk), clock, lock_after_seconds=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from frontdesk.errors import InvalidInput, NotFound
+from frontdesk.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.services import audit
 from frontdesk.services.authority import require
 from frontdesk.services.context import Actor
@@ -87,6 +87,15 @@ def store_setting(session: Session, name: str) -> Value:
 def site_setting(session: Session, site_id: int, name: str) -> Value:
     row = session.get(SiteSetting, (site_id, name))
     return _read(SITE[name], None if row is None else row.value)
+
+
+def check_lock_after(actor: Actor, lock_after_seconds: int) -> None:
+    """A terminal that never locks is allowed only when the store does not require PINs."""
+    if lock_after_seconds == 0:
+        with actor.store.read() as session:
+            if store_setting(session, "require_pin"):
+                raise NotAllowed("lock_after_seconds = 0 (never lock) is allowed only when the store's "
+                                 "require_pin is off (frontdesk settings set require_pin false)")
 
 
 def list_settings(actor: Actor) -> list[SettingInfo]:
