@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from frontdesk.schemas.reads import AlertInfo, SiteInfo, StaffInfo
     from frontdesk.screens.setup import BuildingDemo
     from frontdesk.services.context import Actor
+    from frontdesk.services.pins import Lockout
     from frontdesk.store.db import Store
 
 ModeScreen = TypeVar("ModeScreen", bound=Screen[Any])
@@ -158,9 +159,10 @@ class FrontdeskApp(QuietCrashes, DeskApp):
             self.live = live
 
     class AlertsLoaded(Message):
-        def __init__(self, alerts: tuple[AlertInfo, ...]) -> None:
+        def __init__(self, alerts: tuple[AlertInfo, ...], lockouts: tuple[Lockout, ...] = ()) -> None:
             super().__init__()
             self.alerts = alerts
+            self.lockouts = lockouts
 
     def __init__(self, settings: Settings | None = None, clock: Clock | None = None,
                  *, watch_store: bool = True, pin: str | None = None) -> None:
@@ -170,6 +172,8 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         """The PIN of `settings.staff`, typed for them (tests, the bench): checked by the same sign-in service."""
         """Run the change feed (tests that count queries or need quiet turn it off)."""
         self.store_problem: str | None = None
+        self.lockouts: tuple[Lockout, ...] = ()
+        """Names locked out after wrong PINs, for a lead or manager (the palette lists them)."""
         self.last_store_problem: str | None = None
         """The store problem last shown (full, read-only, unreachable…): shown once, not on every keystroke,
         until the store works again (a commit is seen, or the feed comes back)."""
@@ -359,13 +363,18 @@ class FrontdeskApp(QuietCrashes, DeskApp):
 
     @work(thread=True, exclusive=True, group="alerts", exit_on_error=False)
     def load_alerts(self) -> None:
+        """The site's alerts, and for a lead or manager the names locked out after wrong PINs."""
         from frontdesk.services.alerts import active_alerts
+        from frontdesk.services.authority import allows
+        from frontdesk.services.pins import locked_out
 
         if self.desk is not None:
-            self.post_message(self.AlertsLoaded(tuple(active_alerts(self.desk))))
+            lockouts = locked_out(self.desk) if allows(getattr(self.staff, "role", None), "see_lockouts") else []
+            self.post_message(self.AlertsLoaded(tuple(active_alerts(self.desk)), tuple(lockouts)))
 
     def on_frontdesk_app_alerts_loaded(self, event: AlertsLoaded) -> None:
         self.alerts = event.alerts
+        self.lockouts = event.lockouts
         if self.screen_stack:  # an answer that arrives while quitting has no screen to update
             self.refresh_bindings()
 
@@ -484,12 +493,36 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         yield SystemCommand("Reports (F5)", "Recurring problems and follow-through",
                             lambda: self.switch_mode("reports"))
         yield SystemCommand("Sign in (F9)", "Sign in: the next person types their PIN", self.action_switch_staff)
+        yield from self.lockout_commands()
         yield SystemCommand("Keys (F1)", "Show or hide the keys", self.action_toggle_help)
         yield SystemCommand("Theme", "Change the colours (ansi-dark suits a Linux console)",
                             self.action_change_theme)
         if hasattr(screen, "get_screen_commands"):
             yield from screen.get_screen_commands()
         yield SystemCommand("Quit (Ctrl+Q)", "Quit frontdesk", self.action_quit)
+
+    def lockout_commands(self) -> Iterable[SystemCommand]:
+        """Leads see who is locked out; a manager lifts a lockout from here."""
+        from frontdesk.services.authority import allows
+
+        lifts = allows(getattr(self.staff, "role", None), "lift_lockout")
+        for lockout in self.lockouts:
+            until = lockout.until_local
+            if lifts:
+                yield SystemCommand(visible(f"Lift lockout: {lockout.name}"), f"Locked out until {until}",
+                                    lambda staff_id=lockout.staff_id: self.lift(staff_id))
+            else:
+                yield SystemCommand(visible(f"Locked out: {lockout.name}"), f"Until {until}; a manager may lift it",
+                                    lambda: None)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def lift(self, staff_id: int) -> None:
+        from frontdesk.services.pins import lift_lockout
+
+        if self.desk is not None:
+            lift_lockout(self.desk, staff_id)
+            self.notify("Lockout lifted: they may sign in again.")
+            self.load_alerts()
 
     # -- errors ---------------------------------------------------------------
 

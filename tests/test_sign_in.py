@@ -132,3 +132,23 @@ async def test_never_locking_needs_require_pin_off(sqlite_desk: Actor, clock: Fi
     app = make_app(url_of(sqlite_desk), clock, lock_after_seconds=0)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
+
+
+async def test_a_manager_lifts_a_lockout_from_the_palette(sqlite_desk: Actor, clock: FixedClock) -> None:
+    from textual.command import CommandPalette
+
+    tom = setup.find_staff(sqlite_desk.store, "Tom").id
+    for _ in range(pins.TRIES):
+        with pytest.raises(pins.NotAllowed):
+            pins.sign_in(sqlite_desk.as_staff(None), tom, "0000")
+    app = make_app(url_of(sqlite_desk), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await until(pilot, lambda: bool(app.lockouts))
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await type_text(pilot, "lift lockout")
+        await until(pilot, lambda: "Lift lockout: Tom" in screen_text(app))
+        assert "until 19:35" in screen_text(app)
+        await pilot.press("enter")
+        await until(pilot, lambda: pins.lockout_of(sqlite_desk, tom) is None and not app.lockouts)

@@ -203,6 +203,8 @@ class Lockout:
     staff_id: int
     name: str
     until: datetime
+    until_local: str
+    """The end as the site's wall clock shows it (HH:MM)."""
 
 
 def locked_out(actor: Actor) -> list[Lockout]:
@@ -211,7 +213,8 @@ def locked_out(actor: Actor) -> list[Lockout]:
         require(session, actor, "see_lockouts")
         rows = session.scalars(select(Staff).where(Staff.active.is_(True), Staff.locked_until > actor.now())
                                .order_by(Staff.name))
-        return [Lockout(row.id, row.name, row.locked_until) for row in rows if row.locked_until is not None]
+        return [Lockout(row.id, row.name, row.locked_until, _until_text(session, actor, row.locked_until))
+                for row in rows if row.locked_until is not None]
 
 
 def lockout_of(actor: Actor, staff_id: int) -> datetime | None:
