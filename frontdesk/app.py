@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import sys
+from time import monotonic
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from textual import work
+from textual import events, work
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette, SearchIcon
@@ -118,8 +119,8 @@ class FrontdeskApp(QuietCrashes, DeskApp):
                 tooltip="Recurring problems and follow-through"),
         Binding("f7", "acknowledge_alert", "Ack alert", id="acknowledge_alert", priority=True, show=False,
                 tooltip="Acknowledge the newest alert"),
-        Binding("f9", "switch_staff", "Sign in", id="switch_staff", priority=True, show=False,
-                tooltip="Sign in: the next person types their PIN"),
+        Binding("f9", "switch_staff", "Lock", id="switch_staff", priority=True, show=False,
+                tooltip="Lock the terminal: your PIN resumes, another person's PIN signs them in"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False, tooltip="Quit frontdesk"),
         Binding("pageup", "help_page(-1)", "Scroll help", priority=True, show=False, system=True),
         Binding("pagedown", "help_page(1)", "Scroll help", priority=True, show=False, system=True),
@@ -138,8 +139,9 @@ class FrontdeskApp(QuietCrashes, DeskApp):
 
     class StaffNeeded(Message):
         def __init__(self, site: SiteInfo, staff: list[StaffInfo], can_cancel: bool,
-                     chosen: StaffInfo | None = None) -> None:
+                     chosen: StaffInfo | None = None, locked: bool = False) -> None:
             super().__init__()
+            self.locked = locked
             self.site = site
             self.staff = staff
             self.can_cancel = can_cancel
@@ -172,6 +174,9 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         """The PIN of `settings.staff`, typed for them (tests, the bench): checked by the same sign-in service."""
         """Run the change feed (tests that count queries or need quiet turn it off)."""
         self.store_problem: str | None = None
+        self.last_input = monotonic()
+        self.locked = False
+        """The sign-in covers everything: locked by F9 or after lock_after_seconds without a key."""
         self.lockouts: tuple[Lockout, ...] = ()
         """Names locked out after wrong PINs, for a lead or manager (the palette lists them)."""
         self.last_store_problem: str | None = None
@@ -187,6 +192,20 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         self.switch_mode("greet")
+        if self.settings.lock_after_seconds:
+            self.set_interval(1.0, self.lock_when_idle)
+
+    # -- the lock ----------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        """Any key or click counts as someone at the terminal (the idle lock's clock)."""
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.last_input = monotonic()
+        await super().on_event(event)
+
+    def lock_when_idle(self) -> None:
+        if self.desk is not None and not self.locked and monotonic() - self.last_input >= self.settings.lock_after_seconds:
+            self.action_switch_staff()
 
     def on_ready(self) -> None:
         """The first frame is on screen: now load the heavy modules and open the store.
@@ -261,7 +280,7 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         self.find_desk(can_cancel=False)
 
     @work(thread=True, exclusive=True, group="desk", exit_on_error=False)
-    def find_desk(self, can_cancel: bool) -> None:
+    def find_desk(self, can_cancel: bool, lock: bool = False) -> None:
         """Resolve this terminal's site, then ask who is here: the named person's PIN, or a name and a PIN."""
         from frontdesk.errors import NotAllowed, NotFound
         from frontdesk.services import pins, setup
@@ -290,7 +309,9 @@ class FrontdeskApp(QuietCrashes, DeskApp):
                 return
             except NotAllowed:
                 pass  # the screen asks, and says why
-        self.post_message(self.StaffNeeded(site, staff, can_cancel, chosen))
+        if lock and self.desk is not None:
+            pins.record_lock(self.desk, "lock")
+        self.post_message(self.StaffNeeded(site, staff, can_cancel, chosen, locked=lock))
 
     def on_frontdesk_app_staff_needed(self, event: StaffNeeded) -> None:
         from frontdesk.screens.sign_in import SignInScreen
@@ -299,12 +320,23 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         assert self.store is not None
 
         def signed_in(staff: StaffInfo | None) -> None:
-            if staff is not None:
-                self.post_message(self.StaffChosen(event.site, staff))
+            self.locked = False
+            self.last_input = monotonic()
+            if staff is not None and event.locked and self.desk is not None:
+                self.unlocked(self.desk.as_staff(staff.id))
+            if staff is not None and (self.staff is None or staff.id != self.staff.id):
+                self.post_message(self.StaffChosen(event.site, staff))  # the same person resumes where they were
 
         terminal = Actor(self.store, self.clock, event.site.id, self.settings.terminal)
-        self.push_screen(SignInScreen(terminal, event.staff, can_cancel=event.can_cancel, chosen=event.chosen),
-                         signed_in)
+        self.locked = event.locked
+        self.push_screen(SignInScreen(terminal, event.staff, can_cancel=event.can_cancel, chosen=event.chosen,
+                                      locked=event.locked), signed_in)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def unlocked(self, desk: Actor) -> None:
+        from frontdesk.services.pins import record_lock
+
+        record_lock(desk, "unlock")
 
     def on_frontdesk_app_staff_chosen(self, event: StaffChosen) -> None:
         from frontdesk.services.context import Actor
@@ -471,7 +503,10 @@ class FrontdeskApp(QuietCrashes, DeskApp):
             panel.page(step)
 
     def action_switch_staff(self) -> None:
-        self.find_desk(can_cancel=True)
+        """Lock: the sign-in covers everything; the same person's PIN resumes, another's switches."""
+        if not self.locked:
+            self.locked = True
+            self.find_desk(can_cancel=False, lock=True)
 
     @property
     def plain_icons(self) -> bool:
@@ -492,7 +527,7 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         yield SystemCommand("Follow-ups (F4)", "The queue of what is due", lambda: self.switch_mode("followups"))
         yield SystemCommand("Reports (F5)", "Recurring problems and follow-through",
                             lambda: self.switch_mode("reports"))
-        yield SystemCommand("Sign in (F9)", "Sign in: the next person types their PIN", self.action_switch_staff)
+        yield SystemCommand("Lock (F9)", "Your PIN resumes; another person's PIN signs them in", self.action_switch_staff)
         yield from self.lockout_commands()
         yield SystemCommand("Keys (F1)", "Show or hide the keys", self.action_toggle_help)
         yield SystemCommand("Theme", "Change the colours (ansi-dark suits a Linux console)",

@@ -152,3 +152,64 @@ async def test_a_manager_lifts_a_lockout_from_the_palette(sqlite_desk: Actor, cl
         assert "until 19:35" in screen_text(app)
         await pilot.press("enter")
         await until(pilot, lambda: pins.lockout_of(sqlite_desk, tom) is None and not app.lockouts)
+
+
+async def test_f9_locks_covers_everything_and_the_same_pin_resumes(sqlite_desk: Actor, clock: FixedClock) -> None:
+    """Locked: no guest name, phone, headline or typed text shows, F2–F5, F7 and Ctrl+P do nothing; Maria's PIN
+    brings back the half-typed search; lock and unlock are audited."""
+    from tests.test_greet import greet_scene
+
+    greet_scene(sqlite_desk)
+    app = make_app(url_of(sqlite_desk), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await type_text(pilot, "garc")
+        await until(pilot, lambda: "García" in screen_text(app))
+        await pilot.press("f9")
+        await until(pilot, lambda: on_sign_in(app) and "Locked" in screen_text(app))
+        shown = screen_text(app)
+        for secret in ("García", "garc", "Anton", "follow-up", "+49", "In house"):
+            assert secret not in shown, secret
+        for key in ("f2", "f3", "f4", "f5", "f7", "ctrl+p"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert on_sign_in(app) and app.current_mode == "greet", key
+        await type_text(pilot, "mar")
+        await pilot.press("enter")
+        await type_text(pilot, "2468")
+        await pilot.press("enter")
+        await until(pilot, lambda: not on_sign_in(app) and "García" in screen_text(app))
+        assert app.screen.query_one("#search").value == "garc"
+    from sqlalchemy import select
+
+    from frontdesk.store.models import AuditEvent
+
+    with sqlite_desk.store.read() as session:
+        actions = list(session.scalars(select(AuditEvent.action).where(AuditEvent.action.in_(("lock", "unlock")))))
+    assert actions == ["lock", "unlock"]
+
+
+async def test_idle_locks(sqlite_desk: Actor, clock: FixedClock) -> None:
+    app = make_app(url_of(sqlite_desk), clock, lock_after_seconds=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await until(pilot, lambda: on_sign_in(app) and "Locked" in screen_text(app), timeout=15)
+
+
+async def _locked(pilot: Any) -> None:
+    await ready(pilot)
+    await type_text(pilot, "garc")
+    await until(pilot, lambda: "García" in screen_text(pilot.app))
+    await pilot.press("f9")
+    await until(pilot, lambda: on_sign_in(pilot.app) and "Locked" in screen_text(pilot.app))
+
+
+@SIZES
+def test_snapshot_locked(snap_compare: Any, sqlite_desk: Actor, clock: FixedClock, size: tuple[int, int]) -> None:
+    """Locked over a search for "garc" and the in-house list: only "Locked. Sign in: who is at this terminal?",
+    the four names and the sign-in's keys show, on an opaque background; no guest, headline or typed text."""
+    from tests.test_greet import greet_scene
+
+    greet_scene(sqlite_desk)
+    app = make_app(url_of(sqlite_desk), clock)
+    assert snap_compare(app, terminal_size=size, run_before=_locked)

@@ -48,8 +48,11 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
             self.problem = problem
             self.choose = choose
 
-    def __init__(self, desk: Actor, staff: list[StaffInfo], *, can_cancel: bool, chosen: StaffInfo | None = None) -> None:
-        super().__init__()
+    def __init__(self, desk: Actor, staff: list[StaffInfo], *, can_cancel: bool, chosen: StaffInfo | None = None,
+                 locked: bool = False) -> None:
+        super().__init__(classes="-locked" if locked else None)
+        self.locked = locked
+        """Locked: the screen is opaque (nothing of any guest shows) and the same person's PIN resumes."""
         self.desk = desk
         """The terminal, no one signed in: whom the sign-in service is asked for."""
         self.staff = staff
@@ -61,7 +64,8 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="sign-in"):
-            yield Label("Sign in: who is at this terminal?", classes="dialog-title")
+            yield Label("Locked. Sign in: who is at this terminal?" if self.locked else
+                        "Sign in: who is at this terminal?", classes="dialog-title")
             yield Input(placeholder="type a name", id="staff-filter")
             yield OptionList(id="staff-list")
             yield Label("", id="staff-chosen", classes="-hidden")

@@ -222,3 +222,10 @@ def lockout_of(actor: Actor, staff_id: int) -> datetime | None:
     with actor.store.read() as session:
         staff = session.get(Staff, staff_id)
         return None if staff is None else _locked_until(staff, actor.now())
+
+
+def record_lock(actor: Actor, action: str) -> None:
+    """The terminal locked (F9, idle) or unlocked by the same person: audited `lock` / `unlock`."""
+    with actor.store.begin() as session:
+        if actor.staff_id is not None:
+            audit.record(session, actor, action, "staff", actor.staff_id)
