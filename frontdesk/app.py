@@ -311,6 +311,7 @@ class FrontdeskApp(QuietCrashes, DeskApp):
                 pass  # the screen asks, and says why
         if lock and self.desk is not None:
             pins.record_lock(self.desk, "lock")
+            chosen = next((person for person in staff if person.id == self.desk.staff_id), None)  # Esc: others
         self.post_message(self.StaffNeeded(site, staff, can_cancel, chosen, locked=lock))
 
     def on_frontdesk_app_staff_needed(self, event: StaffNeeded) -> None:

@@ -44,7 +44,7 @@ TOUR: tuple[tuple[tuple[str, ...], tuple[str, ...], str | None], ...] = (
     ((ESC, F3), ("Who and when",), None),
     (("E", "v", "e"), ("Eve^[]52",), "incident form, customer picker"),
     ((F5,), ("Reports",), "reports"),
-    ((F9,), ("Tom^[]52",), "staff picker"),
+    ((F9, ESC), ("Tom^[]52",), "sign-in (locked, back to the names)"),
 )
 """Keys to press, what must then show (stored text made visible), and the screen that showed it."""
 
