@@ -178,6 +178,8 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         self.locked = False
         """The sign-in covers everything: locked by F9 or after lock_after_seconds without a key."""
         self.lockouts: tuple[Lockout, ...] = ()
+        self.known_staff: tuple[SiteInfo, list[StaffInfo]] | None = None
+        """The site and names the last sign-in offered: the lock shows them without waiting for the store."""
         """Names locked out after wrong PINs, for a lead or manager (the palette lists them)."""
         self.last_store_problem: str | None = None
         """The store problem last shown (full, read-only, unreachable…): shown once, not on every keystroke,
@@ -280,7 +282,7 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         self.find_desk(can_cancel=False)
 
     @work(thread=True, exclusive=True, group="desk", exit_on_error=False)
-    def find_desk(self, can_cancel: bool, lock: bool = False) -> None:
+    def find_desk(self, can_cancel: bool) -> None:
         """Resolve this terminal's site, then ask who is here: the named person's PIN, or a name and a PIN."""
         from frontdesk.errors import NotAllowed, NotFound
         from frontdesk.services import pins, setup
@@ -300,6 +302,7 @@ class FrontdeskApp(QuietCrashes, DeskApp):
             self.post_message(self.StoreFailed(str(exc)))
             return
         staff = setup.list_staff(self.store, site_id=site.id)
+        self.known_staff = (site, staff)
         named = (self.settings.staff or "").strip().lower() if self.desk is None else ""
         chosen = next((person for person in staff if person.name.lower() == named), None)
         if chosen is not None and self.pin:
@@ -309,10 +312,7 @@ class FrontdeskApp(QuietCrashes, DeskApp):
                 return
             except NotAllowed:
                 pass  # the screen asks, and says why
-        if lock and self.desk is not None:
-            pins.record_lock(self.desk, "lock")
-            chosen = next((person for person in staff if person.id == self.desk.staff_id), None)  # Esc: others
-        self.post_message(self.StaffNeeded(site, staff, can_cancel, chosen, locked=lock))
+        self.post_message(self.StaffNeeded(site, staff, can_cancel, chosen))
 
     def on_frontdesk_app_staff_needed(self, event: StaffNeeded) -> None:
         from frontdesk.screens.sign_in import SignInScreen
@@ -504,10 +504,20 @@ class FrontdeskApp(QuietCrashes, DeskApp):
             panel.page(step)
 
     def action_switch_staff(self) -> None:
-        """Lock: the sign-in covers everything; the same person's PIN resumes, another's switches."""
-        if not self.locked:
-            self.locked = True
-            self.find_desk(can_cancel=False, lock=True)
+        """Lock at once (the names are those of the last sign-in): the sign-in covers everything, the same
+        person's PIN resumes, another's switches. The audit event is written behind it."""
+        if self.locked or self.desk is None or self.site is None:
+            return
+        site, staff = self.known_staff or (self.site, [self.staff] if self.staff else [])
+        chosen = next((person for person in staff if person.id == self.desk.staff_id), None)  # Esc: the others
+        self.on_frontdesk_app_staff_needed(self.StaffNeeded(site, staff, False, chosen, locked=True))
+        self.record_lock(self.desk)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def record_lock(self, desk: Actor) -> None:
+        from frontdesk.services.pins import record_lock
+
+        record_lock(desk, "lock")
 
     @property
     def plain_icons(self) -> bool:
