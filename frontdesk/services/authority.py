@@ -35,13 +35,13 @@ PERMISSIONS: dict[str, tuple[str, str]] = {
     "clear_flag": ("lead", "clearing a flag"),
     "amend_any_incident": ("lead", "amending someone else's incident"),
     "approve_remedy": ("lead", "approving a remedy"),
-    "reports": ("manager", "reports"),
+    "reports": ("manager", "reading reports"),
     "audit_trail": ("manager", "the audit trail"),
     "manage_staff": ("manager", "managing staff and PINs"),
     "settings": ("manager", "changing settings"),
     "playbooks": ("manager", "changing playbooks, categories and root causes"),
     "export": ("manager", "exporting the store"),
-    "privacy": ("manager", "privacy requests (merge, erase)"),
+    "privacy": ("manager", "handling privacy requests (merge, export, erase)"),
     "lift_lockout": ("manager", "lifting a lockout"),
 }
 """The role table: README's "Roles" section shows the same."""

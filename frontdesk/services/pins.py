@@ -185,7 +185,7 @@ def set_pin(actor: Actor, staff_id: int, pin: str) -> None:
         require(session, actor, "manage_staff")
         staff = _staff(session, staff_id)
         staff.pin_hash, staff.failed_pins, staff.locked_until = hash_pin(pin), 0, None
-        audit.record(session, actor, "update", "staff", staff.id, ("pin_hash",))
+        audit.record(session, actor, "edit", "staff", staff.id, ("pin_hash",))
 
 
 def lift_lockout(actor: Actor, staff_id: int) -> None:

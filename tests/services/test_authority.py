@@ -107,7 +107,8 @@ WALK: list[tuple[str, Attempt]] = [
     ("work_own_follow_ups", lambda s: (lambda f: lambda: followups.complete(s.actor, f, None, DONE))(
         s.follow_up(owner=s.actor_name))),
     ("work_queue", lambda s: (lambda f: lambda: followups.complete(s.actor, f, None, DONE))(s.follow_up("Olga"))),
-    ("work_queue", lambda s: (lambda f: lambda: followups.reassign(s.actor, f, None, s.staff["Maria"]))(
+    ("work_queue", lambda s: (lambda f: lambda: followups.reassign(
+        s.actor, f, None, next(id for name, id in s.staff.items() if name != s.actor_name)))(
         s.follow_up(owner=s.actor_name))),
     ("work_queue", lambda s: (lambda f: lambda: followups.skip(
         s.actor, f, None, SkipInput.parse({"reason": "Guest asked not to be called"})))(s.follow_up(s.actor_name))),

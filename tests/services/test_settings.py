@@ -15,7 +15,7 @@ def values(desk: Actor) -> dict[tuple[str | None, str], object]:
 
 def test_defaults(desk: Actor) -> None:
     assert values(desk) == {
-        (None, "require_pin"): True, (None, "retention_days"): None,
+        (None, "require_pin"): True, (None, "retention_days"): None, (None, "keep_backups_days"): 30,
         ("Bistro Berlin", "escalate_lead_after_days"): 1, ("Bistro Berlin", "escalate_manager_after_days"): 3,
         **{("Bistro Berlin", f"remedy_limit_{role}"): None for role in ("host", "staff", "lead", "manager")},
     }
