@@ -3,7 +3,7 @@
 The first frame is painted before SQLAlchemy and pydantic are imported; a
 worker then opens the store (upgrading it after a backup), offers the demo or
 setup on an empty store, and asks who is at the terminal. Global keys switch
-modes (F2–F5), show help (F1), switch staff (F9) and acknowledge alerts (F7);
+modes (F2–F5), show help (F1), sign someone in (F9) and acknowledge alerts (F7);
 none of them escapes an open dialog.
 """
 
@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import sys
+from time import monotonic
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from textual import work
+from textual import events, work
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette, SearchIcon
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from frontdesk.schemas.reads import AlertInfo, SiteInfo, StaffInfo
     from frontdesk.screens.setup import BuildingDemo
     from frontdesk.services.context import Actor
+    from frontdesk.services.pins import Lockout
     from frontdesk.store.db import Store
 
 ModeScreen = TypeVar("ModeScreen", bound=Screen[Any])
@@ -117,8 +119,8 @@ class FrontdeskApp(QuietCrashes, DeskApp):
                 tooltip="Recurring problems and follow-through"),
         Binding("f7", "acknowledge_alert", "Ack alert", id="acknowledge_alert", priority=True, show=False,
                 tooltip="Acknowledge the newest alert"),
-        Binding("f9", "switch_staff", "Staff", id="switch_staff", priority=True, show=False,
-                tooltip="Change who is at this terminal"),
+        Binding("f9", "switch_staff", "Lock", id="switch_staff", priority=True, show=False,
+                tooltip="Lock the terminal: your PIN resumes, another person's PIN signs them in"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False, tooltip="Quit frontdesk"),
         Binding("pageup", "help_page(-1)", "Scroll help", priority=True, show=False, system=True),
         Binding("pagedown", "help_page(1)", "Scroll help", priority=True, show=False, system=True),
@@ -136,11 +138,14 @@ class FrontdeskApp(QuietCrashes, DeskApp):
             self.problem = problem
 
     class StaffNeeded(Message):
-        def __init__(self, site: SiteInfo, staff: list[StaffInfo], can_cancel: bool) -> None:
+        def __init__(self, site: SiteInfo, staff: list[StaffInfo], can_cancel: bool,
+                     chosen: StaffInfo | None = None, locked: bool = False) -> None:
             super().__init__()
+            self.locked = locked
             self.site = site
             self.staff = staff
             self.can_cancel = can_cancel
+            self.chosen = chosen
 
     class StaffChosen(Message):
         def __init__(self, site: SiteInfo, staff: StaffInfo) -> None:
@@ -161,18 +166,28 @@ class FrontdeskApp(QuietCrashes, DeskApp):
             self.live = live
 
     class AlertsLoaded(Message):
-        def __init__(self, alerts: tuple[AlertInfo, ...]) -> None:
+        def __init__(self, alerts: tuple[AlertInfo, ...], lockouts: tuple[Lockout, ...] = ()) -> None:
             super().__init__()
             self.alerts = alerts
+            self.lockouts = lockouts
 
     def __init__(self, settings: Settings | None = None, clock: Clock | None = None,
-                 *, watch_store: bool = True) -> None:
+                 *, watch_store: bool = True, pin: str | None = None) -> None:
         super().__init__(settings or Settings(), clock)
         self.watch_store = watch_store
+        self.pin = pin
+        """The PIN of `settings.staff`, typed for them (tests, the bench): checked by the same sign-in service."""
         """Run the change feed (tests that count queries or need quiet turn it off)."""
         self.store_problem: str | None = None
         self.demo_summary: str | None = None
         """What the demo build made: said once someone is at the terminal, not over the staff picker."""
+        self.last_input = monotonic()
+        self.locked = False
+        """The sign-in covers everything: locked by F9 or after lock_after_seconds without a key."""
+        self.lockouts: tuple[Lockout, ...] = ()
+        """Names locked out after wrong PINs, for a lead or manager (the palette lists them)."""
+        self.known_staff: tuple[SiteInfo, list[StaffInfo]] | None = None
+        """The site and names the last sign-in offered: the lock shows them without waiting for the store."""
         self.last_store_problem: str | None = None
         """The store problem last shown (full, read-only, unreachable…): shown once, not on every keystroke,
         until the store works again (a commit is seen, or the feed comes back)."""
@@ -186,6 +201,20 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         self.switch_mode("greet")
+        if self.settings.lock_after_seconds:
+            self.set_interval(1.0, self.lock_when_idle)
+
+    # -- the lock ----------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        """Any key or click counts as someone at the terminal (the idle lock's clock)."""
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.last_input = monotonic()
+        await super().on_event(event)
+
+    def lock_when_idle(self) -> None:
+        if self.desk is not None and not self.locked and monotonic() - self.last_input >= self.settings.lock_after_seconds:
+            self.action_switch_staff()
 
     def on_ready(self) -> None:
         """The first frame is on screen: now load the heavy modules and open the store.
@@ -265,9 +294,11 @@ class FrontdeskApp(QuietCrashes, DeskApp):
 
     @work(thread=True, exclusive=True, group="desk", exit_on_error=False)
     def find_desk(self, can_cancel: bool) -> None:
-        """Resolve this terminal's site and staff member (asking when not configured)."""
-        from frontdesk.errors import NotFound
-        from frontdesk.services import setup
+        """Resolve this terminal's site, then ask who is here: the named person's PIN, or a name and a PIN."""
+        from frontdesk.errors import NotAllowed, NotFound
+        from frontdesk.services import pins, setup
+        from frontdesk.services.context import Actor
+        from frontdesk.services.settings import check_lock_after
 
         assert self.store is not None
         try:
@@ -275,26 +306,49 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         except NotFound as exc:
             self.post_message(self.StoreFailed(str(exc)))
             return
-        if self.settings.staff and self.desk is None:
+        try:
+            check_lock_after(Actor(self.store, self.clock, site.id, self.settings.terminal),
+                             self.settings.lock_after_seconds)
+        except NotAllowed as exc:
+            self.post_message(self.StoreFailed(str(exc)))
+            return
+        staff = setup.list_staff(self.store, site_id=site.id)
+        self.known_staff = (site, staff)
+        named = (self.settings.staff or "").strip().lower() if self.desk is None else ""
+        chosen = next((person for person in staff if person.name.lower() == named), None)
+        if chosen is not None and self.pin:
             try:
-                self.post_message(self.StaffChosen(site, setup.find_staff(self.store, self.settings.staff, site.id)))
+                terminal = Actor(self.store, self.clock, site.id, self.settings.terminal)
+                self.post_message(self.StaffChosen(site, pins.sign_in(terminal, chosen.id, self.pin)))
                 return
-            except NotFound as exc:
-                self.notify(f"{exc}; pick who is at the terminal.", severity="warning")
-        self.post_message(self.StaffNeeded(site, setup.list_staff(self.store, site_id=site.id), can_cancel))
+            except NotAllowed:
+                pass  # the screen asks, and says why
+        self.post_message(self.StaffNeeded(site, staff, can_cancel, chosen))
 
     def on_frontdesk_app_staff_needed(self, event: StaffNeeded) -> None:
-        from frontdesk.screens.staff_picker import StaffPicker
+        from frontdesk.screens.sign_in import SignInScreen
+        from frontdesk.services.context import Actor
 
         assert self.store is not None
 
-        def picked(staff_id: int | None) -> None:
-            if staff_id is None:
-                return
-            staff = next(staff for staff in event.staff if staff.id == staff_id)
-            self.post_message(self.StaffChosen(event.site, staff))
+        def signed_in(staff: StaffInfo | None) -> None:
+            self.locked = False
+            self.last_input = monotonic()
+            if staff is not None and event.locked and self.desk is not None:
+                self.unlocked(self.desk.as_staff(staff.id))
+            if staff is not None and (self.staff is None or staff.id != self.staff.id):
+                self.post_message(self.StaffChosen(event.site, staff))  # the same person resumes where they were
 
-        self.push_screen(StaffPicker(self.store, event.staff, can_cancel=event.can_cancel), picked)
+        terminal = Actor(self.store, self.clock, event.site.id, self.settings.terminal)
+        self.locked = event.locked
+        self.push_screen(SignInScreen(terminal, event.staff, can_cancel=event.can_cancel, chosen=event.chosen,
+                                      locked=event.locked), signed_in)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def unlocked(self, desk: Actor) -> None:
+        from frontdesk.services.pins import record_lock
+
+        record_lock(desk, "unlock")
 
     def on_frontdesk_app_staff_chosen(self, event: StaffChosen) -> None:
         from frontdesk.services.context import Actor
@@ -356,13 +410,18 @@ class FrontdeskApp(QuietCrashes, DeskApp):
 
     @work(thread=True, exclusive=True, group="alerts", exit_on_error=False)
     def load_alerts(self) -> None:
+        """The site's alerts, and for a lead or manager the names locked out after wrong PINs."""
         from frontdesk.services.alerts import active_alerts
+        from frontdesk.services.authority import allows
+        from frontdesk.services.pins import locked_out
 
         if self.desk is not None:
-            self.post_message(self.AlertsLoaded(tuple(active_alerts(self.desk))))
+            lockouts = locked_out(self.desk) if allows(getattr(self.staff, "role", None), "see_lockouts") else []
+            self.post_message(self.AlertsLoaded(tuple(active_alerts(self.desk)), tuple(lockouts)))
 
     def on_frontdesk_app_alerts_loaded(self, event: AlertsLoaded) -> None:
         self.alerts = event.alerts
+        self.lockouts = event.lockouts
         if self.screen_stack:  # an answer that arrives while quitting has no screen to update
             self.refresh_bindings()
 
@@ -459,7 +518,20 @@ class FrontdeskApp(QuietCrashes, DeskApp):
             panel.page(step)
 
     def action_switch_staff(self) -> None:
-        self.find_desk(can_cancel=True)
+        """Lock at once (the names are those of the last sign-in): the sign-in covers everything, the same
+        person's PIN resumes, another's switches. The audit event is written behind it."""
+        if self.locked or self.desk is None or self.site is None:
+            return
+        site, staff = self.known_staff or (self.site, [self.staff] if self.staff else [])
+        chosen = next((person for person in staff if person.id == self.desk.staff_id), None)  # Esc: the others
+        self.on_frontdesk_app_staff_needed(self.StaffNeeded(site, staff, False, chosen, locked=True))
+        self.record_lock(self.desk)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def record_lock(self, desk: Actor) -> None:
+        from frontdesk.services.pins import record_lock
+
+        record_lock(desk, "lock")
 
     def action_audit_trail(self) -> None:
         from frontdesk.screens.audit import open_audit_trail
@@ -488,13 +560,37 @@ class FrontdeskApp(QuietCrashes, DeskApp):
                             lambda: self.switch_mode("reports"))
         yield SystemCommand("Audit trail (F5, t)", "Who did what to which record, when (a manager)",
                             self.action_audit_trail)
-        yield SystemCommand("Switch staff (F9)", "Change who is at this terminal", self.action_switch_staff)
+        yield SystemCommand("Lock (F9)", "Your PIN resumes; another person's PIN signs them in", self.action_switch_staff)
+        yield from self.lockout_commands()
         yield SystemCommand("Keys (F1)", "Show or hide the keys", self.action_toggle_help)
         yield SystemCommand("Theme", "Change the colours (ansi-dark suits a Linux console)",
                             self.action_change_theme)
         if hasattr(screen, "get_screen_commands"):
             yield from screen.get_screen_commands()
         yield SystemCommand("Quit (Ctrl+Q)", "Quit frontdesk", self.action_quit)
+
+    def lockout_commands(self) -> Iterable[SystemCommand]:
+        """Leads see who is locked out; a manager lifts a lockout from here."""
+        from frontdesk.services.authority import allows
+
+        lifts = allows(getattr(self.staff, "role", None), "lift_lockout")
+        for lockout in self.lockouts:
+            until = lockout.until_local
+            if lifts:
+                yield SystemCommand(visible(f"Lift lockout: {lockout.name}"), f"Locked out until {until}",
+                                    lambda staff_id=lockout.staff_id: self.lift(staff_id))
+            else:
+                yield SystemCommand(visible(f"Locked out: {lockout.name}"), f"Until {until}; a manager may lift it",
+                                    lambda: None)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def lift(self, staff_id: int) -> None:
+        from frontdesk.services.pins import lift_lockout
+
+        if self.desk is not None:
+            lift_lockout(self.desk, staff_id)
+            self.notify("Lockout lifted: they may sign in again.")
+            self.load_alerts()
 
     # -- errors ---------------------------------------------------------------
 

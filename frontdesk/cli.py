@@ -48,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--site", metavar="NAME", help="this terminal's site (env FRONTDESK_SITE)")
     parser.add_argument("--terminal", metavar="NAME", help="this station's name (env FRONTDESK_TERMINAL)")
     parser.add_argument("--theme", metavar="NAME", help="colour theme, e.g. ansi-dark for a Linux console")
+    parser.add_argument("--lock-after", metavar="SECONDS", dest="lock_after_seconds",
+                        help="lock after this many seconds without a key (default 300; 0 never, only when "
+                             "require_pin is off; env FRONTDESK_LOCK_AFTER_SECONDS)")
+    parser.add_argument("--kiosk", action="store_true", default=None,
+                        help="kiosk mode: quitting needs a manager's PIN (env FRONTDESK_KIOSK)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -61,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--region", metavar="CC", help="default phone region, e.g. DE")
     setup.add_argument("--currency", metavar="CUR", help="e.g. EUR")
     setup.add_argument("--staff", dest="staff_name", metavar="NAME", help="the first staff member (a manager)")
-    setup.add_argument("--pin", metavar="DIGITS", help="their kiosk PIN (optional)")
+    _pin_options(setup, "their PIN (asked on a terminal when not given)")
 
     staff = command("staff", "add, list or disable staff")
     staff_commands = staff.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -69,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(staff_add, suppress=True)
     staff_add.add_argument("name")
     staff_add.add_argument("--role", default="staff", help="host, staff, lead or manager (default staff)")
-    staff_add.add_argument("--pin", metavar="DIGITS")
+    _pin_options(staff_add, "their PIN")
     staff_add.add_argument("--site", dest="site_name", metavar="NAME", help="home site (default: every site)")
     staff_list = staff_commands.add_parser("list", help="list staff")
     _common(staff_list, suppress=True)
@@ -77,6 +82,23 @@ def build_parser() -> argparse.ArgumentParser:
     staff_disable = staff_commands.add_parser("disable", help="disable a staff member")
     _common(staff_disable, suppress=True)
     staff_disable.add_argument("name")
+    staff_set_pin = staff_commands.add_parser("set-pin", help="set a staff member's PIN (asked twice on a terminal)")
+    _common(staff_set_pin, suppress=True)
+    staff_set_pin.add_argument("name")
+    staff_set_pin.add_argument("--pin-stdin", action="store_true", help="read the PIN as one line from stdin")
+    staff_unlock = staff_commands.add_parser("unlock", help="lift a staff member's lockout after wrong PINs")
+    _common(staff_unlock, suppress=True)
+    staff_unlock.add_argument("name")
+
+    settings = command("settings", "list or change the store's and the sites' settings")
+    settings_commands = settings.add_subparsers(dest="action", metavar="ACTION", required=True)
+    settings_list = settings_commands.add_parser("list", help="every setting, its value and its default")
+    _common(settings_list, suppress=True)
+    settings_set = settings_commands.add_parser("set", help="change a setting (empty VALUE: none)")
+    _common(settings_set, suppress=True)
+    settings_set.add_argument("name", metavar="NAME")
+    settings_set.add_argument("value", metavar="VALUE")
+    settings_set.add_argument("--site", dest="site_name", metavar="NAME", help="the site, for a per-site setting")
 
     site = command("site", "add or list sites")
     site_commands = site.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -196,16 +218,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _pin_options(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--pin", metavar="DIGITS", help=help_text)
+    parser.add_argument("--pin-stdin", action="store_true", help="read the PIN as one line from stdin")
+
+
+def _read_pin(args: argparse.Namespace, *, ask: bool) -> str | None:
+    """The PIN from --pin, one line of stdin (--pin-stdin), or asked twice on a terminal."""
+    import getpass
+
+    from frontdesk.errors import InvalidInput
+    from frontdesk.schemas.inputs import pin_problem
+
+    if getattr(args, "pin_stdin", False):
+        pin = sys.stdin.readline().rstrip("\r\n")
+    elif getattr(args, "pin", None):
+        pin = args.pin
+    elif ask and sys.stdin.isatty():
+        pin = getpass.getpass("PIN (4 to 12 digits): ")
+        if pin_problem(pin) is None and getpass.getpass("The PIN again: ") != pin:
+            raise InvalidInput.one("pin", "the two PINs differ")
+    else:
+        return None
+    if (problem := pin_problem(pin)) is not None:
+        raise InvalidInput.one("pin", problem)
+    return pin
+
+
 def _settings(args: argparse.Namespace) -> Any:
     from frontdesk.config import load_settings
 
+    running = args.command is None
     return load_settings(
         {
             "database_url": getattr(args, "db", None),
-            "staff": getattr(args, "staff", None) if args.command is None else None,
-            "site": getattr(args, "site", None) if args.command is None else None,
+            "staff": getattr(args, "staff", None) if running else None,
+            "site": getattr(args, "site", None) if running else None,
             "terminal": getattr(args, "terminal", None),
             "theme": getattr(args, "theme", None),
+            "lock_after_seconds": getattr(args, "lock_after_seconds", None) if running else None,
+            "kiosk": getattr(args, "kiosk", None) if running else None,
         }
     )
 
@@ -243,8 +295,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
             "currency": _ask("Currency (e.g. EUR)", args.currency),
         }
     )
-    staff = StaffInput.parse({"name": _ask("First staff member (a manager)", args.staff_name), "role": "manager",
-                              "pin": args.pin})
+    name = _ask("First staff member (a manager)", args.staff_name)
+    staff = StaffInput.parse({"name": name, "role": "manager", "pin": _read_pin(args, ask=True)})
     created, first = setup.setup_store(store, SystemClock(), site, staff, settings.terminal)
     print(f"Set up {created.name} ({created.time_zone}, {created.phone_region}, {created.currency}) "
           f"with {first.name} as manager, in {store.display_url}.")
@@ -255,21 +307,37 @@ def cmd_staff(args: argparse.Namespace) -> int:
     from frontdesk.clock import SystemClock
     from frontdesk.schemas.inputs import StaffInput
     from frontdesk.schemas.vocab import label
-    from frontdesk.services import setup
+    from frontdesk.services import pins, setup
 
     settings = _settings(args)
     store = _open(settings)
     if args.action == "list":
+        locked = {lockout.staff_id: lockout.until for lockout in pins.locked_out(_shell_actor(store))}
         for staff in setup.list_staff(store, include_inactive=args.all):
             state = "" if staff.active else "  (disabled)"
+            if staff.id in locked:
+                state += f"  (locked out until {locked[staff.id]:%Y-%m-%d %H:%M} UTC)"
             print(f"{staff.id:>4}  {visible(staff.name)}  ·  {label(staff.role)}{'  ·  PIN' if staff.has_pin else ''}{state}")
+        return 0
+    if args.action in ("set-pin", "unlock"):
+        member = setup.find_staff(store, args.name)
+        if args.action == "unlock":
+            pins.lift_lockout(_shell_actor(store), member.id)
+            print(f"Lifted {visible(member.name)}'s lockout.")
+            return 0
+        pin = _read_pin(args, ask=True)
+        if pin is None:
+            raise CommandError("give the PIN on stdin with --pin-stdin (or run this on a terminal to be asked)")
+        pins.set_pin(_shell_actor(store), member.id, pin)
+        print(f"Set {visible(member.name)}'s PIN.")
         return 0
     if args.action == "disable":
         staff = setup.disable_staff(store, SystemClock(), args.name, settings.terminal)
         print(f"Disabled {staff.name}.")
         return 0
     site_id = setup.find_site(store, args.site_name).id if args.site_name else None
-    data = StaffInput.parse({"name": args.name, "role": args.role, "pin": args.pin, "site_id": site_id})
+    data = StaffInput.parse({"name": args.name, "role": args.role, "pin": _read_pin(args, ask=False),
+                             "site_id": site_id})
     staff = setup.add_staff(store, SystemClock(), data, settings.terminal)
     print(f"Added {staff.name} ({label(staff.role)}).")
     return 0
@@ -301,7 +369,24 @@ def _shell_actor(store: Any, site: str | None = None) -> Any:
     from frontdesk.services import setup
     from frontdesk.services.context import Actor
 
-    return Actor(store, SystemClock(), setup.find_site(store, site).id, f"cli:{getpass.getuser()}")
+    return Actor(store, SystemClock(), setup.find_site(store, site).id, f"cli:{getpass.getuser()}",
+                 store_authority=True)
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from frontdesk.services import settings
+
+    actor = _shell_actor(_open(_settings(args)))
+    if args.action == "set":
+        changed = settings.set_setting(actor, args.name, args.value, args.site_name)
+        where = f" at {visible(changed.site)}" if changed.site else ""
+        print(f"{changed.name}{where} is now {settings.shown(changed.value)}.")
+        return 0
+    for setting in settings.list_settings(actor):
+        where = visible(setting.site) if setting.site else "store"
+        print(f"{where:<20}  {setting.name:<28}  {settings.shown(setting.value):<6}  "
+              f"(default {settings.shown(setting.default)}) {setting.about}")
+    return 0
 
 
 def _record_number(text: str, what: str) -> int:
@@ -626,13 +711,34 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from frontdesk.app import run_app
 
-    return run_app(_settings(args))
+    settings = _settings(args)
+    if settings.staff:
+        _check_staff(settings)
+    return run_app(settings)
+
+
+def _check_staff(settings: Any) -> None:
+    """--staff / FRONTDESK_STAFF names someone who may sign in here, or the app does not start."""
+    from frontdesk.errors import NotFound
+    from frontdesk.services import setup
+
+    store = _open(settings, create=True)
+    try:
+        if setup.is_empty(store):
+            return
+        site = setup.find_site(store, settings.site)
+        setup.find_staff(store, settings.staff, site.id)
+    except NotFound as exc:
+        raise CommandError(f"{exc}: --staff (or FRONTDESK_STAFF) names who signs in at this terminal") from None
+    finally:
+        store.dispose()
 
 
 COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     None: cmd_run,
     "setup": cmd_setup,
     "staff": cmd_staff,
+    "settings": cmd_settings,
     "site": cmd_site,
     "customers": cmd_customers,
     "demo": cmd_demo,

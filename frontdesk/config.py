@@ -25,7 +25,12 @@ ENV_NAMES = {
     "site": "FRONTDESK_SITE",
     "terminal": "FRONTDESK_TERMINAL",
     "theme": "FRONTDESK_THEME",
+    "lock_after_seconds": "FRONTDESK_LOCK_AFTER_SECONDS",
+    "kiosk": "FRONTDESK_KIOSK",
 }
+TYPED = {"lock_after_seconds": int, "kiosk": bool}
+"""Settings that are not text: TOML integers and booleans in the file; 1/0/true/false in the environment."""
+LOCK_AFTER_MAX = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -36,12 +41,17 @@ class Settings:
     """Name of the staff member at the terminal; None asks at start."""
     site: str | None = None
     """Name of this terminal's site; None means the store's first site."""
-    terminal: str = field(default_factory=socket.gethostname)
-    """This station's name, recorded on audit events, drafts and alerts."""
+    terminal: str = field(default_factory=lambda: default_terminal())
+    """This station's name, recorded on audit events, drafts and alerts; by default the host name and
+    this station's own suffix, so two apps on one machine are two terminals."""
     theme: str | None = None
     """A Textual theme name; `ansi-dark` suits a Linux console."""
     keymap: dict[str, str] = field(default_factory=dict)
     """Binding id to keys, e.g. {"greet": "f2,ctrl+g"}."""
+    lock_after_seconds: int = 300
+    """Lock the terminal after this long without a key; 0 never (allowed only when require_pin is off)."""
+    kiosk: bool = False
+    """Kiosk mode: quitting and suspending need a manager's PIN."""
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -62,8 +72,10 @@ def _read_file(path: Path) -> dict[str, Any]:
     if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
         raise ConfigError(f"{path}: [keymap] maps binding ids to key names, e.g. greet = \"f2\"")
     for name, value in data.items():
-        if name != "keymap" and not isinstance(value, str):
-            raise ConfigError(f"{path}: {name} must be a string")
+        kind = TYPED.get(name, str)
+        if name != "keymap" and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
+            what = {int: "a whole number", bool: "true or false"}.get(kind, "a string")
+            raise ConfigError(f"{path}: {name} must be {what}")
     return data
 
 
@@ -72,13 +84,56 @@ def load_settings(flags: dict[str, Any] | None = None, *, path: Path | None = No
     values: dict[str, Any] = dict(_read_file(path or config_file()))
     for name, variable in ENV_NAMES.items():
         if os.environ.get(variable):
-            values[name] = os.environ[variable]
+            values[name] = _typed(name, os.environ[variable], variable)
     for name, value in (flags or {}).items():
         if value is not None:
-            values[name] = value
+            values[name] = _typed(name, value, "--" + name.replace("_", "-")) if isinstance(value, str) else value
     if "terminal" in values:
         values["terminal"] = terminal_name(values["terminal"])
+    if not 0 <= values.get("lock_after_seconds", 0) <= LOCK_AFTER_MAX:
+        raise ConfigError(f"lock_after_seconds is 0 to {LOCK_AFTER_MAX} seconds")
     return Settings(**values)
+
+
+def _typed(name: str, text: str, source: str) -> Any:
+    """An environment variable's or a flag's text as its setting's type (1/0/true/false for a switch)."""
+    kind = TYPED.get(name, str)
+    value = text.strip().lower()
+    if kind is bool:
+        if value not in ("1", "0", "true", "false"):
+            raise ConfigError(f"{source} is 1, 0, true or false, not {text!r}")
+        return value in ("1", "true")
+    if kind is int:
+        if not (value.isascii() and value.isdigit()):
+            raise ConfigError(f"{source} is a whole number of seconds, not {text!r}")
+        return int(value)
+    return text
+
+
+def default_terminal() -> str:
+    """The host name and a short suffix kept per station in the user config folder.
+
+    The suffix is made once per station (the controlling terminal) and reused, so a station keeps
+    its name across restarts (its drafts are found again) while a second app on the same machine,
+    in another terminal, is another terminal: an alert logged on one shows on the other.
+    """
+    import secrets
+
+    from frontdesk.paths import station_file
+
+    path = station_file()
+    try:
+        suffix = path.read_text(encoding="utf-8").strip()
+    except OSError:
+        suffix = ""
+    if not (suffix.isascii() and suffix.isalnum() and 0 < len(suffix) <= 8):
+        suffix = secrets.token_hex(2)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(suffix + "\n", encoding="utf-8")
+        except OSError:
+            pass  # a read-only home: this run is its own terminal
+    return terminal_name(f"{socket.gethostname()[: TERMINAL_MAX - 9]}-{suffix}")
 
 
 TERMINAL_MAX = 64

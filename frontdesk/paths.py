@@ -28,6 +28,19 @@ def config_file() -> Path:
     return platformdirs.user_config_path(APP_NAME, appauthor=False) / "config.toml"
 
 
+def station_file() -> Path:
+    """Where this station's terminal-name suffix is kept: one file per controlling terminal (tty) in the
+    user config folder, so two apps on one machine, in two terminals, are two stations."""
+    tty = "no-tty"
+    for stream in (0, 1, 2):
+        try:
+            tty = os.ttyname(stream).removeprefix("/dev/").replace("/", "-")
+            break
+        except OSError:
+            continue
+    return platformdirs.user_config_path(APP_NAME, appauthor=False) / "stations" / tty
+
+
 def log_dir() -> Path:
     """Where crash logs go (record ids only, never personal data)."""
     override = os.environ.get("FRONTDESK_LOG_DIR")

@@ -126,9 +126,22 @@ def store(store_url: str) -> Iterator[object]:
     store.dispose()
 
 
+DESK_PINS = {"Maria": "2468", "Lena": "1357", "Tom": "2580", "Hana": "3690"}
+"""The PIN of each staff member set_up_desk adds: make_app signs the named person in with theirs."""
+
+
+@pytest.fixture(autouse=True)
+def _quick_pins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PINs hash with cheap scrypt parameters in tests (each real check costs ~190 ms);
+    tests of the real parameters restore them (see test_pins.py)."""
+    from frontdesk.services import pins
+
+    monkeypatch.setattr(pins, "CURRENT", pins.Scrypt(n=2**8, r=8, p=1))
+
+
 def set_up_desk(store: object, clock: FixedClock) -> object:
     """Site "Bistro Berlin" (Europe/Berlin, DE, EUR), manager Maria, lead Lena, staff Tom and
-    host Hana; returns the actor: Maria at terminal "stand"."""
+    host Hana, each with their PIN in DESK_PINS; returns the actor: Maria at terminal "stand"."""
     from frontdesk.schemas.inputs import SiteInput, StaffInput
     from frontdesk.services import setup
     from frontdesk.services.context import Actor
@@ -137,11 +150,12 @@ def set_up_desk(store: object, clock: FixedClock) -> object:
         store,
         clock,
         SiteInput.parse({"name": "Bistro Berlin", "time_zone": SITE_ZONE, "phone_region": "DE", "currency": "EUR"}),
-        StaffInput.parse({"name": "Maria", "role": "manager"}),
+        StaffInput.parse({"name": "Maria", "role": "manager", "pin": DESK_PINS["Maria"]}),
         "stand",
     )
     for name, role in (("Lena", "lead"), ("Tom", "staff"), ("Hana", "host")):
-        setup.add_staff(store, clock, StaffInput.parse({"name": name, "role": role}), "stand", site_id=site.id)
+        setup.add_staff(store, clock, StaffInput.parse({"name": name, "role": role, "pin": DESK_PINS[name]}), "stand",
+                        site_id=site.id)
     return Actor(store, clock, site.id, "stand", maria.id)
 
 

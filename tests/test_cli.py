@@ -138,7 +138,7 @@ def test_setup_rejects_a_bad_zone_in_plain_words(tmp_path: Path) -> None:
 def test_staff_and_sites(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'team.db'}"
     assert frontdesk(*SETUP, "--db", url).returncode == 0
-    assert frontdesk("staff", "add", "Lena", "--role", "lead", "--pin", "1234", "--db", url).returncode == 0
+    assert frontdesk("staff", "add", "Lena", "--role", "lead", "--pin", "2580", "--db", url).returncode == 0
     assert frontdesk("site", "add", "Bistro Ost", "--tz", "Europe/Berlin", "--region", "DE", "--currency", "EUR",
                      "--db", url).returncode == 0
     assert frontdesk("staff", "add", "Tom", "--site", "Bistro Ost", "--db", url).returncode == 0
@@ -192,3 +192,54 @@ def test_unexpected_errors_are_an_apology_without_personal_data(tmp_path: Path) 
     content = log.read_text()
     assert "RuntimeError" in content and "Canary" not in content and "canary@" not in content
     assert "+49301234567" not in content
+
+
+def test_pins_from_the_shell(tmp_path: Path) -> None:
+    """set-pin reads one line with --pin-stdin; bad PINs are one line; the store's audit names cli:<user>."""
+    import getpass
+
+    from frontdesk.store.migrate import open_store
+
+    url = f"sqlite:///{tmp_path / 'pins.db'}"
+    assert frontdesk(*SETUP, "--db", url, "--pin-stdin", stdin="8024\n").returncode == 0
+    assert frontdesk("staff", "add", "Tom", "--db", url).returncode == 0
+    assert "run of digits" in one_line_error(frontdesk("staff", "set-pin", "Tom", "--pin-stdin", "--db", url,
+                                                       stdin="1234\n"))
+    assert "give the PIN on stdin" in one_line_error(frontdesk("staff", "set-pin", "Tom", "--db", url, stdin=""))
+    assert frontdesk("staff", "set-pin", "Tom", "--pin-stdin", "--db", url, stdin="2580\n").returncode == 0
+    assert "PIN" in frontdesk("staff", "list", "--db", url).stdout.splitlines()[1]
+    store = open_store(url)
+    with store.read() as session:
+        from sqlalchemy import select
+
+        from frontdesk.store.models import AuditEvent, Staff
+
+        hashes = list(session.scalars(select(Staff.pin_hash).order_by(Staff.id)))
+        row = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    store.dispose()
+    assert all(value and value.startswith("scrypt$32768$8$3$") for value in hashes)
+    assert row is not None and (row.action, row.staff_id, row.terminal) == ("update", None, f"cli:{getpass.getuser()}")
+
+
+def test_settings_from_the_shell(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'settings.db'}"
+    assert frontdesk(*SETUP, "--db", url).returncode == 0
+    listed = frontdesk("settings", "list", "--db", url).stdout
+    assert "require_pin" in listed and "remedy_limit_manager" in listed
+    changed = frontdesk("settings", "set", "remedy_limit_host", "2500", "--site", "Bistro [Mitte]", "--db", url)
+    assert changed.stdout.strip() == "remedy_limit_host at Bistro [Mitte] is now 2500."
+    assert "true or false" in one_line_error(frontdesk("settings", "set", "require_pin", "perhaps", "--db", url))
+
+
+def test_an_unknown_or_disabled_staff_name_stops_the_app_before_any_screen(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'named.db'}"
+    assert frontdesk(*SETUP, "--db", url).returncode == 0
+    assert frontdesk("staff", "add", "Tom", "--db", url).returncode == 0
+    assert frontdesk("staff", "disable", "Tom", "--db", url).returncode == 0
+    for name in ("Nobody", "Tom"):
+        result = frontdesk("--db", url, "--staff", name)
+        assert "no active staff member called" in one_line_error(result)
+        assert result.stdout == ""  # nothing drawn
+    env_named = subprocess.run([sys.executable, "-m", "frontdesk", "--db", url], capture_output=True, text=True,
+                               timeout=60, env={**os.environ, "FRONTDESK_STAFF": "Nobody"})
+    assert "no active staff member called 'Nobody'" in one_line_error(env_named)

@@ -42,9 +42,9 @@ async def test_the_footer_under_the_welcome_and_the_staff_picker_shows_their_key
         assert "d Demo restaurant" in footer and "Open" not in footer
     app = make_app(url_of(sqlite_desk), clock, staff=None)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: type(app.screen).__name__ == "StaffPicker")
+        await until(pilot, lambda: type(app.screen).__name__ == "SignInScreen")
         footer = screen_text(app).splitlines()[-1]
-        assert "⏎ Choose" in footer and "Open" not in footer
+        assert "⏎ Sign in" in footer and "Open" not in footer
 
 
 async def test_the_palette_icon_is_plain_under_ansi_dark_and_on_a_linux_console(

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from frontdesk.app import FrontdeskApp
 from frontdesk.messages import AmendIncident, OpenCustomer
 from frontdesk.schemas.inputs import OutcomeInput, SiteInput, SkipInput
+from frontdesk.screens.followup_dialogs import OutcomeDialog
 from frontdesk.screens.followups import FollowUpsScreen
 from frontdesk.services import customers, followups, incidents, setup
 from frontdesk.services.context import Actor
@@ -395,6 +396,22 @@ async def test_no_answer_counts_a_try_and_moves_it_to_tomorrow(shift: Shift, clo
         assert audit_actions(shift.desk, "follow_up", ana_call)[-1] == "attempt"
         assert "Ana García: no answer (try 1). Next try tomorrow 10:00." in message_line(app)
         assert table(app).items[0].id == shift.follow_ups["smith_note"]
+
+
+async def test_a_digit_typed_before_the_dialog_has_focus_still_picks(shift: Shift, clock: Any) -> None:
+    """Keys typed fast (Enter 3 Enter in a real terminal) can reach the dialog before it focuses its list:
+    the digit picks in the dialog's list instead of being lost."""
+    app = app_for(shift.desk, clock)
+    ana_call = shift.follow_ups["ana_call"]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_queue(pilot)
+        await press(pilot, "enter")
+        dialog = app.screen
+        assert isinstance(dialog, OutcomeDialog)
+        dialog.set_focus(None)
+        await press(pilot, "3", "enter")
+        moved = row(shift.desk, ana_call)
+        assert (moved.status, moved.outcome, moved.attempts) == ("open", "no_answer", 1)
 
 
 async def test_the_third_unanswered_try_marks_it_for_the_lead(shift: Shift, clock: Any) -> None:

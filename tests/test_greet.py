@@ -425,7 +425,7 @@ async def test_a_host_is_told_plainly_that_clearing_is_for_a_lead(sqlite_desk: A
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert not app.screen.is_modal
-        assert any("Only a shift lead or manager can clear a flag" in note for note in notifications(seen))
+        assert any("Clearing a flag needs a lead or manager" in note for note in notifications(seen))
         assert len(active_flags(sqlite_desk, ids["ana"])) == 1
 
 

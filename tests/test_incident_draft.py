@@ -83,6 +83,18 @@ class Terminal:
     def type(self, text: str) -> None:
         self.keys(*text, pause=0.05)
 
+    def sign_in(self, pin: str, signed_in: str = "Maria · Bistro") -> None:
+        """The person named by --staff types their PIN on the sign-in screen; wait until the mode bar
+        names them (drawn after the PIN is typed: the greet screen shows behind the sign-in before it)."""
+        self.wait_for("Sign in: who is at this terminal?", timeout=60)
+        self.type(pin)
+        before = len(self.text)
+        self.keys("\r")
+        deadline = time.monotonic() + 60
+        while signed_in not in self.text[before:]:
+            assert time.monotonic() < deadline, f"never signed in:\n{self.text[-2000:]}"
+            time.sleep(0.05)
+
     def kill(self) -> None:
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(10)
@@ -116,6 +128,7 @@ def test_sigkill_halfway_through_an_incident_loses_nothing_but_the_last_second(s
 
     first = Terminal(command)
     try:
+        first.sign_in("2468")
         first.wait_for("F3 Incident")
         first.wait_for("Maria · Bistro Berlin")
         first.keys(F3)
@@ -133,6 +146,7 @@ def test_sigkill_halfway_through_an_incident_loses_nothing_but_the_last_second(s
 
     second = Terminal(command)
     try:
+        second.sign_in("2468")
         second.wait_for("An incident was not saved")
         second.wait_for("Mr Braun, table 4")
         second.wait_for("Soup arrived cold")

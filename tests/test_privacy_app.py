@@ -8,6 +8,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from textual.message import Message
+
 from frontdesk.clock import FixedClock
 from frontdesk.services.context import Actor
 from tests.test_greet import add_customer, greeting, notifications, search_and_open, shown_card_id
@@ -31,7 +33,8 @@ async def test_a_manager_erases_the_open_customer_after_typing_the_name(
     sqlite_desk: Actor, clock: FixedClock
 ) -> None:
     ana = add_customer(sqlite_desk, "Ana García", phone="030 1234567")
-    async with greeting(sqlite_desk, clock) as (app, pilot):
+    seen: list[Message] = []
+    async with greeting(sqlite_desk, clock, message_hook=seen.append) as (app, pilot):
         await search_and_open(pilot, "ana")
         assert shown_card_id(app) == ana
         assert {"Export this customer's data", "Erase this customer"} <= set(titles(app))
@@ -45,7 +48,7 @@ async def test_a_manager_erases_the_open_customer_after_typing_the_name(
         await pilot.press("ctrl+u")
         await type_text(pilot, "ana garcia")
         await pilot.press("enter")
-        await until(pilot, lambda: any("erased" in note for note in notifications(app)))
+        await until(pilot, lambda: any("erased" in note for note in notifications(seen)))
 
         with sqlite_desk.store.read() as session:
             from frontdesk.store.models import Customer
@@ -77,10 +80,11 @@ async def test_a_manager_exports_the_open_customer(
 
     monkeypatch.setattr(privacy_dialogs, "export_folder", lambda: tmp_path)
     ana = add_customer(sqlite_desk, "Ana García")
-    async with greeting(sqlite_desk, clock) as (app, pilot):
+    seen: list[Message] = []
+    async with greeting(sqlite_desk, clock, message_hook=seen.append) as (app, pilot):
         await search_and_open(pilot, "ana")
         await run_command(pilot, "Export this customer's data")
-        await until(pilot, lambda: any("other people's data" in note for note in notifications(app)))
+        await until(pilot, lambda: any("other people's data" in note for note in notifications(seen)))
     [saved] = list(tmp_path.glob("frontdesk-customer-*.json"))
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
     assert json.loads(saved.read_text())["customers"][0]["id"] == ana

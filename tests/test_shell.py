@@ -144,8 +144,13 @@ async def test_first_run_setup_with_errors_next_to_fields(tmp_path: Path, clock:
         await type_text(pilot, "EURO")
         await pilot.press("tab")
         await type_text(pilot, "Maria")
+        await pilot.press("tab")
+        await type_text(pilot, "1234")
+        await pilot.press("tab")
+        await type_text(pilot, "1234")
         await pilot.press("ctrl+s")
         await settle(pilot)
+        assert "too easy to guess" in str(app.screen.query_one("#pin-error", Label).render())
         assert "unknown time zone" in str(app.screen.query_one("#time_zone-error", Label).render())
         assert "ISO 4217" in str(app.screen.query_one("#currency-error", Label).render())
         assert app.screen.focused is not None and app.screen.focused.id == "time_zone"
@@ -154,9 +159,15 @@ async def test_first_run_setup_with_errors_next_to_fields(tmp_path: Path, clock:
         await type_text(pilot, "Europe/Berlin")
         await pilot.press("tab", "tab", "ctrl+u")
         await type_text(pilot, "EUR")
+        await pilot.press("tab", "tab", "ctrl+u")
+        await type_text(pilot, "2580")
+        await pilot.press("tab", "ctrl+u")
+        await type_text(pilot, "2580")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert type(app.screen).__name__ == "StaffPicker"
+        assert type(app.screen).__name__ == "SignInScreen"
+        await pilot.press("enter")
+        await type_text(pilot, "2580")
         await pilot.press("enter")
         await settle(pilot)
         assert app.desk is not None and app.staff is not None and app.staff.name == "Maria"
@@ -167,16 +178,16 @@ async def test_first_run_setup_with_errors_next_to_fields(tmp_path: Path, clock:
     store.dispose()
 
 
-async def test_staff_picker_asks_for_a_pin(sqlite_desk: object, clock: object) -> None:
+async def test_sign_in_asks_for_the_pin(sqlite_desk: object, clock: object) -> None:
     from frontdesk.schemas.inputs import StaffInput
     from frontdesk.services import setup
 
-    setup.add_staff(sqlite_desk.store, clock, StaffInput.parse({"name": "Pia", "role": "lead", "pin": "4321"}),  # type: ignore[attr-defined]
+    setup.add_staff(sqlite_desk.store, clock, StaffInput.parse({"name": "Pia", "role": "lead", "pin": "4826"}),  # type: ignore[attr-defined]
                     "stand")
     app = make_app(url_of(sqlite_desk), clock, staff=None)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert type(app.screen).__name__ == "StaffPicker"
+        assert type(app.screen).__name__ == "SignInScreen"
         await type_text(pilot, "pi")
         await pilot.press("enter")
         await type_text(pilot, "1111")
@@ -184,7 +195,7 @@ async def test_staff_picker_asks_for_a_pin(sqlite_desk: object, clock: object) -
         await settle(pilot)
         assert "not right" in screen_text(app)
         assert app.desk is None
-        await type_text(pilot, "4321")
+        await type_text(pilot, "4826")
         await pilot.press("enter")
         await settle(pilot)
         assert app.staff is not None and app.staff.name == "Pia"
@@ -323,7 +334,7 @@ async def test_first_run_demo_shows_its_progress_then_asks_who_is_here(tmp_path:
         await settle(pilot)
         await pilot.press("d")
         deadline = asyncio.get_running_loop().time() + 120
-        while type(app.screen).__name__ != "StaffPicker":
+        while type(app.screen).__name__ != "SignInScreen":
             if type(app.screen).__name__ == "BuildingDemo":
                 seen.append(app.screen.query_one(ProgressBar).percentage or 0.0)
             assert asyncio.get_running_loop().time() < deadline, "the demo never finished"

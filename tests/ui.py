@@ -30,13 +30,20 @@ def make_app(
     site: str | None = None,
     terminal: str = "stand",
     watch_store: bool = False,
+    pin: str | None = None,
     **settings: Any,
 ) -> FrontdeskApp:
-    """The app on `store_url` with the clock pinned; the change feed off unless asked."""
+    """The app on `store_url` with the clock pinned; the change feed off unless asked.
+
+    `staff` is signed in with their PIN from DESK_PINS (or `pin`; "" leaves it to be typed), through the sign-in service.
+    """
+    from tests.conftest import DESK_PINS
+
     return FrontdeskApp(
         Settings(database_url=store_url, staff=staff, site=site, terminal=terminal, **settings),
         clock=clock,
         watch_store=watch_store,
+        pin=DESK_PINS.get(staff or "") if pin is None else pin,
     )
 
 

@@ -44,8 +44,10 @@ from frontdesk.schemas.inputs import SiteInput, StaffInput
 from frontdesk.schemas.reads import SiteInfo
 from frontdesk.schemas.vocab import FLAG_LEVEL_FOR, SERIOUS, SEVERITIES
 from frontdesk.services import setup
+from frontdesk.services.context import Actor
 from frontdesk.services.playbooks import Step, check_step, plan_steps
 from frontdesk.services.search import tokens_for
+from frontdesk.services.settings import set_setting
 from frontdesk.store.db import Store
 from frontdesk.store.models import (
     Customer,
@@ -125,6 +127,8 @@ def set_up_group(store: Store, clock: Clock, seed: int = 7) -> list[SiteInfo]:
             setup.add_staff(store, clock, StaffInput.parse({"name": staff_name, "role": role}), TERMINAL,
                             site_id=site.id)
         sites.append(site)
+    # The synthetic staff have no PINs: the bench signs them in by name (`--staff`), as require_pin off allows.
+    set_setting(Actor(store, clock, sites[0].id, TERMINAL, store_authority=True), "require_pin", "false")
     return sites
 
 

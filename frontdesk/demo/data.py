@@ -38,6 +38,8 @@ class SiteSeed(Seed):
 class StaffSeed(Seed):
     name: str
     role: str
+    pin: str
+    """Their PIN: `frontdesk demo` prints it and README lists it, so the demo stays usable."""
 
 
 class People(Seed):

@@ -164,7 +164,8 @@ def _set_up(store: Store, clock: Clock, terminal: str) -> tuple[SiteInfo, dict[s
     staff: dict[str, int] = {}
     for seed in data.staff:
         member = on_file.get(seed.name.lower()) or setup.add_staff(
-            store, clock, StaffInput.parse({"name": seed.name, "role": seed.role}), terminal, site_id=site.id)
+            store, clock, StaffInput.parse({"name": seed.name, "role": seed.role, "pin": seed.pin}), terminal,
+            site_id=site.id)
         staff[seed.name] = member.id
         staff.setdefault(seed.role, member.id)
     return site, staff
@@ -618,7 +619,8 @@ def _summary(store: Store, demo: Demo, seconds: float) -> str:
         f"Demo restaurant {demo.site.name} ({demo.site.time_zone}): {guests} customers, {visits} visits, "
         f"{logged} incidents, {queue.total} open follow-ups ({queue.counts.overdue} overdue, "
         f"{queue.counts.today} due today), {active} active flags, {alerts} unacknowledged alerts, "
-        f"{in_house} guests in house; built in {seconds:.1f} s."
+        f"{in_house} guests in house; built in {seconds:.1f} s. Sign in with these PINs: "
+        + ", ".join(f"{member.name} {member.pin}" for member in demo_data().staff) + "."
     )
 
 

@@ -183,6 +183,25 @@ def is_currency(code: str) -> bool:
     return len(code) == 3 and code not in NOT_MONEY and pycountry.currencies.get(alpha_3=code) is not None
 
 
+PIN_MIN, PIN_MAX = 4, 12
+
+
+def pin_problem(pin: str) -> str | None:
+    """Why a new PIN is refused, in words for the person choosing it; None when it will do."""
+    if not pin:
+        return f"type a PIN of {PIN_MIN} to {PIN_MAX} digits"
+    if not all(ch in "0123456789" for ch in pin):
+        return "a PIN is digits 0–9 only"
+    if not PIN_MIN <= len(pin) <= PIN_MAX:
+        return f"a PIN is {PIN_MIN} to {PIN_MAX} digits long"
+    if len(set(pin)) == 1:
+        return "one digit repeated is too easy to guess: pick another PIN"
+    steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
+    if steps in ({1}, {9}):  # 7890 and 0987 wrap round
+        return "a run of digits (like 1234 or 4321) is too easy to guess: pick another PIN"
+    return None
+
+
 class StaffInput(Input):
     name: Name
     role: Role = "staff"
@@ -195,8 +214,8 @@ class StaffInput(Input):
         if value is None or value == "":
             return None
         pin = str(value).strip()
-        if not (pin.isascii() and pin.isdigit()) or not 4 <= len(pin) <= 8:
-            raise problem("4 to 8 digits (0–9)")
+        if (reason := pin_problem(pin)) is not None:
+            raise problem(reason)
         return pin
 
 

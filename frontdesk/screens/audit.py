@@ -18,13 +18,13 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label
 
 from frontdesk.screens.base import DeskScreen
+from frontdesk.services import authority
 from frontdesk.widgets.safe import literal
 
 if TYPE_CHECKING:
     from frontdesk.desk import DeskApp
     from frontdesk.services.audit import AuditEntry, TrailFilter
 
-MANAGER = "manager"
 FILTERS = (
     # (id, caption, placeholder, the name parse_filter reports it under)
     ("audit-staff", "Staff", "a name", "staff"),
@@ -36,14 +36,13 @@ FILTERS = (
 
 
 def may_read_trail(app: DeskApp) -> bool:
-    """Seam for the role table (issue 12 item 3): until it lands, the trail is the manager's."""
-    return app.staff is not None and app.staff.role == MANAGER
+    return app.staff is not None and authority.allows(app.staff.role, "audit_trail")
 
 
 def open_audit_trail(app: DeskApp) -> None:
     """Show the trail to a manager; anyone else is told who may (the service refuses them too)."""
     if not may_read_trail(app):
-        app.notify("The audit trail is for a manager.", severity="warning", timeout=6)
+        app.notify(authority.refusal("audit_trail"), severity="warning", timeout=6)
         return
     app.push_screen(AuditScreen())
 

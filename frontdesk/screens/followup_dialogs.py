@@ -114,7 +114,13 @@ class ChoiceDialog(ActionDialog):
     ]
 
     def action_pick(self, index: int) -> None:
+        """Pick in the focused list; a digit typed before the dialog has focused anything (keys come fast
+        from a person who knows the way) picks in its first list instead of being lost."""
         focused = self.focused
+        if focused is None:
+            focused = next(iter(self.query(OptionList)), None)
+            if focused is not None:
+                focused.focus()
         if isinstance(focused, OptionList) and index < focused.option_count:
             focused.highlighted = index
 

@@ -85,9 +85,10 @@ class FollowUpsScreen(DeskScreen):
         Binding("enter", "done", "Done", priority=True,
                 tooltip="Record how it went (an unfinished deposition opens on F3 to finish it)"),
         Binding("r", "reschedule", "Resched.", tooltip="Move it: +1 day, +3 days, +1 week or a date"),
-        Binding("a", "reassign", "Reassign", tooltip="Give it to someone else"),
-        Binding("s", "skip", "Skip", tooltip="Decide not to do it, and say why"),
-        Binding("e", "close_episode", "Close ep.", tooltip="Close the episode the last action left with nothing open"),
+        Binding("a", "reassign", "Reassign", tooltip="Give it to someone else (a lead or manager)"),
+        Binding("s", "skip", "Skip", tooltip="Decide not to do it, and say why (a lead or manager)"),
+        Binding("e", "close_episode", "Close ep.",
+                tooltip="Close the episode the last action left with nothing open (a lead or manager)"),
         Binding("n", "notes", "Notes", tooltip="Today's handwritten notes with names and addresses, to save as text"),
         Binding("o", "open_card", "Card", show=False, tooltip="Open the customer's card (F2)"),
         Binding("i", "amend", "Incident", show=False, tooltip="Open the incident to amend or finish it (F3)"),
@@ -150,8 +151,10 @@ class FollowUpsScreen(DeskScreen):
 
     def reset_view(self) -> None:
         """Leads and managers see everyone's follow-ups; staff and hosts their own."""
-        staff = getattr(self.app, "staff", None)
-        lead = staff is None or staff.role in ("lead", "manager")
+        from frontdesk.services.authority import allows
+
+        staff = self.app.staff
+        lead = staff is None or allows(staff.role, "work_queue")
         self.set_reactive(FollowUpsScreen.view, QueueView(scope="everyone" if lead else "mine"))
         self.query_one("#queue-filters", Static).update(self.view.words())
 
@@ -300,6 +303,11 @@ class FollowUpsScreen(DeskScreen):
     # -- actions on the highlighted follow-up ------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        from frontdesk.services.authority import allows
+
+        if action in ("reassign", "skip", "close_episode") and not allows(getattr(self.app.staff, "role", None),
+                                                                          "work_queue"):
+            return None if action != "close_episode" else False  # the role table: the whole queue is a lead's
         if action in ("done", "reschedule", "reassign", "skip", "amend"):
             return self.selected is not None or None
         if action == "open_card":

@@ -336,12 +336,11 @@ class GreetScreen(DeskScreen):
     @work(exclusive=True, group="confirm", exit_on_error=False)
     async def confirm_clear(self, flag: FlagInfo) -> None:
         """Refuse a host at once; ask a lead to confirm, naming the flag."""
-        from frontdesk.services.flags import CLEARING_ROLES
+        from frontdesk.services.authority import allows, refusal
 
         staff = self.app.staff
-        if staff is None or staff.role not in CLEARING_ROLES:
-            self.notify("Only a shift lead or manager can clear a flag. F10 records that you have read it.",
-                        severity="warning", timeout=8)
+        if staff is None or not allows(staff.role, "clear_flag"):
+            self.notify(f"{refusal('clear_flag')} F10 records that you have read it.", severity="warning", timeout=8)
             return
         question = f"Clear the flag “{flag.headline}”?"
         detail = "It stops showing at every terminal. Its acknowledgements and the incident stay on file."
@@ -437,7 +436,9 @@ class GreetScreen(DeskScreen):
                                 self.action_log_incident)
             yield SystemCommand("Edit this customer (F12)", "Contact details, consent, address, notes",
                                 self.action_edit)
-            if self.app.staff is not None and self.app.staff.role == "manager":
+            from frontdesk.services.authority import allows
+
+            if self.app.staff is not None and allows(self.app.staff.role, "privacy"):
                 from frontdesk.screens.privacy_dialogs import privacy_commands
 
                 yield from privacy_commands(self.card, self.write, self.app.push_screen)

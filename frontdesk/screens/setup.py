@@ -99,6 +99,8 @@ class SetupScreen(DeskNode, ModalScreen[bool]):
         ("phone_region", "Default phone region", "two letters, e.g. DE"),
         ("currency", "Currency", "three letters, e.g. EUR"),
         ("staff_name", "First manager's name", "your name"),
+        ("pin", "Their PIN", "4 to 12 digits, not a run like 1234"),
+        ("pin_again", "The PIN again", "the same digits"),
     )
 
     class Done(Message):
@@ -118,7 +120,8 @@ class SetupScreen(DeskNode, ModalScreen[bool]):
             yield Label("Set up this store", classes="dialog-title")
             for field, title, placeholder in self.FIELDS:
                 yield Label(title, classes="field-label")
-                yield Input(value=defaults.get(field, ""), placeholder=placeholder, id=field)
+                yield Input(value=defaults.get(field, ""), placeholder=placeholder, id=field,
+                            password=field.startswith("pin"))
                 yield Label("", id=f"{field}-error", classes="field-error")
             yield LoadingIndicator(classes="-hidden")
             yield Label("Ctrl+S: save    Esc: back", classes="dialog-keys")
@@ -146,10 +149,14 @@ class SetupScreen(DeskNode, ModalScreen[bool]):
         except InvalidInput as exc:
             errors.update(exc.errors)
         try:
-            staff = StaffInput.parse({"name": values["staff_name"], "role": "manager"})
+            if values["pin"] != values["pin_again"]:
+                errors["pin_again"] = "the two PINs differ"
+            staff = StaffInput.parse({"name": values["staff_name"], "role": "manager", "pin": values["pin"] or None})
+            if staff.pin is None:
+                errors["pin"] = "the first manager needs a PIN to sign in"
         except InvalidInput as exc:
             errors.update({"staff_name" if key == "name" else key: message for key, message in exc.errors.items()})
-        if site is not None and staff is not None:
+        if site is not None and staff is not None and not errors:
             try:
                 setup.setup_store(self.store, self.clock, site, staff, self.terminal)
             except InvalidInput as exc:

@@ -14,6 +14,7 @@ from frontdesk import timing
 from frontdesk.errors import Conflict, NotFound
 from frontdesk.schemas.reads import AlertInfo
 from frontdesk.services import audit
+from frontdesk.services.authority import require
 from frontdesk.services.context import Actor
 from frontdesk.store.models import Alert, Customer, Incident
 from frontdesk.store.queries import for_change, staff_names
@@ -53,7 +54,7 @@ def acknowledge_alert(actor: Actor, alert_id: int) -> None:
     """Acknowledge an alert for the whole site; one acknowledged already is refused, naming who did it and when."""
     try:
         with actor.store.begin() as session:
-            actor.staff(session)
+            require(session, actor, "acknowledge")
             alert = for_change(session, Alert, alert_id)
             if alert is None:
                 raise NotFound(f"alert {alert_id} does not exist")

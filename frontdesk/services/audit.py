@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from frontdesk import timing
 from frontdesk.errors import InvalidInput, NotFound
 from frontdesk.schemas.base import ReadModel
+from frontdesk.services import authority
 from frontdesk.services.context import Actor
 from frontdesk.store.models import (
     Alert,
@@ -34,9 +35,10 @@ from frontdesk.store.models import (
 )
 
 ACTIONS = (
-    "acknowledge", "amend", "attempt", "auto_check_out", "check_in", "check_out", "clear", "close", "complete",
-    "create", "disable", "edit", "lock", "locked_out", "lockout_lifted", "merge", "reassign", "reopen",
-    "reschedule", "setting_change", "sign_in", "sign_in_refused", "skip", "unlock", "view_story",
+    "acknowledge", "amend", "attempt", "auto_check_out", "backup", "check_in", "check_out", "clear", "close",
+    "complete", "create", "customer_export", "disable", "edit", "erase", "hold", "import", "lock", "locked_out",
+    "lockout_lifted", "merge", "purge", "reapply", "reassign", "reopen", "reschedule", "restore",
+    "setting_change", "sign_in", "sign_in_refused", "skip", "unhold", "unlock", "view_story",
 )
 """Every action the audit trail holds (README lists them; a test checks the code writes no other)."""
 TRAIL_ROWS = 500
@@ -189,10 +191,7 @@ def iter_trail(actor: Actor, wanted: TrailFilter) -> Iterator[AuditEntry]:
 def _trail(session: Session, actor: Actor, wanted: TrailFilter) -> tuple[Select[Unpack[tuple[Any, ...]]], Callable[[Row[Any]], AuditEntry]]:
     """The query for `wanted`, and how a row of it becomes an entry. A manager's view: names of staff,
     ids of records, never a customer's words."""
-    if actor.staff_id is not None:
-        # Seam: until the role table (issue 12 item 3) lands, the trail is the manager's; a shell
-        # command (no staff member) acts with the store's authority.
-        actor.require_role(session, "manager")
+    authority.require(session, actor, "audit_trail")
     query = select(*COLUMNS, Staff.name.label("staff_name")).outerjoin(Staff, Staff.id == AuditEvent.staff_id)
     for condition in _conditions(session, actor, wanted):
         query = query.where(condition)

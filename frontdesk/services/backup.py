@@ -24,12 +24,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from frontdesk.errors import FrontdeskError, InvalidInput, NotAllowed
-from frontdesk.services import audit, privacy
+from frontdesk.services import audit, privacy, settings
 from frontdesk.services.context import Actor
 from frontdesk.store.db import SQLITE_BUSY_TIMEOUT_S, Store
 from frontdesk.store.models import Erasure
 
-KEEP_BACKUPS_DAYS = 30
 """Default of the store setting `keep_backups_days`."""
 
 
@@ -170,8 +169,10 @@ def _erasures(session: Session) -> list[dict[str, Any]]:
 
 
 def keep_backups_days(session: Session) -> int:
-    """The store setting `keep_backups_days` (default 30): read here only, to point at the settings service."""
-    return KEEP_BACKUPS_DAYS
+    """The store setting `keep_backups_days` (default 30)."""
+    days = settings.store_setting(session, "keep_backups_days")
+    assert isinstance(days, int)
+    return days
 
 
 def prune_backups(actor: Actor, path: Path) -> tuple[Path, ...]:

@@ -27,6 +27,8 @@ class Actor:
     site_id: int
     terminal: str
     staff_id: int | None = None
+    store_authority: bool = False
+    """A command run from a shell: no staff member, every role check passes (see services/authority.py)."""
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -46,14 +48,9 @@ class Actor:
     def staff(self, session: Session) -> Staff:
         """The staff member at the terminal; every write is attributed to them."""
         if self.staff_id is None:
-            raise NotAllowed("pick who is at the terminal first")
+            raise NotAllowed("sign in at this terminal first")
         staff = session.get(Staff, self.staff_id)
         if staff is None or not staff.active:
             raise NotAllowed("the staff member at this terminal is no longer active")
         return staff
 
-    def require_role(self, session: Session, *roles: str) -> Staff:
-        staff = self.staff(session)
-        if staff.role not in roles:
-            raise NotAllowed(f"only a {' or '.join(roles)} may do this ({staff.name} is {staff.role})")
-        return staff

@@ -32,6 +32,7 @@ from frontdesk.schemas.reads import (
 )
 from frontdesk.schemas.vocab import how, label
 from frontdesk.services import audit
+from frontdesk.services.authority import require, require_staff
 from frontdesk.services.context import Actor
 from frontdesk.services.search import LEVEL_RANK, index_customer, rank
 from frontdesk.text import fold, identity_keys
@@ -175,7 +176,7 @@ def create_customer(actor: Actor, details: CustomerInput, *, allow_duplicate: bo
     """
     try:
         with actor.store.begin() as session:
-            actor.staff(session)
+            require(session, actor, "edit_customers")
             _refuse_duplicates(session, details, allow_duplicate)
             now = actor.now()
             customer = Customer(
@@ -223,7 +224,7 @@ def _changed(session: Session, actor: Actor, customer_id: int) -> Conflict:
 def _edit_customer(actor: Actor, customer_id: int, expected_version: int, details: CustomerInput,
                    allow_duplicate: bool) -> int:
     with actor.store.begin() as session:
-        actor.staff(session)
+        require(session, actor, "edit_customers")
         customer = _customer(session, customer_id)
         if customer.version != expected_version:
             raise _changed(session, actor, customer_id)
@@ -257,8 +258,7 @@ def merge_customers(actor: Actor, keep_id: int, other_id: int) -> MergeResult:
     if keep_id == other_id:
         raise NotAllowed("a customer cannot be merged with themselves")
     with actor.store.begin() as session:
-        if actor.staff_id is not None:
-            actor.require_role(session, "manager")
+        require(session, actor, "privacy")
         keep, other = _customer(session, keep_id), _customer(session, other_id)
         moved = {}
         for name, model in MERGED.items():
@@ -283,6 +283,7 @@ def merge_customers(actor: Actor, keep_id: int, other_id: int) -> MergeResult:
 def duplicate_groups(actor: Actor, limit: int = 200) -> list[DuplicateGroup]:
     """Customers who share a phone or an email, the same person (same name too) first: what to merge."""
     with actor.store.read() as session:
+        require(session, actor, "privacy")
         groups = []
         for contact, column in (("phone", Customer.phone), ("email", Customer.email)):
             shared = (select(column).where(column.is_not(None)).group_by(column)
@@ -315,7 +316,7 @@ def check_in(actor: Actor, customer_id: int) -> int:
     A visit open since earlier today is refused: the guest is in house.
     """
     with actor.store.begin() as session:
-        actor.staff(session)
+        require_staff(session, actor, "check_in_out")
         _customer(session, customer_id)  # there, and locked: a second check-in waits and finds this visit
         now = actor.now()
         if (current := open_visit(session, customer_id, actor.site_id)) is not None:
@@ -342,7 +343,7 @@ def check_out(actor: Actor, visit_id: int, departure: str = "out") -> None:
     if departure not in ("out", "left"):
         raise NotAllowed("departure is 'out' or 'left'")
     with actor.store.begin() as session:
-        actor.staff(session)
+        require_staff(session, actor, "check_in_out")
         visit = session.get(Visit, visit_id)
         if visit is None:
             raise NotFound(f"visit {visit_id} does not exist")

@@ -21,6 +21,7 @@ from frontdesk.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from frontdesk.schemas.inputs import PlannedStep
 from frontdesk.schemas.reads import EpisodeInfo
 from frontdesk.services import audit
+from frontdesk.services.authority import require_staff
 from frontdesk.services.context import Actor
 from frontdesk.services.flags import deactivate
 from frontdesk.services.playbooks import DEFAULT_HOUR
@@ -82,7 +83,7 @@ def close_episode(
         raise InvalidInput.one("promise", "say whether the promise was kept or broken")
     try:
         with actor.store.begin() as session:
-            actor.staff(session)
+            require_staff(session, actor, "clear_flag" if clear_flag else "work_queue")
             incident = _incident(session, incident_id)
             episode = episode_for(session, incident_id)
             if episode.status == "closed":
@@ -174,7 +175,7 @@ def check_in_tomorrow(actor: Actor, tz: ZoneInfo, incident: Incident, channel: s
 def reopen_episode(actor: Actor, incident_id: int) -> EpisodeInfo:
     """Reopen a closed episode and give the original ally a check-in tomorrow at 10:00."""
     with actor.store.begin() as session:
-        actor.staff(session)
+        require_staff(session, actor, "work_queue")
         incident = _incident(session, incident_id)
         if episode_for(session, incident_id).status != "closed":
             raise NotAllowed("this episode is already open")

@@ -13,11 +13,10 @@ from frontdesk.errors import Conflict, NotFound
 from frontdesk.schemas.inputs import FlagInput
 from frontdesk.schemas.vocab import FlagLevel
 from frontdesk.services import audit
+from frontdesk.services.authority import require, require_staff
 from frontdesk.services.context import Actor
 from frontdesk.store.models import Customer, Flag, FlagAcknowledgement, Incident
 from frontdesk.store.queries import for_change, sensitive_categories, staff_names
-
-CLEARING_ROLES = ("lead", "manager")
 
 
 def _flag(session: Session, flag_id: int) -> Flag:
@@ -53,7 +52,7 @@ def clear_flag(actor: Actor, flag_id: int) -> None:
     """Clear a flag (a shift lead or manager, at any time)."""
     try:
         with actor.store.begin() as session:
-            actor.require_role(session, *CLEARING_ROLES)
+            require(session, actor, "clear_flag")
             flag = _flag(session, flag_id)
             if not flag.active:
                 raise _cleared(session, actor, flag)
@@ -70,7 +69,7 @@ def clear_flag(actor: Actor, flag_id: int) -> None:
 def raise_flag(actor: Actor, customer_id: int, data: FlagInput, level: FlagLevel = "care") -> int:
     """Flag a customer's file by hand, without an incident."""
     with actor.store.begin() as session:
-        staff = actor.staff(session)
+        staff = require_staff(session, actor, "log_incident")
         if session.get(Customer, customer_id) is None:
             raise NotFound(f"customer {customer_id} is not on file")
         flag = Flag(
@@ -91,7 +90,7 @@ def acknowledge_flags(actor: Actor, flag_ids: Sequence[int]) -> None:
     acknowledged: the host is told who cleared it and when.
     """
     with actor.store.begin() as session:
-        staff = actor.staff(session)
+        staff = require_staff(session, actor, "acknowledge")
         for flag_id in flag_ids:
             flag = _flag(session, flag_id)
             if not flag.active:

@@ -56,6 +56,7 @@ from frontdesk.schemas.reads import (
 )
 from frontdesk.schemas.vocab import LEAD_ATTENTION_ATTEMPTS, RETRY_OUTCOMES, label
 from frontdesk.services import audit, episodes
+from frontdesk.services.authority import require, require_staff
 from frontdesk.services.context import Actor
 from frontdesk.services.incidents import detail_of
 from frontdesk.store.models import Customer, FollowUp, FollowUpAttempt, Incident, Staff
@@ -108,15 +109,17 @@ def _refuse_if_taken(actor: Actor, follow_up_id: int, expected_version: int | No
 
 
 def _guarded(actor: Actor, follow_up_id: int, expected_version: int | None,
-             change: Callable[[Session, FollowUp], T]) -> T:
-    """Run `change` on an open follow-up that still has the version the person saw."""
+             change: Callable[[Session, FollowUp], T], *, owner_may: bool = True) -> T:
+    """Run `change` on an open follow-up that still has the version the person saw (its owner's, or a lead's)."""
     _refuse_if_taken(actor, follow_up_id, expected_version)
     try:
         with actor.store.begin() as session:
-            actor.staff(session)
+            staff = require_staff(session, actor, "work_own_follow_ups")
             row = session.get(FollowUp, follow_up_id)
             if row is None:
                 raise NotFound(f"follow-up {follow_up_id} does not exist")
+            if not owner_may or row.owner_id != staff.id:
+                require(session, actor, "work_queue")
             if row.status != "open" or (expected_version is not None and row.version != expected_version):
                 raise Conflict(conflict_message(session, actor, row))
             return change(session, row)
@@ -249,7 +252,7 @@ def reassign(actor: Actor, follow_up_id: int, expected_version: int | None, owne
         audit.record(session, actor, "reassign", "follow_up", row.id, ("owner_id",))
         return owner.name
 
-    return _guarded(actor, follow_up_id, expected_version, change)
+    return _guarded(actor, follow_up_id, expected_version, change, owner_may=False)
 
 
 def skip(actor: Actor, follow_up_id: int, expected_version: int | None,
@@ -267,17 +270,19 @@ def skip(actor: Actor, follow_up_id: int, expected_version: int | None,
         audit.record(session, actor, "skip", "follow_up", row.id, ("status", "skip_reason"))
         return episodes.info_in(session, row.incident_id)
 
-    return _guarded(actor, follow_up_id, expected_version, change)
+    return _guarded(actor, follow_up_id, expected_version, change, owner_may=False)
 
 
 def add_follow_up(actor: Actor, incident_id: int, data: FollowUpInput) -> int:
     """A follow-up by hand on an incident's episode (reopening it if it was closed)."""
     with actor.store.begin() as session:
-        staff = actor.staff(session)
+        staff = require_staff(session, actor, "work_own_follow_ups")
         incident = session.get(Incident, incident_id)
         if incident is None:
             raise NotFound(f"incident {incident_id} does not exist")
         owner_id = data.owner_id or staff.id
+        if owner_id != staff.id:
+            require(session, actor, "work_queue")
         owner = session.get(Staff, owner_id)
         if owner is None or not owner.active:
             raise InvalidInput.one("owner_id", "not an active staff member")

@@ -32,7 +32,7 @@ from frontdesk import timing
 from frontdesk.csvsafe import SafeWriter
 from frontdesk.errors import InvalidInput
 from frontdesk.schemas.inputs import CustomerInput
-from frontdesk.services import audit
+from frontdesk.services import audit, authority
 from frontdesk.services.context import Actor
 from frontdesk.services.search import tokens_for
 from frontdesk.store.models import Customer, CustomerIdentity, SearchToken
@@ -263,6 +263,7 @@ def _contacts(phone: str | None, email: str | None) -> set[str]:
 def _run(session: Session, actor: Actor, rows: Iterator[tuple[int, list[str]]], columns: Mapping[int, str],
          result: ImportResult, *, write: bool, progress: Progress | None, total: int) -> bool:
     """Classify every record (and write the good ones when `write`); whether any was refused."""
+    authority.require(session, actor, "privacy")  # a manager's, as the other privacy and portability commands
     site = actor.site(session)
     context = _Context(session, actor, columns, result, _Seen(), site.phone_region, timing.zone(site.time_zone),
                        actor.now(), write)

@@ -37,6 +37,7 @@ from frontdesk.schemas.reads import (
 )
 from frontdesk.schemas.vocab import FLAG_LEVEL_FOR, SERIOUS, label
 from frontdesk.services import audit, episodes
+from frontdesk.services.authority import require, require_staff
 from frontdesk.services.context import Actor
 from frontdesk.services.customers import flag_infos, follow_up_brief
 from frontdesk.services.drafts import DraftKey, discard_in
@@ -291,7 +292,7 @@ def log_incident(actor: Actor, data: IncidentInput, *, draft: DraftKey | None = 
     with actor.store.begin() as session:
         if draft is not None:
             discard_in(session, draft)
-        staff = actor.staff(session)
+        staff = require_staff(session, actor, "log_incident")
         _check_references(session, data)
         tz = actor.zone(session)
         ally_id = data.ally_id or staff.id
@@ -331,7 +332,7 @@ def quick_log(actor: Actor, data: QuickLogInput, *, draft: DraftKey | None = Non
     with actor.store.begin() as session:
         if draft is not None:
             discard_in(session, draft)
-        staff = actor.staff(session)
+        staff = require_staff(session, actor, "log_incident")
         _check_references(session, data)
         tz = actor.zone(session)
         ally_id = data.ally_id or staff.id
@@ -403,8 +404,10 @@ def amend_incident(actor: Actor, incident_id: int, expected_version: int, change
     marking the deposition complete closes its "incomplete deposition" item.
     """
     with actor.store.begin() as session:
-        actor.staff(session)
+        staff = require_staff(session, actor, "amend_own_incident")
         incident = _incident(session, incident_id)
+        if incident.logged_by_id != staff.id:
+            require(session, actor, "amend_any_incident")
         if incident.version != expected_version:
             who = audit.changed_meanwhile(session, actor, "incident", incident_id)
             raise Conflict(f"incident {incident_id} was changed {who} meanwhile; reopen it and try again")

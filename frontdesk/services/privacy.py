@@ -26,7 +26,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from frontdesk.errors import Conflict, FrontdeskError, InvalidInput, NotAllowed, NotFound
 from frontdesk.paths import data_dir, private_dir
 from frontdesk.schemas.base import Input, RequiredLine
-from frontdesk.services import audit
+from frontdesk.services import audit, authority, settings
 from frontdesk.services.context import Actor
 from frontdesk.services.export import rows
 from frontdesk.store.db import Store
@@ -158,8 +158,7 @@ def customer_scopes(customer_id: int) -> dict[str, tuple[type[Base], ColumnEleme
 
 def require_manager(session: Session, actor: Actor) -> None:
     """Privacy requests are a manager's; a shell command acts with the store's authority."""
-    if actor.staff_id is not None:
-        actor.require_role(session, "manager")
+    authority.require(session, actor, "privacy")
 
 
 def _customer(session: Session, customer_id: int) -> Customer:
@@ -466,12 +465,10 @@ def backups_holding(store: Store, customer_id: int) -> tuple[Path, ...]:
 
 
 def retention_days(session: Session) -> int | None:
-    """The store setting `retention_days` (None: unset, and nothing is purged).
-
-    The one place that reads it: it points at the settings service
-    (`settings.store_setting`) once that is in the store.
-    """
-    return None
+    """The store setting `retention_days` (None: unset, and nothing is purged)."""
+    days = settings.store_setting(session, "retention_days")
+    assert days is None or isinstance(days, int)
+    return days
 
 
 def purge(actor: Actor, inactive_for_days: int | None = None, *, dry_run: bool = False) -> PurgeResult:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from frontdesk import timing
 from frontdesk.schemas.reads import Count, Report
 from frontdesk.schemas.vocab import SEVERITIES, label
+from frontdesk.services.authority import require
 from frontdesk.services.context import Actor
 from frontdesk.store.models import Category, FollowUp, Incident, Site, Visit
 
@@ -36,6 +37,7 @@ def _counts(rows: list[tuple[object, int]], labels: dict[str, str] | None = None
 def report(actor: Actor, days: int = 30, *, all_sites: bool = False) -> Report:
     """The last `days` local days up to today, for this site or every site."""
     with actor.store.read() as session:
+        require(session, actor, "reports")
         site = actor.site(session)
         tz = timing.zone(site.time_zone)
         last_day = timing.local(actor.now(), tz).date()

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -15,24 +11,10 @@ from frontdesk.schemas.inputs import SiteInput, StaffInput
 from frontdesk.schemas.reads import SiteInfo, StaffInfo
 from frontdesk.services import audit
 from frontdesk.services.context import Actor
+from frontdesk.services.pins import hash_pin
 from frontdesk.services.playbooks import seed_defaults
 from frontdesk.store.db import Store
 from frontdesk.store.models import Category, Site, Staff
-
-
-def hash_pin(pin: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, n=2**14, r=8, p=1)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-def pin_matches(pin: str, stored: str) -> bool:
-    try:
-        _, salt, digest = stored.split("$")
-    except ValueError:
-        return False
-    candidate = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), n=2**14, r=8, p=1)
-    return hmac.compare_digest(candidate.hex(), digest)
 
 
 def site_info(site: Site) -> SiteInfo:
@@ -155,12 +137,3 @@ def disable_staff(store: Store, clock: Clock, name: str, terminal: str) -> Staff
         site_id = staff.site_id or session.scalar(select(func.min(Site.id))) or 0
         audit.record(session, Actor(store, clock, site_id, terminal), "disable", "staff", staff.id, ("active",))
         return staff_info(staff)
-
-
-def check_pin(store: Store, staff_id: int, pin: str) -> bool:
-    """Whether `pin` opens this staff member's session (True when they have no PIN)."""
-    with store.read() as session:
-        staff = session.get(Staff, staff_id)
-        if staff is None or not staff.active:
-            return False
-        return staff.pin_hash is None or pin_matches(pin, staff.pin_hash)

@@ -91,6 +91,30 @@ class Staff(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    failed_pins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Wrong PINs in a row since the last sign-in or lockout."""
+    lockouts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Lockouts since the last sign-in: each lasts twice the one before, up to an hour."""
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StoreSetting(Base):
+    """A store-wide setting (`require_pin`, `retention_days`), as text; services/settings.py types it."""
+
+    __tablename__ = "store_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str | None] = mapped_column(String(200))
+
+
+class SiteSetting(Base):
+    """A per-site setting (escalation thresholds, remedy limits)."""
+
+    __tablename__ = "site_settings"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str | None] = mapped_column(String(200))
 
 
 class Customer(Base):

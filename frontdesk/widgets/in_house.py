@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from frontdesk.schemas.reads import InHouseGuest
 
 LISTED = "In house with a flag or incident"
+SECOND_LINE_INDENT = "  "
+"""Under a guest in the side column, the headline starts here: indented under the time (7 cells) it was cut
+at 120×40 ("Facilities and comfort follow-up · 19 Nov" is 41 cells of the column's 46)."""
 TWO_LINES_BELOW = 60
 """Narrower than this (the wide layout's side column), each guest takes two lines."""
 
@@ -85,7 +88,7 @@ class InHouseList(Widget, can_focus=False):
             text.append(marker)
             text.append("  ")
             text.append(literal(guest.name, style="bold"))
-            text.append("\n       " if two_lines else " · ")
+            text.append(f"\n{SECOND_LINE_INDENT}" if two_lines else " · ")
             text.append(literal(neutral_line(guest), style=muted))
         if shown < len(self.guests):
             text.append(f"\n+ {len(self.guests) - shown} more: type a name to open their card", style=muted)

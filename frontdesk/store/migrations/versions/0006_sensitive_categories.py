@@ -7,7 +7,7 @@ and alerts that still carry the old default ("Safety, allergy or injury
 follow-up · 12 Nov") are rewritten; a headline someone typed is left alone.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-07
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,182 @@
+"""Sign-in: pick a name, then type that person's PIN. Every write after it is theirs.
+
+Shown at start and on F9. The PIN is checked by the sign-in service, which
+counts wrong ones towards a lockout and says until when a name is refused.
+A manager with no PIN yet (after an upgrade) chooses one here, typed twice.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from frontdesk.desk import DeskNode
+from frontdesk.schemas.vocab import label
+from frontdesk.widgets.safe import joined, literal
+
+if TYPE_CHECKING:
+    from frontdesk.schemas.reads import StaffInfo
+    from frontdesk.services.context import Actor
+
+
+class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
+    """Choose a staff member (type to narrow the list), then their PIN."""
+
+    BINDING_GROUP_TITLE = "Sign in"
+    AUTO_FOCUS = "#staff-filter"
+    BINDINGS = [
+        Binding("down", "move(1)", "Next", show=False),
+        Binding("up", "move(-1)", "Previous", show=False),
+        Binding("enter", "choose", "Sign in", tooltip="Sign in as the highlighted person", priority=True),
+        Binding("escape", "cancel", "Back", tooltip="Back to the names (or keep who is signed in)"),
+    ]
+
+    class Answer(Message):
+        """The sign-in service's answer: the person signed in, or why not (and whether to choose a PIN)."""
+
+        def __init__(self, staff: StaffInfo | None, problem: str = "", choose: bool = False) -> None:
+            super().__init__()
+            self.staff = staff
+            self.problem = problem
+            self.choose = choose
+
+    def __init__(self, desk: Actor, staff: list[StaffInfo], *, can_cancel: bool, chosen: StaffInfo | None = None,
+                 locked: bool = False) -> None:
+        super().__init__(classes="-locked" if locked else None)
+        self.locked = locked
+        """Locked: the screen is opaque (nothing of any guest shows) and the same person's PIN resumes."""
+        self.desk = desk
+        """The terminal, no one signed in: whom the sign-in service is asked for."""
+        self.staff = staff
+        self.can_cancel = can_cancel
+        self.chosen = chosen
+        self.new_pin: str | None = None
+        """A manager choosing their first PIN: the first typing, waiting for the second."""
+        self.choosing = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="sign-in"):
+            yield Label("Locked. Sign in: who is at this terminal?" if self.locked else
+                        "Sign in: who is at this terminal?", classes="dialog-title")
+            yield Input(placeholder="type a name", id="staff-filter")
+            yield OptionList(id="staff-list")
+            yield Label("", id="staff-chosen", classes="-hidden")
+            yield Input(placeholder="PIN", password=True, id="staff-pin", classes="-hidden", max_length=12)
+            yield Label("", id="staff-error", classes="field-error")
+        yield Footer(compact=True)  # its own keys, not the screen's underneath (issue 17)
+
+    def on_mount(self) -> None:
+        self.show_staff("")
+        if self.chosen is not None:
+            self.ask_pin(self.chosen)
+
+    def show_staff(self, text: str) -> None:
+        options = self.query_one("#staff-list", OptionList)
+        options.clear_options()
+        needle = text.strip().lower()
+        for staff in self.staff:
+            if needle in staff.name.lower():
+                options.add_option(Option(joined(literal(staff.name), label(staff.role)), id=str(staff.id)))
+        if options.option_count:
+            options.highlighted = 0
+
+    @on(Input.Changed, "#staff-filter")
+    def narrow(self, event: Input.Changed) -> None:
+        self.show_staff(event.value)
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one("#staff-list", OptionList)
+        if options.option_count and self.chosen is None:
+            options.highlighted = ((options.highlighted or 0) + step) % options.option_count
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            return self.can_cancel or self.chosen is not None
+        return True
+
+    def say(self, text: str) -> None:
+        self.query_one("#staff-error", Label).update(literal(text))
+
+    def action_cancel(self) -> None:
+        if self.chosen is not None:
+            self.chosen, self.new_pin, self.choosing = None, None, False
+            pin = self.query_one("#staff-pin", Input)
+            pin.value = ""
+            pin.add_class("-hidden")
+            self.query_one("#staff-chosen", Label).add_class("-hidden")
+            self.query_one("#staff-filter", Input).remove_class("-hidden")
+            self.query_one("#staff-list", OptionList).remove_class("-hidden")
+            self.query_one("#staff-filter", Input).focus()
+            self.say("")
+            return
+        self.dismiss(None)
+
+    def ask_pin(self, staff: StaffInfo, prompt: str = "PIN") -> None:
+        """Show the chosen name and the PIN field (the list steps aside)."""
+        self.chosen = staff
+        self.query_one("#staff-filter", Input).add_class("-hidden")
+        self.query_one("#staff-list", OptionList).add_class("-hidden")
+        chosen = self.query_one("#staff-chosen", Label)
+        chosen.update(joined(literal(staff.name), label(staff.role)))
+        chosen.remove_class("-hidden")
+        pin = self.query_one("#staff-pin", Input)
+        pin.placeholder = prompt
+        pin.remove_class("-hidden")
+        pin.focus()
+        if not staff.has_pin and not self.choosing:
+            self.check_pin(staff.id, "")  # no PIN: the store says whether the name alone will do
+
+    def action_choose(self) -> None:
+        if self.chosen is not None:
+            pin = self.query_one("#staff-pin", Input)
+            typed, pin.value = pin.value, ""
+            if not self.choosing:
+                self.check_pin(self.chosen.id, typed)
+            elif self.new_pin is None:
+                self.new_pin = typed
+                pin.placeholder = "the same PIN again"
+                self.say("Type the new PIN again.")
+            elif typed != self.new_pin:
+                self.new_pin = None
+                pin.placeholder = "choose a PIN"
+                self.say("The two PINs differ; choose one again.")
+            else:
+                self.check_pin(self.chosen.id, "", typed)
+            return
+        options = self.query_one("#staff-list", OptionList)
+        if options.highlighted is None:
+            return
+        option = options.get_option_at_index(options.highlighted)
+        self.say("")
+        self.ask_pin(next(staff for staff in self.staff if str(staff.id) == option.id))
+
+    @work(thread=True, exclusive=True, group="pin", exit_on_error=False)
+    def check_pin(self, staff_id: int, pin: str, new_pin: str | None = None) -> None:
+        from frontdesk.errors import InvalidInput, NotAllowed, NotFound
+        from frontdesk.services.pins import PinNeeded, sign_in
+
+        try:
+            self.post_message(self.Answer(sign_in(self.desk, staff_id, pin, new_pin=new_pin)))
+        except PinNeeded as exc:
+            self.post_message(self.Answer(None, str(exc), choose=exc.may_choose))
+        except InvalidInput as exc:
+            self.post_message(self.Answer(None, "; ".join(exc.errors.values()), choose=True))
+        except (NotAllowed, NotFound) as exc:
+            self.post_message(self.Answer(None, str(exc)))
+
+    def on_sign_in_screen_answer(self, event: Answer) -> None:
+        if event.staff is not None:
+            self.dismiss(event.staff)
+            return
+        if event.choose and self.chosen is not None:
+            self.choosing, self.new_pin = True, None
+            self.query_one("#staff-pin", Input).placeholder = "choose a PIN"
+        self.say(event.problem)

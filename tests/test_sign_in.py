@@ -1,0 +1,215 @@
+"""The sign-in screen: a name, then that person's PIN; wrong PINs, lockouts, a manager's first PIN; F9."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from frontdesk.clock import FixedClock
+from frontdesk.schemas.inputs import StaffInput
+from frontdesk.services import pins, setup
+from frontdesk.services.context import Actor
+from tests.test_greet import url_of
+from tests.ui import make_app, ready, screen_text, settle, type_text, until
+
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+
+
+def on_sign_in(app: Any) -> bool:
+    return type(app.screen).__name__ == "SignInScreen"
+
+
+async def test_a_named_person_types_their_pin(sqlite_desk: Actor, clock: FixedClock) -> None:
+    """--staff Tom opens the PIN field for Tom; a wrong PIN says how many tries are left, the right one signs in."""
+    app = make_app(url_of(sqlite_desk), clock, staff="Tom", pin="")  # "": nobody types it for them
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: on_sign_in(app))
+        assert "Tom" in screen_text(app) and app.desk is None
+        await type_text(pilot, "1111")
+        await pilot.press("enter")
+        await until(pilot, lambda: "not right" in screen_text(app))
+        assert "4 more before a lockout" in screen_text(app) and app.desk is None
+        await type_text(pilot, "2580")
+        await pilot.press("enter")
+        await ready(pilot)
+        assert app.staff is not None and app.staff.name == "Tom" and not on_sign_in(app)
+
+
+async def test_a_lockout_says_until_when(sqlite_desk: Actor, clock: FixedClock) -> None:
+    tom = setup.find_staff(sqlite_desk.store, "Tom").id
+    for _ in range(pins.TRIES):
+        with pytest.raises(pins.NotAllowed):
+            pins.sign_in(sqlite_desk.as_staff(None), tom, "0000")
+    app = make_app(url_of(sqlite_desk), clock, staff="Tom", pin="")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: on_sign_in(app))
+        await type_text(pilot, "2580")
+        await pilot.press("enter")
+        await until(pilot, lambda: "locked out" in screen_text(app))
+        assert "until 19:35" in screen_text(app) and app.desk is None
+
+
+async def test_f9_signs_someone_else_in(sqlite_desk: Actor, clock: FixedClock) -> None:
+    app = make_app(url_of(sqlite_desk), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("f9")
+        await until(pilot, lambda: on_sign_in(app))
+        await pilot.press("escape")  # from Maria's PIN back to the names
+        await type_text(pilot, "len")
+        await pilot.press("enter")
+        await type_text(pilot, "1357")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.staff is not None and app.staff.name == "Lena")
+        assert app.desk is not None and app.desk.staff_id == app.staff.id
+
+
+async def test_a_manager_without_a_pin_chooses_one(sqlite_desk: Actor, clock: FixedClock) -> None:
+    setup.add_staff(sqlite_desk.store, clock, StaffInput.parse({"name": "Mo", "role": "manager"}), "stand")
+    app = make_app(url_of(sqlite_desk), clock, staff="Mo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: "choose one now" in screen_text(app))
+        for first, second in (("1234", "1234"), ("8024", "8042")):
+            await type_text(pilot, first)
+            await pilot.press("enter")
+            await type_text(pilot, second)
+            await pilot.press("enter")
+            await settle(pilot)
+        assert "differ" in screen_text(app)
+        await type_text(pilot, "8024")
+        await pilot.press("enter")
+        await type_text(pilot, "8024")
+        await pilot.press("enter")
+        await ready(pilot)
+        assert app.staff is not None and app.staff.name == "Mo" and app.staff.has_pin
+
+
+async def test_someone_without_a_pin_is_sent_to_a_manager(sqlite_desk: Actor, clock: FixedClock) -> None:
+    setup.add_staff(sqlite_desk.store, clock, StaffInput.parse({"name": "Pia", "role": "staff"}), "stand")
+    app = make_app(url_of(sqlite_desk), clock, staff="Pia")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: "a manager sets one" in screen_text(app))
+        assert app.desk is None
+
+
+async def _name_chosen(pilot: Any) -> None:
+    await until(pilot, lambda: on_sign_in(pilot.app))
+    await type_text(pilot, "to")
+    await settle(pilot)
+
+
+async def _wrong_pin(pilot: Any) -> None:
+    await _name_chosen(pilot)
+    await pilot.press("enter")
+    await type_text(pilot, "9999")
+    await pilot.press("enter")
+    await until(pilot, lambda: "not right" in screen_text(pilot.app))
+
+
+@SIZES
+def test_snapshot_names(snap_compare: Any, sqlite_desk: Actor, clock: FixedClock, size: tuple[int, int]) -> None:
+    """Sign in: who is at this terminal? "to" typed narrows the four names to Tom · Staff, highlighted."""
+    app = make_app(url_of(sqlite_desk), clock, staff=None)
+    assert snap_compare(app, terminal_size=size, run_before=_name_chosen)
+
+
+@SIZES
+def test_snapshot_wrong_pin(snap_compare: Any, sqlite_desk: Actor, clock: FixedClock, size: tuple[int, int]) -> None:
+    """Tom chosen (the list steps aside), the PIN field empty again, and "That PIN is not right (4 more before
+    a lockout)." under it."""
+    app = make_app(url_of(sqlite_desk), clock, staff=None)
+    assert snap_compare(app, terminal_size=size, run_before=_wrong_pin)
+
+
+async def test_never_locking_needs_require_pin_off(sqlite_desk: Actor, clock: FixedClock) -> None:
+    from frontdesk.services import settings
+
+    app = make_app(url_of(sqlite_desk), clock, lock_after_seconds=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.store_problem is not None)
+        assert "require_pin is off" in (app.store_problem or "") and app.desk is None
+    settings.set_setting(sqlite_desk, "require_pin", "false")
+    app = make_app(url_of(sqlite_desk), clock, lock_after_seconds=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+
+
+async def test_a_manager_lifts_a_lockout_from_the_palette(sqlite_desk: Actor, clock: FixedClock) -> None:
+    from textual.command import CommandPalette
+
+    tom = setup.find_staff(sqlite_desk.store, "Tom").id
+    for _ in range(pins.TRIES):
+        with pytest.raises(pins.NotAllowed):
+            pins.sign_in(sqlite_desk.as_staff(None), tom, "0000")
+    app = make_app(url_of(sqlite_desk), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await until(pilot, lambda: bool(app.lockouts))
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await type_text(pilot, "lift lockout")
+        await until(pilot, lambda: "Lift lockout: Tom" in screen_text(app))
+        assert "until 19:35" in screen_text(app)
+        await pilot.press("enter")
+        await until(pilot, lambda: pins.lockout_of(sqlite_desk, tom) is None and not app.lockouts)
+
+
+async def test_f9_locks_covers_everything_and_the_same_pin_resumes(sqlite_desk: Actor, clock: FixedClock) -> None:
+    """Locked: no guest name, phone, headline or typed text shows, F2–F5, F7 and Ctrl+P do nothing; Maria's PIN
+    brings back the half-typed search; lock and unlock are audited."""
+    from tests.test_greet import greet_scene
+
+    greet_scene(sqlite_desk)
+    app = make_app(url_of(sqlite_desk), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await type_text(pilot, "garc")
+        await until(pilot, lambda: "García" in screen_text(app))
+        await pilot.press("f9")
+        await until(pilot, lambda: on_sign_in(app) and "Locked" in screen_text(app))
+        shown = screen_text(app)
+        for secret in ("García", "garc", "Anton", "follow-up", "+49", "In house"):
+            assert secret not in shown, secret
+        for key in ("f2", "f3", "f4", "f5", "f7", "ctrl+p"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert on_sign_in(app) and app.current_mode == "greet", key
+        await type_text(pilot, "2468")  # Maria's name is already chosen: her PIN resumes
+        await pilot.press("enter")
+        await until(pilot, lambda: not on_sign_in(app) and "García" in screen_text(app))
+        assert app.screen.query_one("#search").value == "garc"
+    from sqlalchemy import select
+
+    from frontdesk.store.models import AuditEvent
+
+    with sqlite_desk.store.read() as session:
+        actions = list(session.scalars(select(AuditEvent.action).where(AuditEvent.action.in_(("lock", "unlock")))))
+    assert actions == ["lock", "unlock"]
+
+
+async def test_idle_locks(sqlite_desk: Actor, clock: FixedClock) -> None:
+    app = make_app(url_of(sqlite_desk), clock, lock_after_seconds=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await until(pilot, lambda: on_sign_in(app) and "Locked" in screen_text(app), timeout=15)
+
+
+async def _locked(pilot: Any) -> None:
+    await ready(pilot)
+    await type_text(pilot, "garc")
+    await until(pilot, lambda: "García" in screen_text(pilot.app))
+    await pilot.press("f9")
+    await until(pilot, lambda: on_sign_in(pilot.app) and "Locked" in screen_text(pilot.app))
+
+
+@SIZES
+def test_snapshot_locked(snap_compare: Any, sqlite_desk: Actor, clock: FixedClock, size: tuple[int, int]) -> None:
+    """Locked over a search for "garc" and the in-house list: only "Locked. Sign in: who is at this terminal?",
+    "Maria  manager" over an empty PIN field, and "⏎ Sign in  esc Back" show, on an opaque background; no guest,
+    headline or typed text."""
+    from tests.test_greet import greet_scene
+
+    greet_scene(sqlite_desk)
+    app = make_app(url_of(sqlite_desk), clock)
+    assert snap_compare(app, terminal_size=size, run_before=_locked)
