@@ -166,3 +166,11 @@ def test_progress_reaches_the_end(desk: Actor, tmp_path: Path) -> None:
     importing.import_customers(desk, source, progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (2501, 2501) and len(seen) == 3
     assert _customers(desk) == 2500
+
+
+def test_only_a_manager_imports(desk: Actor, as_staff: Any) -> None:
+    from frontdesk.errors import NotAllowed
+
+    with pytest.raises(NotAllowed):
+        importing.import_customers(as_staff("Tom"), GUESTS, skip_bad=True)
+    assert _customers(desk) == 0
