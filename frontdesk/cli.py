@@ -147,6 +147,18 @@ def build_parser() -> argparse.ArgumentParser:
     _common(customers_purge, suppress=True)
     customers_purge.add_argument("--inactive-for", metavar="DAYS")
     customers_purge.add_argument("--dry-run", action="store_true", help="print the counts only")
+    customers_import = customer_commands.add_parser(
+        "import", help="add the customers of a guest list (CSV, UTF-8, `,` or `;`); one refused row: nothing added")
+    _common(customers_import, suppress=True)
+    customers_import.add_argument("file", metavar="FILE.csv")
+    customers_import.add_argument("--site", dest="import_site", metavar="NAME",
+                                  help="the site they are customers of (its phone region and date order)")
+    customers_import.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                                  help="read COLUMN as FIELD (name, first_name, last_name, phone, email, notes, "
+                                  "customer_since, last_visit, visits, consent_call/text/email/post)")
+    customers_import.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
+    customers_import.add_argument("--skip-bad", action="store_true", help="import the good rows, report the refused")
+    customers_import.add_argument("--report", metavar="PATH", help="one entry per record, as CSV or JSON (by extension)")
 
     demo = command("demo", "fill a new store with a demo restaurant")
     demo.add_argument("--force", action="store_true", help="add the demo even if the store has data")
@@ -349,7 +361,7 @@ def cmd_site(args: argparse.Namespace) -> int:
     return 0
 
 
-def _shell_actor(store: Any) -> Any:
+def _shell_actor(store: Any, site: str | None = None) -> Any:
     """A command run from a shell acts with the store's authority: no staff member, terminal cli:<OS user>."""
     import getpass
 
@@ -357,7 +369,7 @@ def _shell_actor(store: Any) -> Any:
     from frontdesk.services import setup
     from frontdesk.services.context import Actor
 
-    return Actor(store, SystemClock(), setup.find_site(store, None).id, f"cli:{getpass.getuser()}",
+    return Actor(store, SystemClock(), setup.find_site(store, site).id, f"cli:{getpass.getuser()}",
                  store_authority=True)
 
 
@@ -391,7 +403,7 @@ def _record_number(text: str, what: str) -> int:
 def cmd_customers(args: argparse.Namespace) -> int:
     from frontdesk.services import customers
 
-    actor = _shell_actor(_open(_settings(args)))
+    actor = _shell_actor(_open(_settings(args)), getattr(args, "import_site", None))
     if args.action in PRIVACY_ACTIONS:
         return PRIVACY_ACTIONS[args.action](actor, args)
     if args.action == "merge":
@@ -484,12 +496,62 @@ def _customer_purge(actor: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+def _customer_import(actor: Any, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from frontdesk.services import importing
+
+    mapping = {}
+    for pair in args.map:
+        column, equals, target = pair.partition("=")
+        if not equals or not column.strip() or not target.strip():
+            raise CommandError(f"--map {pair!r}: say COLUMN=FIELD, e.g. --map 'Mobile=phone'")
+        mapping[column.strip()] = target.strip()
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"{args.file}: no such file")
+    report = Path(args.report) if args.report else None
+    if report is not None and report.suffix.lower() not in (".csv", ".json"):
+        raise CommandError(f"--report {args.report!r}: name a .csv or a .json file")
+    progress = _progress_bar("Importing") if sys.stderr.isatty() else None
+    result = importing.import_customers(actor, path, mapping=mapping, dry_run=args.dry_run,
+                                        skip_bad=args.skip_bad, progress=progress)
+    if report is not None:
+        importing.write_report(result, report)
+    counts = ", ".join(f"{result.count(status)} {status.replace('_', ' ')}" for status in importing.STATUSES)
+    if result.ignored_columns:
+        print("Columns ignored: " + ", ".join(visible(name) for name in result.ignored_columns))
+    if result.dry_run:
+        print(f"Dry run, nothing written: {counts}.")
+    elif result.written:
+        print(f"Imported: {counts}.")
+    else:
+        print(f"Nothing imported: {counts}.")
+        first = next(entry for entry in result.entries if entry.status == "refused")
+        raise CommandError(f"line {first.line}: {visible(first.reason)}; fix the refused rows or give --skip-bad"
+                           + ("" if report else " (--report PATH lists them all)"))
+    return 0
+
+
+def _progress_bar(label: str) -> Callable[[int, int], None]:
+    """A one-line bar on stderr, redrawn in place (only on a terminal)."""
+    def show(done: int, total: int) -> None:
+        share = done / total if total else 1.0
+        filled = int(share * 30)
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {share:4.0%}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+    return show
+
+
 PRIVACY_ACTIONS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
     "export": _customer_export,
     "erase": _customer_erase,
     "hold": _customer_hold,
     "unhold": _customer_hold,
     "purge": _customer_purge,
+    "import": _customer_import,
 }
 
 

@@ -135,6 +135,8 @@ class Customer(Base):
     last_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    imported_visits: Mapped[int] = mapped_column(Integer, server_default="0")
+    """Visits a guest list brought in (`customers import`): counted, but with no visit rows behind them."""
 
     __mapper_args__ = {"version_id_col": version}
 
