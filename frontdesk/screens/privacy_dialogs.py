@@ -99,5 +99,8 @@ def erase_job(desk: Actor, card: CustomerCard) -> str:
     from frontdesk.services import privacy
 
     result = privacy.erase(desk, card.id)
-    backups = f" {len(result.backups)} backups beside the store still hold them." if result.backups else ""
-    return f"Customer {card.id} erased; {result.skipped_follow_ups} open follow-ups skipped.{backups}"
+    held = len(result.backups)
+    backups = f" {held} {'backup' if held == 1 else 'backups'} beside the store still hold them." if held else ""
+    skipped = result.skipped_follow_ups
+    return (f"Customer {card.id} erased; {skipped} open {'follow-up' if skipped == 1 else 'follow-ups'} skipped."
+            f"{backups}")
