@@ -9,7 +9,7 @@ from frontdesk.services import incidents
 from frontdesk.services.context import Actor
 from frontdesk.widgets.alert_bar import AlertBar
 from tests.test_greet import url_of
-from tests.ui import at_the_stand, make_app, screen_text, until
+from tests.ui import at_the_stand, make_app, screen_text, type_text, until
 
 LONG_TERMINAL = "terrace-bar-by-the-garden-door-2"
 
@@ -108,7 +108,7 @@ async def test_what_the_demo_built_is_said_after_the_staff_picker_not_over_it(
         tmp_path: Any, clock: FixedClock, monkeypatch: Any) -> None:
     """The build itself is replaced by a quick one (the real demo takes many seconds): a site and staff."""
     from frontdesk.demo import restaurant as demo
-    from tests.conftest import set_up_desk
+    from tests.conftest import DESK_PINS, set_up_desk
 
     def quick_demo(store: Any, clock: Any, *, progress: Any, **_: Any) -> str:
         set_up_desk(store, clock)
@@ -120,8 +120,12 @@ async def test_what_the_demo_built_is_said_after_the_staff_picker_not_over_it(
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await until(pilot, lambda: type(app.screen).__name__ == "FirstRunScreen")
         await pilot.press("d")
-        await until(pilot, lambda: type(app.screen).__name__ == "StaffPicker")
+        await until(pilot, lambda: type(app.screen).__name__ == "SignInScreen")
         assert "Demo restaurant built" not in screen_text(app), "no toast over the picker's border"
+        await type_text(pilot, "maria")
+        await pilot.press("enter")
+        assert "Demo restaurant built" not in screen_text(app), "no toast over the PIN either"
+        await type_text(pilot, DESK_PINS["Maria"])
         await pilot.press("enter")
         await until(pilot, lambda: app.desk is not None)
         await until(pilot, lambda: "Demo restaurant built" in screen_text(app))

@@ -63,12 +63,16 @@ OTHER_TERMINAL = textwrap.dedent("""
 
 
 def other_terminal(shift: Shift, action: str, follow_up_id: int, go: Path | None) -> subprocess.Popen[str]:
-    """Start Tom's terminal; it acts on the version it read when `go` appears (at once without one)."""
+    """Start Lena's terminal; it acts on the version it read when `go` appears (at once without one).
+
+    Lena is a lead: the follow-up is Maria's, and the role table lets only a
+    lead (or a manager) work someone else's follow-ups.
+    """
     url = shift.desk.store.url.render_as_string(hide_password=False)
     version = row(shift.desk, follow_up_id).version
     process = subprocess.Popen(
         [sys.executable, "-c", OTHER_TERMINAL, url, shift.desk.now().isoformat(), str(shift.desk.site_id),
-         str(shift.staff["Tom"]), action, str(follow_up_id), str(version), str(go) if go else "-"],
+         str(shift.staff["Lena"]), action, str(follow_up_id), str(version), str(go) if go else "-"],
         stdout=subprocess.PIPE, text=True,
     )
     assert process.stdout is not None
@@ -116,27 +120,27 @@ async def test_both_complete_the_same_follow_up_at_once_and_one_wins(
         await open_queue(pilot)
         await pilot.press("down", "down", "down", "enter", "1")
         await settle(pilot)
-        tom = other_terminal(shift, "complete", click_mail, go)
+        lena = other_terminal(shift, "complete", click_mail, go)
         go.touch()
         await pilot.press("enter")
-        tom_says = await finished(tom)
+        lena_says = await finished(lena)
         await until(pilot, lambda: "Not saved" in message_line(app) or "Done" in message_line(app))
 
         assert completions(shift.desk, click_mail) == (1, 1)
         winner = row(shift.desk, click_mail).completed_by_id
-        if winner == shift.staff["Tom"]:
-            assert tom_says == "saved"
-            assert "Not saved: already done by Tom at 19:30 (reached – satisfied)" in message_line(app)
+        if winner == shift.staff["Lena"]:
+            assert lena_says == "saved"
+            assert "Not saved: already done by Lena at 19:30 (reached – satisfied)" in message_line(app)
         else:
             assert winner == shift.staff["Maria"]
-            assert tom_says == "refused: already done by Maria at 19:30 (reached – satisfied)"
+            assert lena_says == "refused: already done by Maria at 19:30 (reached – satisfied)"
             assert message_line(app).startswith("Done: [@click=app.quit]x[/], reached – satisfied.")
         await stop_feed(pilot)
 
 
 async def test_the_app_completing_what_the_other_terminal_just_did_says_who_and_changes_nothing(
         shift: Shift, clock: Any) -> None:
-    """The lead opened the dialog on the version they saw; Tom's terminal saved first."""
+    """The manager opened the dialog on the version they saw; Lena's terminal saved first."""
     click_mail = shift.follow_ups["click_mail"]
     app = app_for(shift.desk, clock, watch_store=True)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -148,8 +152,8 @@ async def test_the_app_completing_what_the_other_terminal_just_did_says_who_and_
         await until(pilot, lambda: "Not saved" in message_line(app))
 
         assert completions(shift.desk, click_mail) == (1, 1)
-        assert row(shift.desk, click_mail).completed_by_id == shift.staff["Tom"]
-        assert "Not saved: already done by Tom at 19:30 (reached – satisfied). Nothing was changed." in \
+        assert row(shift.desk, click_mail).completed_by_id == shift.staff["Lena"]
+        assert "Not saved: already done by Lena at 19:30 (reached – satisfied). Nothing was changed." in \
             message_line(app)
         await stop_feed(pilot)
 

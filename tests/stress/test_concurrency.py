@@ -98,11 +98,15 @@ def backend(actor: Actor) -> str:
     return "SQLite" if actor.store.is_sqlite else "PostgreSQL"
 
 
-def add_terminals(desk: Actor, count: int, prefix: str) -> list[int]:
-    """Staff members "Racer 1" … "Racer N": one per terminal, so each completion names who did it."""
+def add_terminals(desk: Actor, count: int, prefix: str, role: str = "staff") -> list[int]:
+    """Staff members "Racer 1" … "Racer N": one per terminal, so each completion names who did it.
+
+    A `role` of "lead" for races on what others own (the desk's follow-ups and
+    incidents): the role table lets only a lead work those.
+    """
     return [
-        setup.add_staff(desk.store, desk.clock, StaffInput.parse({"name": f"{prefix} {number}"}), "stand",
-                        site_id=desk.site_id).id
+        setup.add_staff(desk.store, desk.clock, StaffInput.parse({"name": f"{prefix} {number}", "role": role}),
+                        "stand", site_id=desk.site_id).id
         for number in range(1, count + 1)
     ]
 
@@ -160,7 +164,7 @@ def test_racing_completions(desk: Actor, store_url: str, children: Children, sho
     processes, threads = (8, 1) if sqlite else (4, 4)
     count = 2000 if deep else 500
     terminals = processes * threads
-    staff_ids = add_terminals(desk, terminals, "Racer")
+    staff_ids = add_terminals(desk, terminals, "Racer", role="lead")  # the follow-ups are the desk's
     names = {f"Racer {number}": staff_id for number, staff_id in enumerate(staff_ids, 1)}
     ids = open_follow_ups(desk, count)
     seeds = [0 if number % 2 == 0 else number for number in range(terminals)]  # even terminals share order 0
@@ -217,7 +221,7 @@ def test_complete_against_reschedule(desk: Actor, store_url: str, children: Chil
     so each follow-up ends either done where it was or open a day later.
     """
     rounds = 1000 if deep else 100
-    completer, rescheduler = add_terminals(desk, 2, "Racer")
+    completer, rescheduler = add_terminals(desk, 2, "Racer", role="lead")  # the follow-ups are the desk's
     ids = open_follow_ups(desk, rounds)
     with desk.store.read() as session:
         due_before = dict(session.execute(select(FollowUp.id, FollowUp.due_at).where(FollowUp.id.in_(ids))).all())

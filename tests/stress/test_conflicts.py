@@ -32,7 +32,8 @@ TOLD = re.compile(r" (?:was|were) changed by (?P<who>Racer \d) at \d\d:\d\d \(ra
 
 
 def _race(desk: Actor, store_url: str, children: Children, kind: str, ids: list[int]) -> tuple[Counter[str], list[str]]:
-    first, second = add_terminals(desk, 2, "Racer")
+    # Amending an incident the desk logged needs a lead; anyone may edit a customer.
+    first, second = add_terminals(desk, 2, "Racer", role="lead" if kind == "amend" else "staff")
     barrier = children.ctx.Barrier(2)
     now = desk.clock.now().isoformat()
     for staff_id in (first, second):
