@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from textual.message import Message
 from textual.widgets import DataTable
 
 from frontdesk.clock import FixedClock
@@ -14,7 +15,7 @@ from frontdesk.screens.audit import AuditScreen
 from frontdesk.services import customers
 from frontdesk.services.context import Actor
 from tests.conftest import PINNED_NOW
-from tests.test_greet import add_customer, at, log, url_of
+from tests.test_greet import add_customer, at, log, notifications, url_of
 from tests.ui import make_app, ready, screen_text, settle, type_text, until
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
@@ -48,7 +49,7 @@ async def test_a_manager_filters_by_staff_customer_record_and_days(sqlite_desk: 
     app = make_app(url_of(sqlite_desk), clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_trail(pilot)
-        assert rows(app)[0][3] == "create"  # newest first
+        assert rows(app)[0][1:5] == ("Maria", "stand", "sign_in", "staff:1")  # newest first: her sign-in as the app opened
         await type_text(pilot, "hana")
         await pilot.press("enter")
         await until(pilot, lambda: len(rows(app)) == 1)
@@ -87,14 +88,15 @@ async def test_a_manager_filters_by_staff_customer_record_and_days(sqlite_desk: 
 
 async def test_only_a_manager_opens_the_trail(sqlite_desk: Actor, clock: FixedClock) -> None:
     app = make_app(url_of(sqlite_desk), clock, staff="Lena")
-    async with app.run_test(size=(80, 24)) as pilot:
+    seen: list[Message] = []
+    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
         await ready(pilot)
         await pilot.press("f5")
         await settle(pilot)
         await pilot.press("t")
         await settle(pilot)
         assert not isinstance(app.screen, AuditScreen)
-        assert any("for a manager" in str(note.message) for note in app._notifications)
+        assert "The audit trail needs a manager." in notifications(seen), notifications(seen)
 
 
 async def test_the_palette_opens_the_trail(sqlite_desk: Actor, clock: FixedClock) -> None:
@@ -111,10 +113,12 @@ async def test_the_palette_opens_the_trail(sqlite_desk: Actor, clock: FixedClock
 
 @SIZES
 def test_audit_trail(snap_compare: Any, sqlite_desk: Actor, clock: FixedClock, size: tuple[int, int]) -> None:
-    """"Audit trail · 15 events" above two rows of filters (Staff, Customer, Record; From, To and the hint
-    "Enter: apply · Tab: next"), then the events newest first in site-local time: Maria's incident at
+    """"Audit trail · 16 events" above two rows of filters (Staff, Customer, Record; From, To and the hint
+    "Enter: apply · Tab: next"), then the events newest first in site-local time: Maria's sign_in of
+    staff:1 at 19:30 (as the app opened), her incident at
     19:15 (create follow_up:4 … follow_up:1, alert:1, flag:1, incident:1 with their field names), Hana's
-    check_in of visit:1 at 18:50, the two customers created, and setup's staff and site ("nobody": no one
+    check_in of visit:1 at 18:50, the two customers created, and setup's staff (name, pin_hash, role,
+    site_id: field names only) and site ("nobody": no one
     was signed in). Mode bar on F5 Reports; Footer esc Back, ^r Reset. No customer's name anywhere."""
     evening(sqlite_desk)
     app = make_app(url_of(sqlite_desk), clock)

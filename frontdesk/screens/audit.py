@@ -48,6 +48,7 @@ def open_audit_trail(app: DeskApp) -> None:
 
 
 class AuditScreen(DeskScreen):
+    CSS_PATH = "audit.tcss"
     MODE = "reports"
     BINDING_GROUP_TITLE = "Audit trail"
     AUTO_FOCUS = "#audit-staff"

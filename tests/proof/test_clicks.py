@@ -24,6 +24,7 @@ from textual.widgets import DataTable, ListView, OptionList, Tree
 from frontdesk import crash
 from frontdesk.app import FrontdeskApp
 from frontdesk.screens.dialogs import ApologyScreen
+from frontdesk.screens.sign_in import SignInScreen
 from frontdesk.widgets.in_house import InHouseList
 from frontdesk.widgets.search_results import SearchResults
 from tests.ui import make_app, ready, settle, type_text
@@ -72,7 +73,7 @@ SCENES: dict[str, Scene] = {
     "follow-ups, reschedule": lambda pilot: keys(pilot, "f4", "r"),
     "follow-ups, reassign": lambda pilot: keys(pilot, "f4", "a"),
     "reports": lambda pilot: keys(pilot, "f5"),
-    "staff picker": lambda pilot: keys(pilot, "f9"),
+    "sign-in, the names": lambda pilot: keys(pilot, "f9", "escape"),  # F9 locks on the PIN; Esc: the names
 }
 
 
@@ -112,9 +113,13 @@ def lists_shown(app: FrontdeskApp) -> list[Widget]:
 
 
 async def back_home(app: FrontdeskApp, pilot: Any) -> None:
-    """Close whatever dialogs are open, without answering them."""
+    """Close whatever dialogs are open, without answering them; the lock (F9) is left as its own person
+    leaves it, the same person resuming (popped unanswered, the app would stay locked and F9 do nothing)."""
     while isinstance(app.screen, ModalScreen):
-        app.pop_screen()
+        if isinstance(app.screen, SignInScreen) and app.locked:
+            app.screen.dismiss(app.staff)
+        else:
+            app.pop_screen()
         await settle(pilot)
 
 
