@@ -218,7 +218,7 @@ def test_pins_from_the_shell(tmp_path: Path) -> None:
         row = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     store.dispose()
     assert all(value and value.startswith("scrypt$32768$8$3$") for value in hashes)
-    assert row is not None and (row.action, row.staff_id, row.terminal) == ("update", None, f"cli:{getpass.getuser()}")
+    assert row is not None and (row.action, row.staff_id, row.terminal) == ("edit", None, f"cli:{getpass.getuser()}")
 
 
 def test_settings_from_the_shell(tmp_path: Path) -> None:
