@@ -112,6 +112,7 @@ def test_new_customer_with_a_phone_already_on_file(
     """The new-customer dialog at 80×24: name "Ana Twin" (from the search box), phone 030 1234 5678 marked
     "already on file (below)", the line "Another name, same phone/email: Enter opens, Ctrl+S adds" (whole,
     not cut) and the list offering Ana García (••• ••• 5678) to open instead; consent
-    boxes show [ ] without relying on colour; the Footer shows Save and Cancel."""
+    boxes show [ ] without relying on colour; the Footer shows Save and Cancel. The dialog stays below the
+    mode bar (F2 … F9 Maria · Bistro Berlin in sight) and scrolls: its keys line is below the fold."""
     assert snapshot(snap_compare, sqlite_desk, clock, (80, 24), "type:Ana Twin", "ctrl+n", "tab",
                     "type:030 1234 5678", "ctrl+s")

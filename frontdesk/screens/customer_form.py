@@ -84,28 +84,29 @@ class CustomerForm(DeskNode, ModalScreen[int | None]):
         self.warned: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="customer-form"):
-            title = joined("Edit", literal(self.card.name), separator=" ") if self.card else "New customer"
-            yield Label(title, classes="dialog-title")
-            for field, caption in LINES:
-                with Horizontal(classes="form-row"):
-                    yield Label(caption, classes="form-label")
-                    yield Input(str(self.initial[field]), id=field, compact=True)
-                yield Label("", id=f"{field}-error", classes="field-error")
-            with Horizontal(classes="form-row", id="consent"):
-                yield Label("Consent", classes="form-label")
-                for field, word in CONSENTS:
-                    yield ConsentBox(word, bool(self.initial[field]), id=field, compact=True)
-            yield Label("", id="consent-error", classes="field-error")
-            for field, caption in TEXTS:
-                with Horizontal(classes="form-row -text"):
-                    yield Label(caption, classes="form-label")
-                    yield TextArea(str(self.initial[field]), id=field, compact=True, soft_wrap=True)
-                yield Label("", id=f"{field}-error", classes="field-error")
-            yield Label("", id="matches-title", classes="field-error")
-            yield OptionList(id="matches")
-            yield Label("", id="form-error", classes="field-error")
-            yield Label("Tab: next field · Space: tick · Ctrl+S: save · Esc: cancel", classes="dialog-keys")
+        with Vertical(id="form-area"):
+            with Vertical(classes="dialog", id="customer-form"):
+                title = joined("Edit", literal(self.card.name), separator=" ") if self.card else "New customer"
+                yield Label(title, classes="dialog-title")
+                for field, caption in LINES:
+                    with Horizontal(classes="form-row"):
+                        yield Label(caption, classes="form-label")
+                        yield Input(str(self.initial[field]), id=field, compact=True)
+                    yield Label("", id=f"{field}-error", classes="field-error")
+                with Horizontal(classes="form-row", id="consent"):
+                    yield Label("Consent", classes="form-label")
+                    for field, word in CONSENTS:
+                        yield ConsentBox(word, bool(self.initial[field]), id=field, compact=True)
+                yield Label("", id="consent-error", classes="field-error")
+                for field, caption in TEXTS:
+                    with Horizontal(classes="form-row -text"):
+                        yield Label(caption, classes="form-label")
+                        yield TextArea(str(self.initial[field]), id=field, compact=True, soft_wrap=True)
+                    yield Label("", id=f"{field}-error", classes="field-error")
+                yield Label("", id="matches-title", classes="field-error")
+                yield OptionList(id="matches")
+                yield Label("", id="form-error", classes="field-error")
+                yield Label("Tab: next field · Space: tick · Ctrl+S: save · Esc: cancel", classes="dialog-keys")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

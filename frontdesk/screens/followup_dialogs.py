@@ -31,7 +31,7 @@ from textual.worker import Worker, WorkerState
 from frontdesk.desk import DeskNode
 from frontdesk.schemas.vocab import OUTCOMES, how, label
 from frontdesk.timing import describe_due, local
-from frontdesk.widgets.safe import joined, literal
+from frontdesk.widgets.safe import hanging, joined, literal
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -541,7 +541,7 @@ class NotesScreen(ActionDialog):
         self.post_message(self.Loaded(notes_as_text(notes, self.site_name, self.day), len(notes)))
 
     def on_notes_screen_loaded(self, event: Loaded) -> None:
-        self.query_one("#notes-text", Static).update(literal(event.text))
+        self.query_one("#notes-text", Static).update(hanging(event.text))
 
     @on(Input.Submitted, "#path")
     def action_save(self) -> None:

@@ -3,8 +3,8 @@
 Textual reads strings as markup by default: a name `Smith [/]` raises a
 MarkupError that kills the app, and `[@click=app.quit]x[/]` becomes a live
 action. A `rich.text.Text` is never parsed, so every label, cell, option and
-dialog that shows customer text goes through `literal()`; `joined()` and
-`label_grid()` put such pieces together.
+dialog that shows customer text goes through `literal()`; `joined()`,
+`label_grid()` and `hanging()` put such pieces together.
 
 Neither Rich nor Textual removes Esc, so a stored name holding an escape
 sequence would reach the terminal as one (set the window title, write the
@@ -17,6 +17,9 @@ they are what multi-line text is made of.
 
 from __future__ import annotations
 
+import re
+
+from rich.console import Group
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -44,3 +47,26 @@ def label_grid(gap: int = 2, label_style: str = "") -> Table:
     grid.add_column(style=label_style, no_wrap=True)
     grid.add_column(ratio=1)
     return grid
+
+
+LEAD = re.compile(r"(\s*(?:\d+\.\s+)?)(.*)")
+"""A line's indent, and its number when it starts an item ("1. Smith"): what its wrapped lines hang under."""
+
+
+def hanging(text: str) -> Group:
+    """Plain multi-line text whose wrapped lines keep their line's indent, so an item's words stay in their column."""
+    lines: list[Text | Table] = []
+    for line in text.splitlines():
+        match = LEAD.fullmatch(line)
+        lead, body = match.groups() if match else ("", line)
+        if not lead:
+            plain = literal(line)
+            plain.end = "\n"
+            lines.append(plain)
+            continue
+        grid = Table.grid()
+        grid.add_column(width=len(lead), no_wrap=True)
+        grid.add_column(ratio=1)
+        grid.add_row(literal(lead.rstrip()), literal(body))
+        lines.append(grid)
+    return Group(*lines)
