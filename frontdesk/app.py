@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from time import monotonic
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -485,13 +485,47 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         return True
 
     async def action_quit(self) -> None:
-        """Quit, once every screen holding unsaved typing has kept it (and asked, if it asks)."""
+        """Quit, once every screen holding unsaved typing has kept it (and asked, if it asks);
+        in kiosk mode once a manager's PIN is given too."""
         from frontdesk.screens.base import DeskScreen
+        from frontdesk.screens.sign_in import ManagerPinScreen
 
+        if isinstance(self.screen, ManagerPinScreen):
+            return  # already asking
         for screen in list(self.desk_screens):
             if isinstance(screen, DeskScreen) and not await screen.before_quit():
                 return
-        self.exit()
+        self.leave()
+
+    def leave(self) -> None:
+        self.with_manager_pin("Quitting", self.exit)
+
+    def action_suspend_process(self) -> None:
+        """No key suspends frontdesk; should one ever, in kiosk mode it waits for a manager's PIN too."""
+        self.with_manager_pin("Suspending", super().action_suspend_process)
+
+    def with_manager_pin(self, doing: str, then: Callable[[], None]) -> None:
+        """Kiosk mode: `then` once a manager's PIN is given (checked and audited `quit` by the pins service).
+
+        Before the store has named this site's staff (it cannot be opened, or a first run is setting it up)
+        there is no one to ask, and `then` happens at once."""
+        from frontdesk.screens.sign_in import ManagerPinScreen
+        from frontdesk.services.context import Actor
+
+        if not self.settings.kiosk or self.known_staff is None or self.store is None:
+            then()
+            return
+        site, staff = self.known_staff
+        managers = [person for person in staff if person.role == "manager"]
+        if not managers:
+            self.notify(f"{doing} needs a manager's PIN, and this site has no manager.", severity="warning")
+            return
+        def given(manager: StaffInfo | None) -> None:
+            if manager is not None:
+                then()
+
+        self.push_screen(ManagerPinScreen(Actor(self.store, self.clock, site.id, self.settings.terminal), managers,
+                                          doing), given)
 
     async def action_switch_mode(self, mode: str) -> None:
         """F2–F5; pressed on its own screen, that screen starts over (F2: the search box, no card open)."""

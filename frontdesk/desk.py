@@ -58,6 +58,10 @@ class DeskApp(App[int]):
             self._clock = SystemClock()
         return self._clock
 
+    def leave(self) -> None:
+        """Quit now that the screens have kept what they hold (in kiosk mode, once a manager's PIN is given)."""
+        raise NotImplementedError
+
     def worker_failed(self, worker: Worker[Any]) -> None:
         """A worker raised: a refusal becomes a notification, a bug an apology (the app goes on)."""
         raise NotImplementedError

@@ -468,7 +468,7 @@ class IncidentScreen(LooksUpCustomers, DeskScreen):
         await self.keeper.flush()
         if isinstance(self.app.screen, dialogs.QuitQuestion):
             return True
-        self.app.push_screen(dialogs.QuitQuestion(), lambda quit: self.app.exit() if quit else None)
+        self.app.push_screen(dialogs.QuitQuestion(), lambda quit: self.app.leave() if quit else None)
         return False
 
     # -- the other ways in: quick log, today's incidents ----------------------------

@@ -64,14 +64,16 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="sign-in"):
-            yield Label("Locked. Sign in: who is at this terminal?" if self.locked else
-                        "Sign in: who is at this terminal?", classes="dialog-title")
+            yield Label(self.heading(), classes="dialog-title")
             yield Input(placeholder="type a name", id="staff-filter")
             yield OptionList(id="staff-list")
             yield Label("", id="staff-chosen", classes="-hidden")
             yield Input(placeholder="PIN", password=True, id="staff-pin", classes="-hidden", max_length=12)
             yield Label("", id="staff-error", classes="field-error")
         yield Footer(compact=True)  # its own keys, not the screen's underneath (issue 17)
+
+    def heading(self) -> str:
+        return "Locked. Sign in: who is at this terminal?" if self.locked else "Sign in: who is at this terminal?"
 
     def on_mount(self) -> None:
         self.show_staff("")
@@ -161,16 +163,22 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
     @work(thread=True, exclusive=True, group="pin", exit_on_error=False)
     def check_pin(self, staff_id: int, pin: str, new_pin: str | None = None) -> None:
         from frontdesk.errors import InvalidInput, NotAllowed, NotFound
-        from frontdesk.services.pins import PinNeeded, sign_in
+        from frontdesk.services.pins import PinNeeded
 
         try:
-            self.post_message(self.Answer(sign_in(self.desk, staff_id, pin, new_pin=new_pin)))
+            self.post_message(self.Answer(self.verify(staff_id, pin, new_pin)))
         except PinNeeded as exc:
             self.post_message(self.Answer(None, str(exc), choose=exc.may_choose))
         except InvalidInput as exc:
             self.post_message(self.Answer(None, "; ".join(exc.errors.values()), choose=True))
         except (NotAllowed, NotFound) as exc:
             self.post_message(self.Answer(None, str(exc)))
+
+    def verify(self, staff_id: int, pin: str, new_pin: str | None) -> StaffInfo:
+        """The one service call that checks the PIN (in the worker)."""
+        from frontdesk.services.pins import sign_in
+
+        return sign_in(self.desk, staff_id, pin, new_pin=new_pin)
 
     def on_sign_in_screen_answer(self, event: Answer) -> None:
         if event.staff is not None:
@@ -180,3 +188,35 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
             self.choosing, self.new_pin = True, None
             self.query_one("#staff-pin", Input).placeholder = "choose a PIN"
         self.say(event.problem)
+
+
+class ManagerPinScreen(SignInScreen):
+    """Kiosk mode: quitting or suspending needs a manager's PIN. The managers are listed (the only one is
+    chosen already), then the PIN; it dismisses with the manager once the service has checked it (audited `quit`)."""
+
+    BINDING_GROUP_TITLE = "Manager's PIN"
+    BINDINGS = [
+        Binding("enter", "choose", "OK", tooltip="Check the manager's PIN", priority=True),
+        Binding("escape", "cancel", "Back", tooltip="Back to the terminal, not quitting"),
+    ]
+
+    def __init__(self, desk: Actor, managers: list[StaffInfo], doing: str = "Quitting") -> None:
+        super().__init__(desk, managers, can_cancel=True, chosen=managers[0] if len(managers) == 1 else None)
+        self.doing = doing
+
+    def heading(self) -> str:
+        return f"{self.doing} needs a manager's PIN"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return True  # Esc always leads back, never to another name
+
+    def action_cancel(self) -> None:
+        if self.chosen is not None and len(self.staff) > 1:
+            super().action_cancel()
+            return
+        self.dismiss(None)
+
+    def verify(self, staff_id: int, pin: str, new_pin: str | None) -> StaffInfo:
+        from frontdesk.services.pins import leave_kiosk
+
+        return leave_kiosk(self.desk, staff_id, pin)

@@ -43,6 +43,7 @@ PERMISSIONS: dict[str, tuple[str, str]] = {
     "export": ("manager", "exporting the store"),
     "privacy": ("manager", "handling privacy requests (merge, export, erase)"),
     "lift_lockout": ("manager", "lifting a lockout"),
+    "leave_kiosk": ("manager", "quitting or suspending a terminal in kiosk mode"),
 }
 """The role table: README's "Roles" section shows the same."""
 

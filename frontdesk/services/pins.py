@@ -135,15 +135,34 @@ def sign_in(actor: Actor, staff_id: int, pin: str, *, new_pin: str | None = None
     choosing one (`new_pin`); with `require_pin` off, a person with no PIN
     signs in by name alone.
     """
+    return _by_pin(actor, staff_id, pin, new_pin, action="sign_in")
+
+
+def leave_kiosk(actor: Actor, staff_id: int, pin: str) -> StaffInfo:
+    """Kiosk mode: a manager's PIN lets the terminal quit or suspend. Audited `quit`, as that manager.
+
+    The PIN is checked as at sign-in (wrong ones count towards the manager's
+    lockout); someone whose role may not leave the kiosk is refused before
+    their PIN is looked at, and nothing is written.
+    """
+    return _by_pin(actor, staff_id, pin, None, action="quit", permission="leave_kiosk")
+
+
+def _by_pin(actor: Actor, staff_id: int, pin: str, new_pin: str | None, *, action: str,
+            permission: str | None = None) -> StaffInfo:
+    """The PIN check behind `sign_in` and `leave_kiosk`; `action` is audited when it matches."""
     from frontdesk.services.settings import store_setting
     from frontdesk.services.setup import staff_info
 
+    signed, refused = actor.as_staff(staff_id), actor.as_staff(None)
     with actor.store.read() as session:
         staff = _staff(session, staff_id)
+        if permission is not None:
+            require(session, signed, permission)
         stored, role, pin_required = staff.pin_hash, staff.role, bool(store_setting(session, "require_pin"))
         if (until := _locked_until(staff, actor.now())) is not None:
             raise LockedOut(staff.name, until, _until_text(session, actor, until))
-        if stored is None and pin_required and role != "manager":
+        if stored is None and pin_required and (role != "manager" or permission is not None):
             raise PinNeeded(f"{staff.name} has no PIN yet: a manager sets one (frontdesk staff set-pin)",
                             may_choose=False)
         if stored is None and pin_required and new_pin is None:
@@ -154,7 +173,6 @@ def sign_in(actor: Actor, staff_id: int, pin: str, *, new_pin: str | None = None
         fresh = hash_pin(checked_pin(new_pin))
     elif stored is not None and matched and needs_rehash(stored):
         fresh = hash_pin(pin)
-    signed, refused = actor.as_staff(staff_id), actor.as_staff(None)
     with actor.store.begin() as session:
         staff = _staff(session, staff_id)
         if staff.pin_hash != stored:
@@ -163,7 +181,7 @@ def sign_in(actor: Actor, staff_id: int, pin: str, *, new_pin: str | None = None
             staff.failed_pins, staff.lockouts = 0, 0
             if fresh is not None:
                 staff.pin_hash = fresh
-            audit.record(session, signed, "sign_in", "staff", staff.id, ("pin_hash",) if fresh else ())
+            audit.record(session, signed, action, "staff", staff.id, ("pin_hash",) if fresh else ())
             return staff_info(staff)
         staff.failed_pins += 1
         audit.record(session, refused, "sign_in_refused", "staff", staff.id)

@@ -29,6 +29,7 @@ from frontdesk.services import (
 )
 from frontdesk.services.context import Actor
 from frontdesk.services.export import write_export
+from tests.conftest import DESK_PINS
 
 ROLES = {"host": "Hana", "staff": "Tom", "lead": "Lena", "manager": "Maria"}
 NOT_WALKED = {
@@ -124,6 +125,7 @@ WALK: list[tuple[str, Attempt]] = [
         s.customer("Cy Dahl"), s.customer("Cy Dahl"))),
     ("see_lockouts", lambda s: lambda: pins.locked_out(s.actor)),
     ("lift_lockout", lambda s: (lambda o: lambda: pins.lift_lockout(s.actor, o))(s.locked_olga())),
+    ("leave_kiosk", lambda s: lambda: pins.leave_kiosk(s.actor.as_staff(None), s.actor.staff_id, DESK_PINS[s.actor_name])),
 ]
 
 

@@ -144,3 +144,16 @@ def test_without_a_pin(desk: Actor, terminal: Actor, staff: dict[str, int]) -> N
     assert pins.sign_in(terminal, ids["Pia"], "").name == "Pia"  # the name alone, as the store allows
     with pytest.raises(NotAllowed, match="not right"):
         pins.sign_in(terminal, staff["Tom"], "")  # a PIN, once set, is still asked
+
+
+def test_leaving_a_kiosk_takes_a_managers_pin(desk: Actor, terminal: Actor, staff: dict[str, int]) -> None:
+    """A host's own PIN is refused before it is checked (nothing written); a manager's wrong PIN counts towards
+    their lockout as at sign-in; the right one is audited `quit`, as the manager."""
+    with pytest.raises(NotAllowed, match="needs a manager; Hana is a host"):
+        pins.leave_kiosk(terminal, staff["Hana"], PINS["Hana"])
+    assert audit_rows(desk) == []
+    with pytest.raises(NotAllowed, match=r"not right \(4 more before a lockout\)"):
+        pins.leave_kiosk(terminal, staff["Maria"], PINS["Hana"])
+    assert pins.leave_kiosk(terminal, staff["Maria"], PINS["Maria"]).name == "Maria"
+    assert audit_rows(desk) == [("sign_in_refused", None, "staff", staff["Maria"]),
+                                ("quit", staff["Maria"], "staff", staff["Maria"])]
