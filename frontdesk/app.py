@@ -292,12 +292,19 @@ class FrontdeskApp(QuietCrashes, DeskApp):
     def on_frontdesk_app_demo_built(self, event: DemoBuilt) -> None:
         self.demo_summary = event.summary
 
+    def terminal_actor(self, site_id: int, staff_id: int | None = None) -> Actor:
+        """This terminal as the services see it; the one place an Actor is made for it (served: PIN always)."""
+        from frontdesk.services.context import Actor
+
+        assert self.store is not None
+        return Actor(self.store, self.clock, site_id, self.settings.terminal, staff_id,
+                     pin_always=self.settings.served)
+
     @work(thread=True, exclusive=True, group="desk", exit_on_error=False)
     def find_desk(self, can_cancel: bool) -> None:
         """Resolve this terminal's site, then ask who is here: the named person's PIN, or a name and a PIN."""
         from frontdesk.errors import NotAllowed, NotFound
         from frontdesk.services import pins, setup
-        from frontdesk.services.context import Actor
         from frontdesk.services.settings import check_lock_after
 
         assert self.store is not None
@@ -307,8 +314,7 @@ class FrontdeskApp(QuietCrashes, DeskApp):
             self.post_message(self.StoreFailed(str(exc)))
             return
         try:
-            check_lock_after(Actor(self.store, self.clock, site.id, self.settings.terminal),
-                             self.settings.lock_after_seconds)
+            check_lock_after(self.terminal_actor(site.id), self.settings.lock_after_seconds)
         except NotAllowed as exc:
             self.post_message(self.StoreFailed(str(exc)))
             return
@@ -318,7 +324,7 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         chosen = next((person for person in staff if person.name.lower() == named), None)
         if chosen is not None and self.pin:
             try:
-                terminal = Actor(self.store, self.clock, site.id, self.settings.terminal)
+                terminal = self.terminal_actor(site.id)
                 self.post_message(self.StaffChosen(site, pins.sign_in(terminal, chosen.id, self.pin)))
                 return
             except NotAllowed:
@@ -327,7 +333,6 @@ class FrontdeskApp(QuietCrashes, DeskApp):
 
     def on_frontdesk_app_staff_needed(self, event: StaffNeeded) -> None:
         from frontdesk.screens.sign_in import SignInScreen
-        from frontdesk.services.context import Actor
 
         assert self.store is not None
 
@@ -339,7 +344,7 @@ class FrontdeskApp(QuietCrashes, DeskApp):
             if staff is not None and (self.staff is None or staff.id != self.staff.id):
                 self.post_message(self.StaffChosen(event.site, staff))  # the same person resumes where they were
 
-        terminal = Actor(self.store, self.clock, event.site.id, self.settings.terminal)
+        terminal = self.terminal_actor(event.site.id)
         self.locked = event.locked
         self.push_screen(SignInScreen(terminal, event.staff, can_cancel=event.can_cancel, chosen=event.chosen,
                                       locked=event.locked), signed_in)
@@ -351,12 +356,10 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         record_lock(desk, "unlock")
 
     def on_frontdesk_app_staff_chosen(self, event: StaffChosen) -> None:
-        from frontdesk.services.context import Actor
-
         assert self.store is not None
         first = self.desk is None
         self.site, self.staff = event.site, event.staff
-        self.desk = Actor(self.store, self.clock, event.site.id, self.settings.terminal, event.staff.id)
+        self.desk = self.terminal_actor(event.site.id, event.staff.id)
         self.desk_label = f"{event.staff.name} · {event.site.name}"
         self.broadcast(DeskReady())
         if self.demo_summary:
@@ -370,11 +373,15 @@ class FrontdeskApp(QuietCrashes, DeskApp):
 
     @work(thread=True, exclusive=True, group="draft", exit_on_error=False)
     def look_for_draft(self, desk: Actor) -> None:
-        """An incident typed at this terminal but never saved (a crash, a kill) is offered back at start."""
+        """An incident typed at this terminal but never saved (a crash, a kill) is offered back at start.
+
+        Served to a browser, every tab is a new terminal: the person signing in is offered their own
+        draft from any tab instead, so a reloaded tab loses nothing.
+        """
         from frontdesk.screens.incident import DRAFT_KIND
         from frontdesk.services.drafts import load_draft
 
-        if (draft := load_draft(desk, DRAFT_KIND)) is not None:
+        if (draft := load_draft(desk, DRAFT_KIND, from_any_tab=self.settings.served)) is not None:
             self.post_message(DraftFound(*draft))
 
     async def on_draft_found(self, event: DraftFound) -> None:

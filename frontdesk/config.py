@@ -27,8 +27,9 @@ ENV_NAMES = {
     "theme": "FRONTDESK_THEME",
     "lock_after_seconds": "FRONTDESK_LOCK_AFTER_SECONDS",
     "kiosk": "FRONTDESK_KIOSK",
+    "served": "FRONTDESK_SERVED",
 }
-TYPED = {"lock_after_seconds": int, "kiosk": bool}
+TYPED = {"lock_after_seconds": int, "kiosk": bool, "served": bool}
 """Settings that are not text: TOML integers and booleans in the file; 1/0/true/false in the environment."""
 LOCK_AFTER_MAX = 24 * 3600
 
@@ -52,6 +53,9 @@ class Settings:
     """Lock the terminal after this long without a key; 0 never (allowed only when require_pin is off)."""
     kiosk: bool = False
     """Kiosk mode: quitting and suspending need a manager's PIN."""
+    served: bool = False
+    """Served to a browser by `frontdesk serve` (set in the app's environment, never by a request): a PIN is
+    always asked, whatever the store's require_pin says, and the idle lock cannot be switched off."""
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -92,6 +96,8 @@ def load_settings(flags: dict[str, Any] | None = None, *, path: Path | None = No
         values["terminal"] = terminal_name(values["terminal"])
     if not 0 <= values.get("lock_after_seconds", 0) <= LOCK_AFTER_MAX:
         raise ConfigError(f"lock_after_seconds is 0 to {LOCK_AFTER_MAX} seconds")
+    if values.get("served") and values.get("lock_after_seconds") == 0:
+        raise ConfigError("a terminal served to a browser always locks when idle: lock_after_seconds cannot be 0")
     return Settings(**values)
 
 
@@ -137,6 +143,8 @@ def default_terminal() -> str:
 
 
 TERMINAL_MAX = 64
+WEB_TERMINAL_PREFIX = "web-"
+"""A browser tab served by `frontdesk serve` is a terminal named this and a short suffix."""
 
 
 def terminal_name(value: str) -> str:

@@ -29,6 +29,8 @@ class Actor:
     staff_id: int | None = None
     store_authority: bool = False
     """A command run from a shell: no staff member, every role check passes (see services/authority.py)."""
+    pin_always: bool = False
+    """Sign-in here always needs a PIN, whatever the store's require_pin says (a terminal served to a browser)."""
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from frontdesk.config import WEB_TERMINAL_PREFIX
 from frontdesk.services.context import Actor
 from frontdesk.store.models import Draft
 
@@ -47,10 +48,27 @@ def save_draft(actor: Actor, kind: str, payload: dict[str, Any]) -> None:
             draft.updated_at = actor.now()
 
 
-def load_draft(actor: Actor, kind: str) -> tuple[dict[str, Any], datetime] | None:
-    """This terminal's saved draft of `kind` and when it was last saved, if any."""
-    with actor.store.read() as session:
+def load_draft(actor: Actor, kind: str, *, from_any_tab: bool = False) -> tuple[dict[str, Any], datetime] | None:
+    """This terminal's saved draft of `kind` and when it was last saved, if any.
+
+    `from_any_tab` (a terminal served to a browser, where each tab is a new terminal): with none here, the
+    newest draft of `kind` that the signed-in person left in another browser tab moves to this terminal
+    (in one transaction, so two tabs never both take it) and is returned. Drafts of other people, and of
+    named terminals (a kiosk keeps its own for its restart), are never taken.
+    """
+    claims = from_any_tab and actor.staff_id is not None
+    with actor.store.begin() if claims else actor.store.read() as session:
         draft = session.scalars(select(Draft).where(Draft.terminal == actor.terminal, Draft.kind == kind)).first()
+        if draft is None and claims:
+            draft = session.scalars(
+                select(Draft)
+                .where(Draft.kind == kind, Draft.staff_id == actor.staff_id,
+                       Draft.terminal.startswith(WEB_TERMINAL_PREFIX, autoescape=True))
+                .order_by(Draft.updated_at.desc(), Draft.id.desc())
+                .with_for_update()
+            ).first()
+            if draft is not None:
+                draft.terminal = actor.terminal
         if draft is None:
             return None
         payload: dict[str, Any] = json.loads(draft.payload)

@@ -133,7 +133,8 @@ def sign_in(actor: Actor, staff_id: int, pin: str, *, new_pin: str | None = None
     and the audit event are then written together, if the PIN did not change
     meanwhile. A manager with no PIN yet (after an upgrade) signs in by
     choosing one (`new_pin`); with `require_pin` off, a person with no PIN
-    signs in by name alone.
+    signs in by name alone, except at a terminal that always asks one
+    (`Actor.pin_always`: served to a browser).
     """
     return _by_pin(actor, staff_id, pin, new_pin, action="sign_in")
 
@@ -159,7 +160,8 @@ def _by_pin(actor: Actor, staff_id: int, pin: str, new_pin: str | None, *, actio
         staff = _staff(session, staff_id)
         if permission is not None:
             require(session, signed, permission)
-        stored, role, pin_required = staff.pin_hash, staff.role, bool(store_setting(session, "require_pin"))
+        stored, role = staff.pin_hash, staff.role
+        pin_required = actor.pin_always or bool(store_setting(session, "require_pin"))
         if (until := _locked_until(staff, actor.now())) is not None:
             raise LockedOut(staff.name, until, _until_text(session, actor, until))
         if stored is None and pin_required and (role != "manager" or permission is not None):

@@ -94,7 +94,7 @@ def check_lock_after(actor: Actor, lock_after_seconds: int) -> None:
     """A terminal that never locks is allowed only when the store does not require PINs."""
     if lock_after_seconds == 0:
         with actor.store.read() as session:
-            if store_setting(session, "require_pin"):
+            if actor.pin_always or store_setting(session, "require_pin"):
                 raise NotAllowed("lock_after_seconds = 0 (never lock) is allowed only when the store's "
                                  "require_pin is off (frontdesk settings set require_pin false)")
 

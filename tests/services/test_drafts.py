@@ -69,3 +69,21 @@ def test_an_amendment_drops_its_draft_and_a_conflict_keeps_it(desk, as_staff):
                              draft=key)
     assert draft_at(desk) is None
     assert incidents.incident_detail(desk, incident_id).reaction == "upset"
+
+
+def test_a_served_tab_takes_its_own_persons_draft_from_another_tab(desk, as_staff):
+    """A reloaded browser tab is a new terminal: the person's draft from their old tab moves to it, once;
+    another person's draft and a named terminal's draft stay where they are."""
+    lena = as_staff("Lena")
+    typed(desk, terminal="web-aaaaaa", words="Soup arriv")
+    typed(lena, terminal="web-bbbbbb", words="Lena's own")
+    typed(desk, terminal="stand", words="Kiosk draft")
+    new_tab = replace(desk, terminal="web-cccccc")
+    assert drafts.load_draft(new_tab, "incident") is None  # not asked for: this terminal's own only
+    taken = drafts.load_draft(new_tab, "incident", from_any_tab=True)
+    assert taken is not None and taken[0] == {"values": {"description": "Soup arriv"}}
+    assert draft_at(desk, "web-cccccc") == {"values": {"description": "Soup arriv"}}
+    assert draft_at(desk, "web-aaaaaa") is None
+    assert drafts.load_draft(replace(as_staff("Hana"), terminal="web-dddddd"), "incident", from_any_tab=True) is None
+    assert draft_at(desk, "web-bbbbbb") == {"values": {"description": "Lena's own"}}
+    assert draft_at(desk, "stand") == {"values": {"description": "Kiosk draft"}}

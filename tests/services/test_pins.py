@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -157,3 +158,19 @@ def test_leaving_a_kiosk_takes_a_managers_pin(desk: Actor, terminal: Actor, staf
     assert pins.leave_kiosk(terminal, staff["Maria"], PINS["Maria"]).name == "Maria"
     assert audit_rows(desk) == [("sign_in_refused", None, "staff", staff["Maria"]),
                                 ("quit", staff["Maria"], "staff", staff["Maria"])]
+
+
+def test_a_served_terminal_asks_a_pin_even_when_the_store_does_not(desk: Actor, terminal: Actor,
+                                                                    staff: dict[str, int]) -> None:
+    """Served to a browser (`pin_always`), a person without a PIN cannot sign in by name alone, and the
+    idle lock cannot be switched off, whatever require_pin says."""
+    setup.add_staff(desk.store, desk.clock, StaffInput.parse({"name": "Pia", "role": "staff"}), "stand")
+    pia = next(info.id for info in setup.list_staff(desk.store) if info.name == "Pia")
+    settings.set_setting(desk, "require_pin", "false")
+    assert pins.sign_in(terminal, pia, "").name == "Pia"  # at a named terminal, the store allows it
+    served = replace(terminal, pin_always=True)
+    with pytest.raises(pins.PinNeeded, match="a manager sets one"):
+        pins.sign_in(served, pia, "")
+    with pytest.raises(NotAllowed, match="require_pin is off"):
+        settings.check_lock_after(served, 0)
+    settings.check_lock_after(terminal, 0)  # allowed where the store allows it
