@@ -208,6 +208,17 @@ def build_parser() -> argparse.ArgumentParser:
     playbooks_list = playbook_commands.add_parser("list", help="list the playbooks")
     _common(playbooks_list, suppress=True)
 
+    serve = command("serve", "serve the app to browsers (a tablet at the host stand): each tab is a terminal, "
+                             "a PIN is always asked")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1; anything else: behind a TLS reverse proxy)")
+    serve.add_argument("--port", default="8000", help="port to listen on (default 8000)")
+    serve.add_argument("--public-url", metavar="URL",
+                       help="the address browsers open (a reverse proxy's, e.g. https://stand.example/desk); "
+                            "websockets from any other origin are refused (default http://HOST:PORT)")
+    serve.add_argument("--max-sessions", metavar="N", default="8",
+                       help="browser tabs served at once (default 8); more get a page asking them to wait")
+
     bench = command("bench", "measure search, logging and the queue on a synthetic store")
     bench.add_argument("--customers", type=int, default=100_000, metavar="N")
     bench.add_argument("--json", metavar="PATH", help="write the figures as JSON here")
@@ -249,14 +260,16 @@ def _settings(args: argparse.Namespace) -> Any:
     from frontdesk.config import load_settings
 
     running = args.command is None
+    app_like = args.command in (None, "serve")
+    """The app, run here or served to browsers: the global flags that shape it apply."""
     return load_settings(
         {
             "database_url": getattr(args, "db", None),
             "staff": getattr(args, "staff", None) if running else None,
-            "site": getattr(args, "site", None) if running else None,
+            "site": getattr(args, "site", None) if app_like else None,
             "terminal": getattr(args, "terminal", None),
             "theme": getattr(args, "theme", None),
-            "lock_after_seconds": getattr(args, "lock_after_seconds", None) if running else None,
+            "lock_after_seconds": getattr(args, "lock_after_seconds", None) if app_like else None,
             "kiosk": getattr(args, "kiosk", None) if running else None,
         }
     )
@@ -708,6 +721,62 @@ def cmd_bench(args: argparse.Namespace) -> int:
     )
 
 
+def _whole_number(text: str, flag: str, lowest: int, highest: int) -> int:
+    if not (text.isascii() and text.isdigit()) or not lowest <= int(text) <= highest:
+        raise CommandError(f"{flag} is a whole number from {lowest} to {highest}, not {text!r}")
+    return int(text)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Check everything once (flags, the store, the site), then serve until Ctrl+C."""
+    import re
+    from urllib.parse import urlsplit
+
+    from frontdesk.errors import NotFound
+    from frontdesk.services import setup
+    from frontdesk.store.db import default_url
+
+    port = _whole_number(args.port, "--port", 1, 65535)
+    max_sessions = _whole_number(args.max_sessions, "--max-sessions", 1, 1000)
+    host = args.host.strip()
+    if not host or not re.fullmatch(r"[A-Za-z0-9.:\[\]-]+", host):
+        raise CommandError(f"--host is an address or host name, not {args.host!r}")
+    shown_host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    public_url = (args.public_url or f"http://{shown_host}:{port}").rstrip("/")
+    parts = urlsplit(public_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
+            or not re.fullmatch(r"[A-Za-z0-9._~/-]*", parts.path):
+        raise CommandError(f"--public-url is the address browsers open, such as https://stand.example or "
+                           f"https://stand.example/desk, not {args.public_url!r}")
+    settings = _settings(args)
+    if settings.lock_after_seconds == 0:
+        raise CommandError("a served terminal always locks when idle: give --lock-after a number of seconds, not 0")
+    database_url = settings.database_url or default_url()
+    store = _open(settings)
+    try:
+        if setup.is_empty(store):
+            raise CommandError("the store is empty: set it up first (frontdesk setup, or frontdesk demo)")
+        setup.find_site(store, settings.site)
+    except NotFound as exc:
+        raise CommandError(f"{exc}: check --site") from None
+    finally:
+        store.dispose()
+    try:
+        from frontdesk.serve.server import ServeConfig, serve
+    except ImportError as exc:
+        raise CommandError(f"frontdesk serve needs textual-serve ({exc}): "
+                           "pip install -c constraints.txt -e '.[serve]'") from None
+    environment = {"FRONTDESK_DATABASE_URL": database_url,
+                   "FRONTDESK_LOCK_AFTER_SECONDS": str(settings.lock_after_seconds)}
+    if settings.site:
+        environment["FRONTDESK_SITE"] = settings.site
+    if settings.theme:
+        environment["FRONTDESK_THEME"] = settings.theme
+    serve(ServeConfig(host=host, port=port, public_url=public_url, max_sessions=max_sessions,
+                      environment=environment), say=lambda line: print(line, file=sys.stderr, flush=True))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from frontdesk.app import run_app
 
@@ -750,6 +819,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "db": cmd_db,
     "playbooks": cmd_playbooks,
     "bench": cmd_bench,
+    "serve": cmd_serve,
 }
 
 
