@@ -88,7 +88,7 @@ def test_demo_restaurant(store: Any, clock: FixedClock) -> None:
     follow_ups = data["follow_ups"]
     assert {row["status"] for row in follow_ups} == {"open", "done", "skipped"}
     assert any(row["outcome"] == "reached_satisfied" for row in follow_ups)
-    assert any(row["needs_lead"] for row in follow_ups)
+    assert any(row["escalation"] for row in follow_ups)
     open_due = [instant(row["due_at"]) for row in follow_ups if row["status"] == "open"]
     midnight = datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time(0), zone)
     assert any(due < now for due in open_due), "an overdue follow-up"

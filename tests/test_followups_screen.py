@@ -205,15 +205,15 @@ async def test_queue_lists_overdue_then_today_then_upcoming_with_names_literal(s
         lines = {name: next(line for line in text.splitlines() if marker in line) for name, marker in (
             ("ana", "Ana García"), ("smith_note", "today 22:00"), ("finish", "unknown guest"),
             ("click", "tomorrow 10:00"), ("smith_call", "tomorrow 15:00"))}
-        assert lines["ana"].startswith("! 2 days overdue")  # marked for the lead: overdue by more than a day
+        assert lines["ana"].startswith("!  2 days overdue")  # escalated to the leads: overdue by a local day
         assert "check-in" in lines["ana"] and "call" in lines["ana"] and "Tom" in lines["ana"]
         assert "food · moderate · Soup" in lines["ana"]  # the incident in one line
         assert "Smith [/]" in lines["smith_note"] and "Thank" not in lines["smith_note"]
         assert "finish deposition" in lines["finish"]
         assert "[@click=app.quit]x[/]" in text
-        assert lines["smith_call"].startswith("! tomorrow 15:00")  # marked for the lead: three tries
+        assert lines["smith_call"].startswith("!  tomorrow 15:00")  # escalated to the leads: three tries
         assert lines["smith_call"].split(" Lena ")[1].split()[0] == "3"  # the tries column
-        assert "1 overdue · 2 due today · 6 this week" in text
+        assert "1 overdue · 2 due today · 6 this week · 2 escalated (!, !!)" in text
         assert "1–6 of 6" in text
 
 
@@ -224,7 +224,7 @@ async def test_detail_panel_tells_the_story_promise_tries_consent_and_words(shif
         await press(pilot, "down", "down", "down", "down")  # Smith's call, tried three times
         detail = screen_text(app).split("─" * 20)[-1]
         assert "Smith [/] · check-in by call · owner Lena" in detail
-        assert "! For the lead: three tries without reaching them." in detail
+        assert "! Escalated to the leads on " in detail
         assert detail.count("Lena · no answer") == 3
         assert "Wrong wine served [bold]twice[/]" in detail
         assert "+49 30 7654321 · call: yes · text: no consent" in detail, "the number as it is dialled"
@@ -267,7 +267,7 @@ async def test_counts_stay_in_view_and_filters_narrow_the_queue(shift: Shift, cl
         await press(pilot, "c", "c", "c", "c")  # email, note, in person, and back to any channel
         assert "Cold coffee in Cologne" not in screen_text(app)
         await press(pilot, "h")
-        assert "Café Köln · service · minor · Col" in screen_text(app)
+        assert "Café Köln · service · minor · C" in screen_text(app)
         assert len(shown()) == 9  # Cologne's quick log brought three
 
 
@@ -287,7 +287,7 @@ async def test_a_long_queue_shows_one_screen_of_rows_and_pages(sqlite_desk: Acto
         assert f"1–{size} of 30" in screen_text(app)
         shown = [message for message in seen if isinstance(message, DueTable.PageShown)]
         assert (shown[0].offset, shown[0].count, shown[0].total) == (0, size, 30)
-        assert str(due_table.rows.get_option_at_index(0).prompt).startswith("  tomorrow 09:00 ")
+        assert str(due_table.rows.get_option_at_index(0).prompt).startswith("   tomorrow 09:00 ")
         await press(pilot, "pagedown")
         assert due_table.queue_offset == size and due_table.rows.option_count == size
         assert "tomorrow 09:" in screen_text(app)
@@ -322,7 +322,7 @@ async def test_done_reached_satisfied_completes_it_and_offers_to_close_the_episo
         assert (done.status, done.outcome, done.attempts, done.completed_by_id, done.note) == (
             "done", "reached_satisfied", 1, shift.staff["Maria"], "Happy; coming Friday")
         assert attempts_of(shift.desk, ana_call) == [("reached_satisfied", "Happy; coming Friday", shift.staff["Maria"])]
-        assert audit_actions(shift.desk, "follow_up", ana_call) == ["create", "complete"]
+        assert audit_actions(shift.desk, "follow_up", ana_call) == ["create", "escalate", "complete"]
         assert "Nothing is left open for Ana García" in screen_text(app)
 
         await press(pilot, "1", "tab", "2", "enter")  # promise kept; clear the flag
@@ -419,14 +419,15 @@ async def test_the_third_unanswered_try_marks_it_for_the_lead(shift: Shift, cloc
     with shift.desk.store.begin() as session:  # back to two tries, not yet marked
         found = session.get(FollowUp, smith_call)
         assert found is not None
-        found.attempts, found.needs_lead = 2, False
+        found.attempts, found.escalation = 2, 0
+        found.escalation_clock_at = clock.now()  # not overdue: only the tries escalate it
     app = app_for(shift.desk, clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_queue(pilot)
         await press(pilot, "end", "up", "enter", "4", "enter")
         marked = row(shift.desk, smith_call)
-        assert (marked.attempts, marked.needs_lead, marked.status, marked.outcome) == (3, True, "open", "left_message")
-        assert "Marked ! for the lead." in message_line(app)
+        assert (marked.attempts, marked.escalation, marked.status, marked.outcome) == (3, 1, "open", "left_message")
+        assert "Escalated to the leads (!)." in message_line(app)
 
 
 async def test_still_unhappy_books_a_new_check_in_and_keeps_the_episode_open(shift: Shift, clock: Any) -> None:
@@ -554,7 +555,7 @@ async def test_escape_closes_a_dialog_without_changing_anything(shift: Shift, cl
             assert not isinstance(app.screen, FollowUpsScreen)
             await press(pilot, "1", "escape")
             assert isinstance(app.screen, FollowUpsScreen)
-        assert audit_actions(shift.desk, "follow_up", shift.follow_ups["ana_call"]) == ["create"]
+        assert audit_actions(shift.desk, "follow_up", shift.follow_ups["ana_call"]) == ["create", "escalate"]  # the queue escalated it as it loaded
 
 
 async def test_escape_while_saving_waits_for_the_save_and_says_what_happened(

@@ -458,7 +458,7 @@ FLAG_COLUMNS = ("id", "customer_id", "incident_id", "level", "headline", "messag
 ALERT_COLUMNS = ("id", "incident_id", "site_id", "headline", "created_at", "created_terminal", "acknowledged_at",
                  "acknowledged_by_id", "acknowledged_terminal", "version")
 FOLLOW_UP_COLUMNS = ("id", "incident_id", "customer_id", "site_id", "kind", "channel", "due_at", "owner_id",
-                     "status", "outcome", "attempts", "needs_lead", "words", "skip_reason", "created_at",
+                     "status", "outcome", "attempts", "escalation", "escalated_at", "escalation_clock_at", "words", "skip_reason", "created_at",
                      "completed_at", "completed_by_id", "updated_at", "updated_by_id", "version")
 ATTEMPT_COLUMNS = ("id", "follow_up_id", "at", "by_id", "outcome")
 
@@ -599,7 +599,8 @@ def _write_incidents(
         updated = item.completed_at or incident.logged
         follow_up_rows.append((
             follow_up_id, first_incident + item.incident, incident.candidate.customer_id, site.info.id, item.kind,
-            item.channel, stamp(item.due), item.owner, item.status, outcome, attempts, attempts >= 3, item.words,
+            item.channel, stamp(item.due), item.owner, item.status, outcome, attempts, int(attempts >= 3),
+            stamp(updated) if attempts >= 3 else None, stamp(item.due), item.words,
             "The guest asked not to be contacted again." if item.status == "skipped" else None,
             stamp(incident.logged), stamp(item.completed_at), item.owner if item.completed_at else None,
             stamp(updated), item.owner, 1,
@@ -684,7 +685,7 @@ def set_open_follow_ups(store: Store, site_id: int, count: int, *, now: datetime
                 rows.append({
                     "incident_id": incident.id, "customer_id": incident.customer_id, "site_id": site_id,
                     "kind": kind, "channel": channel, "due_at": due, "owner_id": incident.ally_id, "status": "open",
-                    "attempts": 0, "needs_lead": False, "created_at": min(due, now) - timedelta(days=1),
+                    "attempts": 0, "created_at": min(due, now) - timedelta(days=1),
                     "updated_at": now, "updated_by_id": incident.ally_id, "version": 1,
                 })
             for start in range(0, len(rows), BATCH):

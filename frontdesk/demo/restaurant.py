@@ -533,7 +533,7 @@ def _desk_work(demo: Demo) -> None:
     with demo.store.read() as session:
         open_ids = session.scalars(
             select(FollowUp.id)
-            .where(FollowUp.site_id == demo.site.id, FollowUp.status == "open", FollowUp.needs_lead.is_(False),
+            .where(FollowUp.site_id == demo.site.id, FollowUp.status == "open", FollowUp.escalation == 0,
                    FollowUp.kind.in_(("check_in", "wrap_up")), FollowUp.channel.in_(("call", "text")))
             .order_by(FollowUp.due_at.desc())
         ).all()

@@ -359,6 +359,14 @@ class SkipInput(Input):
 
 class RescheduleInput(Input):
     due_at: RequiredDue
+    reason: OptionalText = None
+    """Why it moves: a lead's or manager's reschedule with a reason restarts the escalation clock."""
+
+
+class RescheduleReason(Input):
+    """The reason given with a reschedule by steps (+1 day, +3 days, +1 week)."""
+
+    reason: OptionalText = None
 
 
 class FollowUpInput(Input):

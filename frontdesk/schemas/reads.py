@@ -244,8 +244,9 @@ class DueItem(ReadModel):
     owner_id: int
     owner_name: str
     attempts: int
-    needs_lead: bool
-    """At the three-attempt mark, or overdue by more than a day."""
+    escalation: int
+    """0; 1 escalated to the site's leads (overdue by their threshold, or three attempts); 2 to its managers."""
+    escalated_at: datetime | None
     incident_summary: str
     local_time: time | None = None
     """The local time it is planned for (timing.due_note says if a clock change moved it)."""
@@ -255,6 +256,34 @@ class DueCounts(ReadModel):
     overdue: int
     today: int
     week: int
+    escalated: int = 0
+    """Open and escalated (to the leads or the managers), whatever is due when."""
+
+
+class EscalationCounts(ReadModel):
+    """Open follow-ups escalated to the leads (level 1) and to the managers (level 2)."""
+
+    leads: int
+    managers: int
+
+
+class EscalatedItem(ReadModel):
+    """One escalated follow-up, as `frontdesk escalations` lists it."""
+
+    follow_up_id: int
+    incident_id: int
+    site: str
+    escalation: int
+    escalated_at: datetime | None
+    due_at: datetime
+    overdue_since: datetime
+    """Where the escalation clock counts from (the first due time, unless a lead restarted it)."""
+    kind: str
+    channel: str
+    owner: str
+    attempts: int
+    customer: str | None
+    about: str
 
 
 class DueQueue(ReadModel):
@@ -352,7 +381,7 @@ class CompletionResult(ReadModel):
     outcome: str | None
     attempts: int
     due_at: datetime
-    needs_lead: bool
+    escalation: int
     new_follow_up_id: int | None
     """The new check-in scheduled after "reached – still unhappy"."""
     new_follow_up_due_at: datetime | None
@@ -365,6 +394,8 @@ class Rescheduled(ReadModel):
 
     due_at: datetime
     time_notes: tuple[str, ...] = ()
+    escalation: int = 0
+    """The level after the move: 0 when a lead's or manager's reason restarted the clock."""
 
 
 class Count(ReadModel):

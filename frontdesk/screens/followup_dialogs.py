@@ -283,8 +283,8 @@ class OutcomeDialog(FollowUpDialog[HowItWent]):
         if result.status != "done":
             message = (f"{name}: {label(result.outcome)} (try {result.attempts}). "
                        f"Next try {describe_due(result.due_at, self.desk.now(), self.zone)}.")
-            if result.needs_lead:
-                message += f" Marked {'!'} for the lead."
+            if result.escalation:
+                message += " Escalated to the leads (!)." if result.escalation == 1 else " Escalated to the managers (!!)."
             return ActionDone(message)
         message = f"Done: {name}" + (f", {label(result.outcome)}." if result.outcome else ".")
         if result.new_follow_up_due_at:

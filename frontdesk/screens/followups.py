@@ -241,7 +241,8 @@ class FollowUpsScreen(DeskScreen):
         for number, words in ((counts.overdue, "overdue"), (counts.today, "due today"), (counts.week, "this week")):
             line.append(str(number), style="bold")
             line.append(f" {words} · ")
-        line.append(f"{LEAD_MARK} for the lead", style="bold")
+        line.append(str(counts.escalated), style="bold")
+        line.append(f" escalated ({LEAD_MARK}, {LEAD_MARK * 2})")
         shown = len(self.table.items)
         if shown:
             line.append(f"   {queue.offset + 1}–{queue.offset + shown} of {queue.total:,}")

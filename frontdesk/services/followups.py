@@ -41,6 +41,7 @@ from frontdesk.schemas.inputs import (
     OutcomeInput,
     PlannedStep,
     RescheduleInput,
+    RescheduleReason,
     SkipInput,
 )
 from frontdesk.schemas.reads import (
@@ -54,8 +55,8 @@ from frontdesk.schemas.reads import (
     NoteToWrite,
     Rescheduled,
 )
-from frontdesk.schemas.vocab import LEAD_ATTENTION_ATTEMPTS, RETRY_OUTCOMES, label
-from frontdesk.services import audit, episodes
+from frontdesk.schemas.vocab import RETRY_OUTCOMES, label
+from frontdesk.services import audit, episodes, escalation
 from frontdesk.services.authority import require, require_staff
 from frontdesk.services.context import Actor
 from frontdesk.services.incidents import detail_of
@@ -176,9 +177,8 @@ def complete(actor: Actor, follow_up_id: int, expected_version: int | None,
         if data.outcome in RETRY_OUTCOMES:
             row.due_at, row.local_time = timing.retry_at(row.due_at, row.local_time, now, tz)
             fields = ["outcome", "attempts", "due_at"]
-            if row.attempts >= LEAD_ATTENTION_ATTEMPTS and not row.needs_lead:
-                row.needs_lead = True
-                fields.append("needs_lead")
+            if escalation.attempts_escalate(row, now):
+                fields += ["escalation", "escalated_at"]
         else:
             row.status = "done"
             row.completed_at = now
@@ -195,7 +195,7 @@ def complete(actor: Actor, follow_up_id: int, expected_version: int | None,
             outcome=row.outcome,
             attempts=row.attempts,
             due_at=row.due_at,
-            needs_lead=row.needs_lead,
+            escalation=row.escalation,
             new_follow_up_id=new_follow_up.id if new_follow_up else None,
             new_follow_up_due_at=new_follow_up.due_at if new_follow_up else None,
             episode=episodes.info_in(session, row.incident_id),
@@ -211,26 +211,37 @@ def reschedule(actor: Actor, follow_up_id: int, expected_version: int | None,
     def change(session: Session, row: FollowUp) -> Rescheduled:
         data = _read(RescheduleInput, given, session, actor)
         row.due_at = data.due_at
-        _touch(actor, row)
-        session.flush()
-        audit.record(session, actor, "reschedule", "follow_up", row.id, ("due_at",))
-        return Rescheduled(due_at=row.due_at, time_notes=tuple(data.time_notes.values()))
+        return _moved(session, actor, row, data.reason, tuple(data.time_notes.values()))
 
     return _guarded(actor, follow_up_id, expected_version, change)
 
 
-def reschedule_by_days(actor: Actor, follow_up_id: int, expected_version: int | None, days: int) -> Rescheduled:
+def _moved(session: Session, actor: Actor, row: FollowUp, reason: str | None,
+           time_notes: tuple[str, ...] = ()) -> Rescheduled:
+    """Finish a reschedule: with a reason, a lead's or manager's restarts the escalation clock."""
+    fields = ["due_at"]
+    if reason:
+        row.reschedule_reason = reason
+        fields.append("reschedule_reason")
+        if escalation.restart_clock(session, actor, row, row.due_at):
+            fields += ["escalation", "escalation_clock_at"]
+    _touch(actor, row)
+    session.flush()
+    audit.record(session, actor, "reschedule", "follow_up", row.id, fields)
+    return Rescheduled(due_at=row.due_at, time_notes=time_notes, escalation=row.escalation)
+
+
+def reschedule_by_days(actor: Actor, follow_up_id: int, expected_version: int | None, days: int,
+                       reason: str | None = None) -> Rescheduled:
     """+1 day, +3 days, +1 week: counted from today (or the due date, if later), same local time."""
+    reason = RescheduleReason.parse({"reason": reason}).reason
 
     def change(session: Session, row: FollowUp) -> Rescheduled:
         tz = actor.zone(session)
         wall = timing.local(row.due_at, tz)
         base = max(wall.date(), timing.local(actor.now(), tz).date())
         row.due_at = timing.at_local(base + timedelta(days=days), wall.time().replace(tzinfo=None), tz)
-        _touch(actor, row)
-        session.flush()
-        audit.record(session, actor, "reschedule", "follow_up", row.id, ("due_at",))
-        return Rescheduled(due_at=row.due_at)
+        return _moved(session, actor, row, reason)
 
     return _guarded(actor, follow_up_id, expected_version, change)
 
@@ -247,9 +258,12 @@ def reassign(actor: Actor, follow_up_id: int, expected_version: int | None, owne
         if owner is None or not owner.active:
             raise InvalidInput.one("owner_id", "not an active staff member")
         row.owner_id = owner_id
+        fields = ["owner_id"]
+        if escalation.restart_clock(session, actor, row, max(row.due_at, actor.now())):
+            fields += ["escalation", "escalation_clock_at"]
         _touch(actor, row)
         session.flush()
-        audit.record(session, actor, "reassign", "follow_up", row.id, ("owner_id",))
+        audit.record(session, actor, "reassign", "follow_up", row.id, fields)
         return owner.name
 
     return _guarded(actor, follow_up_id, expected_version, change, owner_may=False)
@@ -314,8 +328,10 @@ def due_queue(
 
     Counts of overdue, due today and due this week (the next seven local
     days, overdue included) are for the same scope, channel and sites, and
-    ignore the window so they stay in view whatever is filtered.
+    ignore the window so they stay in view whatever is filtered. What is
+    overdue past a threshold is escalated first (services/escalation.py).
     """
+    escalation.escalate_due(actor)
     with actor.store.read() as session:
         tz = actor.zone(session)
         now = actor.now()
@@ -332,9 +348,11 @@ def due_queue(
                 func.sum(case((FollowUp.due_at < now, 1), else_=0)),
                 func.sum(case(((FollowUp.due_at >= now) & (FollowUp.due_at < tomorrow), 1), else_=0)),
                 func.sum(case((FollowUp.due_at < week_end, 1), else_=0)),
+                func.sum(case((FollowUp.escalation > 0, 1), else_=0)),
             ).where(*conditions)
         ).one()
-        counts = DueCounts(overdue=counted[0] or 0, today=counted[1] or 0, week=counted[2] or 0)
+        counts = DueCounts(overdue=counted[0] or 0, today=counted[1] or 0, week=counted[2] or 0,
+                           escalated=counted[3] or 0)
         if window == "overdue":
             conditions.append(FollowUp.due_at < now)
         elif window == "today":
@@ -379,7 +397,8 @@ def _due_item(row: FollowUp, incident: Incident, customer_name: str | None, name
         owner_id=row.owner_id,
         owner_name=names.get(row.owner_id, "?"),
         attempts=row.attempts,
-        needs_lead=row.needs_lead or row.due_at < now - timedelta(days=1),
+        escalation=row.escalation,
+        escalated_at=row.escalated_at,
         incident_summary=summary_line(incident),
         local_time=row.local_time,
     )

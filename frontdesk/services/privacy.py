@@ -60,7 +60,7 @@ ERASED_TEXTS: dict[type[Base], tuple[str, ...]] = {
                "promise_text"),
     Flag: ("headline", "message", "greeting"),
     Alert: ("headline",),
-    FollowUp: ("words", "note", "skip_reason"),
+    FollowUp: ("words", "note", "skip_reason", "reschedule_reason"),
     FollowUpAttempt: ("note",),
 }
 """Free texts an erasure empties: a text becomes "" (so "a promise was made" still counts), an absent one stays absent."""

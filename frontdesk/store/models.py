@@ -27,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING_CONVENTION = {
@@ -341,6 +342,12 @@ class FlagAcknowledgement(Base):
     flag: Mapped[Flag] = relationship(back_populates="acknowledgements")
 
 
+def _first_due(context: DefaultExecutionContext) -> datetime:
+    """A new follow-up's escalation clock starts at its due time (Core inserts included)."""
+    due: datetime = context.get_current_parameters()["due_at"]  # type: ignore[no-untyped-call]
+    return due
+
+
 class FollowUp(Base):
     __tablename__ = "follow_ups"
 
@@ -358,7 +365,15 @@ class FollowUp(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     outcome: Mapped[str | None] = mapped_column(String(24))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    needs_lead: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """0, or 1 when it rose to the site's leads, 2 to its managers (services/escalation.py)."""
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When it rose to its level: the threshold's instant, or the third unanswered attempt."""
+    escalation_clock_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_first_due)
+    """Where the escalation clock counts from: the first due time. Only a lead's or manager's reschedule
+    with a reason, or a reassignment, moves it; the owner's attempts and reschedules move due_at only."""
+    reschedule_reason: Mapped[str | None] = mapped_column(Text)
+    """Why a lead or manager moved it (a reschedule with a reason restarts the escalation clock)."""
     words: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     skip_reason: Mapped[str | None] = mapped_column(Text)

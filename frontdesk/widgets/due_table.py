@@ -6,7 +6,7 @@ the table never holds more than the rows that fit: moving past the last row
 `show_page` puts it on screen. `PageShown` is posted once a page is painted
 (the bench times opening the queue by it).
 
-Each item reads without colour: "!" marks it for the lead, the due column says
+Each item reads without colour: "!" marks it escalated to the site's leads, "!!" to its managers, the due column says
 "2 days overdue" or "today 15:00" in words. Narrower than `WIDE` columns, the
 incident goes on a second line of its own, so nothing is cut to a stub.
 """
@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 WIDE = 110
 """From this width on an item takes one line; narrower, its incident takes a second."""
 LEAD_MARK = "!"
-"""Marks an item for the lead's attention (three attempts, or overdue by more than a day)."""
+"""Marks an item escalated to the leads (overdue by their threshold, or three attempts); doubled, to the managers."""
+ESCALATION_MARKS = {0: " ", 1: LEAD_MARK, 2: LEAD_MARK * 2}
 
 
 OWNER_WIDTH = 8
@@ -58,11 +59,11 @@ CHANNEL_WIDTH = 10
 """The longest kind ("finish deposition") and channel ("in person") and a cell more: one space alone ran
 them together ("finish deposition in person Maria")."""
 WIDE_COLUMNS = (
-    Column(LEAD_MARK, 1), Column("Due", 15), Column("Customer", 22), Column("Kind", KIND_WIDTH),
+    Column(LEAD_MARK, 2), Column("Due", 15), Column("Customer", 22), Column("Kind", KIND_WIDTH),
     Column("Channel", CHANNEL_WIDTH), Column("Owner", OWNER_WIDTH), Column("Tries", 5, right=True), Column("Incident", 0),
 )
 NARROW_COLUMNS = (
-    Column(LEAD_MARK, 1), Column("Due", 15), Column("Customer", 0), Column("Kind", KIND_WIDTH),
+    Column(LEAD_MARK, 2), Column("Due", 15), Column("Customer", 0), Column("Kind", KIND_WIDTH),
     Column("Channel", CHANNEL_WIDTH), Column("Owner", OWNER_WIDTH), Column("Tries", 5, right=True),
 )
 INCIDENT_INDENT = "    "
@@ -99,7 +100,7 @@ def row_text(item: DueItem, now: datetime, tz: ZoneInfo, width: int, site_name: 
     customer = literal(item.customer_name) if item.customer_name else Text("unknown guest", style="italic")
     incident = literal(f"{site_name} · {item.incident_summary}" if site_name else item.incident_summary)
     cells = [
-        Text(LEAD_MARK if item.needs_lead else " ", style="bold red"),
+        Text(ESCALATION_MARKS.get(item.escalation, " "), style="bold red"),
         due,
         customer,
         Text(label(item.kind)),

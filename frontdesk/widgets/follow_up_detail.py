@@ -25,7 +25,7 @@ from frontdesk.widgets.safe import joined, label_grid, literal
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from frontdesk.schemas.reads import FollowUpDetail
+    from frontdesk.schemas.reads import DueItem, FollowUpDetail
 
 NO_CONSENT = "no consent"
 
@@ -61,6 +61,14 @@ def _contact(detail: FollowUpDetail) -> Text:
     return Text("\n", end="").join(lines)
 
 
+def escalation_words(item: DueItem, tz: ZoneInfo) -> str:
+    """"!! Escalated to the managers on Mon 23 Nov 10:00.": the level, and since when."""
+    mark = "!" * item.escalation
+    to = "the managers" if item.escalation >= 2 else "the leads"
+    since = f" on {_when(item.escalated_at, tz)}" if item.escalated_at else ""
+    return f"{mark} Escalated to {to}{since}."
+
+
 def detail_text(detail: FollowUpDetail, now: datetime, tz: ZoneInfo) -> RenderableType:
     """The panel's content for one follow-up."""
     item, incident = detail.item, detail.incident
@@ -75,9 +83,8 @@ def detail_text(detail: FollowUpDetail, now: datetime, tz: ZoneInfo) -> Renderab
     heading.stylize("bold")
     heading.end = "\n"
     warnings = []
-    if item.needs_lead:
-        reason = "three tries without reaching them" if item.attempts >= 3 else "overdue by more than a day"
-        warnings.append(Text(f"! For the lead: {reason}.", style="bold"))
+    if item.escalation:
+        warnings.append(Text(escalation_words(item, tz), style="bold"))
     if item.channel in detail.consent and not detail.consent[item.channel]:
         warnings.append(Text(f"! No consent to {label(item.channel)} on file: ask first, or use another way.",
                              style="bold"))

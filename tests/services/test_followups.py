@@ -87,22 +87,22 @@ def test_no_answer_three_times_marks_it_for_the_lead(desk, clock, staff, log):
     follow_up_id = follow_ups_of(desk, result.incident_id)[0].id
 
     first = followups.complete(desk, follow_up_id, None, outcome("no_answer"))
-    assert (first.status, first.attempts, first.needs_lead) == ("open", 1, False)
+    assert (first.status, first.attempts, first.escalation) == ("open", 1, 0)
     assert first.due_at == utc(2026, 10, 25, 9)  # Sun 10:00 CET
 
     clock.set(utc(2026, 10, 25, 9, 5))
     second = followups.complete(desk, follow_up_id, None, outcome("left_message", "Voicemail"))
-    assert (second.status, second.attempts, second.needs_lead, second.due_at) == (
-        "open", 2, False, utc(2026, 10, 26, 9))
+    assert (second.status, second.attempts, second.escalation, second.due_at) == (
+        "open", 2, 0, utc(2026, 10, 26, 9))
 
     clock.set(utc(2026, 10, 26, 9, 5))
     third = followups.complete(desk, follow_up_id, None, outcome("no_answer"))
-    assert (third.status, third.attempts, third.needs_lead, third.due_at) == ("open", 3, True, utc(2026, 10, 27, 9))
+    assert (third.status, third.attempts, third.escalation, third.due_at) == ("open", 3, 1, utc(2026, 10, 27, 9))
 
     detail = followups.follow_up_detail(desk, follow_up_id)
     assert [a.outcome for a in detail.attempts] == ["no_answer", "left_message", "no_answer"]
-    assert detail.item.needs_lead and detail.status == "open"
-    assert [item.id for item in followups.due_queue(desk).items if item.needs_lead] == [follow_up_id]
+    assert (detail.item.escalation, detail.item.escalated_at, detail.status) == (1, utc(2026, 10, 26, 9, 5), "open")
+    assert [item.id for item in followups.due_queue(desk).items if item.escalation] == [follow_up_id]
 
 
 def test_outcome_is_required_for_a_call_but_not_for_a_note(desk, staff, log):

@@ -52,7 +52,8 @@ def test_split_and_counts_in_the_sites_zone(desk, queue):
     assert {item.id: item.bucket for item in page.items} == {queue[key]: ITEMS[key][3] for key in ITEMS}
     assert (page.counts.overdue, page.counts.today, page.counts.week) == (3, 2, 7)
     assert page.total == 8
-    assert [item.id for item in page.items if item.needs_lead] == [queue["h"]], "overdue by more than a day"
+    assert [item.id for item in page.items if item.escalation] == [queue["h"]], "overdue by a local day and more"
+    assert page.counts.escalated == 1
     assert {item.owner_name for item in page.items} == {"Maria", "Lena", "Tom"}
 
 

@@ -1,0 +1,175 @@
+"""Escalation: overdue follow-ups rise to the site's leads, then to its managers (issue 15 item 1).
+
+The rule, per site (its settings `escalate_lead_after_days` and
+`escalate_manager_after_days`): a follow-up open that many local days after
+its escalation clock started (`FollowUp.escalation_clock_at`, the first due
+time, same local time of day) gets `escalation` 1, then 2. Three unanswered
+attempts also set 1 (services/followups.py). Only a lead's or manager's
+reschedule with a reason, or a reassignment, restarts the clock (and drops
+the level back to 0); the owner's attempts and reschedules move `due_at`
+only, so overdue work cannot be hidden by moving it.
+
+The level is stored, not computed in each query: `escalate_due` raises
+every follow-up that has crossed a threshold, stamps `escalated_at` with the
+instant it crossed (so the result does not depend on when a terminal
+happened to look: a pinned clock gives the same answer every time) and
+audits one `escalate` per step. It runs when the queue loads, with the alert
+bar of a lead's or manager's terminal, and before `frontdesk escalations`
+lists; it reads first and takes the write lock only when something rose, so
+running it often costs one small query. Levels only rise here, with a
+guarded UPDATE that does not bump the row's version: a lead's dialog open on
+the item is not made stale by the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import CursorResult, and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from frontdesk import timing
+from frontdesk.schemas.reads import EscalatedItem, EscalationCounts
+from frontdesk.schemas.vocab import LEAD_ATTENTION_ATTEMPTS
+from frontdesk.services import audit
+from frontdesk.services.authority import allows, require
+from frontdesk.services.context import Actor
+from frontdesk.services.settings import site_setting
+from frontdesk.store.models import Customer, FollowUp, Incident, Site, Staff
+from frontdesk.store.queries import staff_names, summary_line
+
+LEVEL_WORDS = {1: "leads", 2: "managers"}
+
+
+def threshold(clock_at: datetime, days: int, tz: ZoneInfo) -> datetime:
+    """`days` local days after the clock started, at the same local time of day."""
+    wall = timing.local(clock_at, tz)
+    return timing.at_local(wall.date() + timedelta(days=days), wall.time().replace(tzinfo=None), tz)
+
+
+def level_due(clock_at: datetime, now: datetime, tz: ZoneInfo, lead_days: int,
+              manager_days: int) -> tuple[int, datetime | None]:
+    """The level the overdue rule gives at `now`, and the instant it was reached."""
+    for level, days in ((2, manager_days), (1, lead_days)):
+        crossed = threshold(clock_at, days, tz)
+        if crossed <= now:
+            return level, crossed
+    return 0, None
+
+
+def _site_rules(session: Session) -> dict[int, tuple[ZoneInfo, int, int]]:
+    return {
+        site.id: (timing.zone(site.time_zone), int(site_setting(session, site.id, "escalate_lead_after_days") or 0),
+                  int(site_setting(session, site.id, "escalate_manager_after_days") or 0))
+        for site in session.scalars(select(Site))
+    }
+
+
+def escalate_due(actor: Actor) -> int:
+    """Raise every open follow-up (at every site) that crossed a threshold; returns how many rose.
+
+    Idempotent: run again at the same instant, it finds nothing. Audited as
+    `escalate` with no staff member (the clock did it), at this terminal.
+    """
+    now = actor.now()
+    with actor.store.read() as session:
+        rules = _site_rules(session)
+        found = []
+        for site_id, (tz, lead_days, manager_days) in rules.items():
+            # A day's margin for clock changes; the exact local-day test is below.
+            lead_cut = now - timedelta(days=lead_days - 1)
+            manager_cut = now - timedelta(days=manager_days - 1)
+            rows = session.execute(
+                select(FollowUp.id, FollowUp.escalation, FollowUp.escalation_clock_at).where(
+                    FollowUp.site_id == site_id, FollowUp.status == "open",
+                    or_(and_(FollowUp.escalation < 1, FollowUp.escalation_clock_at < lead_cut),
+                        and_(FollowUp.escalation < 2, FollowUp.escalation_clock_at < manager_cut)))
+            ).all()
+            for row in rows:
+                level, crossed = level_due(row.escalation_clock_at, now, tz, lead_days, manager_days)
+                if level > row.escalation:
+                    found.append((row.id, row.escalation, row.escalation_clock_at, level, crossed))
+    if not found:
+        return 0
+    clock = replace(actor, staff_id=None)
+    risen = 0
+    with actor.store.begin() as session:
+        for follow_up_id, was, clock_at, level, crossed in found:
+            changed = cast("CursorResult[Any]", session.execute(
+                update(FollowUp)
+                .where(FollowUp.id == follow_up_id, FollowUp.status == "open", FollowUp.escalation == was,
+                       FollowUp.escalation_clock_at == clock_at)
+                .values(escalation=level, escalated_at=crossed)
+                .execution_options(synchronize_session=False)
+            )).rowcount
+            if changed:
+                risen += 1
+                audit.record(session, clock, "escalate", "follow_up", follow_up_id, ("escalated_at", "escalation"))
+    return risen
+
+
+def attempts_escalate(row: FollowUp, now: datetime) -> bool:
+    """Three unanswered attempts raise a follow-up to the leads; True when this one just rose."""
+    if row.attempts >= LEAD_ATTENTION_ATTEMPTS and row.escalation < 1:
+        row.escalation, row.escalated_at = 1, now
+        return True
+    return False
+
+
+def restart_clock(session: Session, actor: Actor, row: FollowUp, start: datetime) -> bool:
+    """A lead's or manager's action: the clock counts from `start` again and the level drops to 0.
+
+    The owner's own actions (and a shell's) never restart it. True when it restarted.
+    """
+    if actor.staff_id is None:
+        return False
+    staff = session.get(Staff, actor.staff_id)
+    if staff is None or not allows(staff.role, "work_queue"):
+        return False
+    row.escalation_clock_at, row.escalation, row.escalated_at = start, 0, None
+    return True
+
+
+def counts(actor: Actor, *, all_sites: bool = False) -> EscalationCounts:
+    """Open follow-ups at each level (this site's, or every site's), after raising what is due."""
+    escalate_due(actor)
+    with actor.store.read() as session:
+        conditions = [FollowUp.status == "open", FollowUp.escalation > 0]
+        if not all_sites:
+            conditions.append(FollowUp.site_id == actor.site_id)
+        by_level: dict[int, int] = {level: count for level, count in session.execute(
+            select(FollowUp.escalation, func.count()).where(*conditions).group_by(FollowUp.escalation))}
+        return EscalationCounts(leads=by_level.get(1, 0), managers=by_level.get(2, 0))
+
+
+def escalations(actor: Actor) -> list[EscalatedItem]:
+    """Everything escalated and still open, at every site, managers' first, then the longest escalated.
+
+    For `frontdesk escalations` (a scheduled mail, a wall screen): run from a
+    shell it acts with the store's authority; at a terminal it is a lead's.
+    """
+    escalate_due(actor)
+    with actor.store.read() as session:
+        require(session, actor, "work_queue")
+        names = staff_names(session)
+        sites = {site.id: site.name for site in session.scalars(select(Site))}
+        rows = session.execute(
+            select(FollowUp, Incident, Customer.name)
+            .join(Incident, Incident.id == FollowUp.incident_id)
+            .outerjoin(Customer, Customer.id == FollowUp.customer_id)
+            .where(FollowUp.status == "open", FollowUp.escalation > 0)
+            .order_by(FollowUp.escalation.desc(), FollowUp.escalated_at, FollowUp.id)
+        ).all()
+        return [
+            EscalatedItem(
+                follow_up_id=row.id, incident_id=row.incident_id, site=sites.get(row.site_id, "?"),
+                escalation=row.escalation, escalated_at=row.escalated_at, due_at=row.due_at,
+                overdue_since=row.escalation_clock_at, kind=row.kind, channel=row.channel,
+                owner=names.get(row.owner_id, "?"), attempts=row.attempts, customer=name,
+                about=summary_line(incident),
+            )
+            for row, incident, name in rows
+        ]

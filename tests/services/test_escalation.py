@@ -1,0 +1,195 @@
+"""Escalation (issue 15 item 1): overdue follow-ups rise to the leads, then the managers, on a pinned clock.
+
+The site is in Berlin; thresholds are local days at the same local time of
+day (the defaults: 1 day to the leads, 3 to the managers). Only a lead's or
+manager's reschedule with a reason, or a reassignment, restarts the clock.
+"""
+
+from __future__ import annotations
+
+import pytest
+from _support import follow_ups_of, step, utc
+from sqlalchemy import select, text
+
+from frontdesk.errors import NotAllowed
+from frontdesk.schemas.inputs import OutcomeInput
+from frontdesk.schemas.reads import EscalationCounts
+from frontdesk.services import escalation, followups, incidents, settings
+from frontdesk.store.models import AuditEvent, FollowUp
+
+DUE = utc(2026, 11, 16, 9)
+"""Monday 16 Nov, 10:00 in Berlin."""
+
+
+@pytest.fixture
+def call(desk, clock, staff, log) -> int:
+    """A call owned by Tom, due Monday 10:00 local, logged that morning."""
+    clock.set(utc(2026, 11, 16, 8))
+    result = log(occurred_at="08:30", plan=[step("check_in", DUE, staff["Tom"])])
+    return follow_ups_of(desk, result.incident_id)[0].id
+
+
+def level(desk, follow_up_id: int) -> tuple[int, object]:
+    with desk.store.read() as session:
+        row = session.get(FollowUp, follow_up_id)
+        assert row is not None
+        return row.escalation, row.escalated_at
+
+
+def escalate_events(desk, follow_up_id: int) -> list[tuple[object, int | None]]:
+    with desk.store.read() as session:
+        return [(row.at, row.staff_id) for row in session.execute(
+            select(AuditEvent.at, AuditEvent.staff_id).where(
+                AuditEvent.action == "escalate", AuditEvent.record_id == follow_up_id).order_by(AuditEvent.id))]
+
+
+def test_each_threshold_on_a_pinned_clock(desk, clock, call):
+    """Not at 23 h 59 overdue, the leads at a day, not yet the managers at 2 days 23 h 59, the managers at 3."""
+    clock.set(utc(2026, 11, 17, 8, 59))
+    assert escalation.escalate_due(desk) == 0
+    assert level(desk, call) == (0, None)
+
+    clock.set(utc(2026, 11, 17, 9))  # Tuesday 10:00 local
+    assert escalation.escalate_due(desk) == 1
+    assert level(desk, call) == (1, utc(2026, 11, 17, 9))
+    assert escalation.escalate_due(desk) == 0, "idempotent: run again, nothing more"
+
+    clock.set(utc(2026, 11, 19, 8, 59))
+    assert escalation.escalate_due(desk) == 0
+    assert level(desk, call)[0] == 1
+
+    clock.set(utc(2026, 11, 19, 12))  # later than the threshold: escalated_at is the threshold, not now
+    assert followups.due_queue(desk).items[0].escalation == 2, "the queue escalates as it loads"
+    assert level(desk, call) == (2, utc(2026, 11, 19, 9))
+    assert escalate_events(desk, call) == [(utc(2026, 11, 17, 9), None), (utc(2026, 11, 19, 12), None)]
+    assert escalation.counts(desk) == EscalationCounts(leads=0, managers=1)
+
+
+def test_local_days_across_the_clocks_going_back(desk, clock, staff, log):
+    """Due Saturday 24 Oct 10:00 CEST; a local day later is Sunday 10:00 CET, 25 hours on."""
+    clock.set(utc(2026, 10, 24, 7))
+    result = log(occurred_at="08:30", plan=[step("check_in", utc(2026, 10, 24, 8), staff["Tom"])])
+    follow_up_id = follow_ups_of(desk, result.incident_id)[0].id
+    clock.set(utc(2026, 10, 25, 8, 30))  # 24 h 30 later: still Sunday 09:30 local
+    escalation.escalate_due(desk)
+    assert level(desk, follow_up_id) == (0, None)
+    clock.set(utc(2026, 10, 25, 9))
+    escalation.escalate_due(desk)
+    assert level(desk, follow_up_id) == (1, utc(2026, 10, 25, 9))
+
+
+def test_the_sites_settings_move_the_thresholds(desk, clock, call):
+    settings.set_setting(desk, "escalate_lead_after_days", "2")
+    settings.set_setting(desk, "escalate_manager_after_days", "5")
+    clock.set(utc(2026, 11, 18, 8))
+    escalation.escalate_due(desk)
+    assert level(desk, call)[0] == 0
+    clock.set(utc(2026, 11, 18, 9))
+    escalation.escalate_due(desk)
+    assert level(desk, call)[0] == 1
+    clock.set(utc(2026, 11, 21, 9))
+    escalation.escalate_due(desk)
+    assert level(desk, call)[0] == 2
+
+
+def test_the_owners_attempts_and_reschedules_do_not_restart_the_clock(desk, clock, as_staff, call):
+    """Tom tries and moves his call each day: it still reaches the managers three days after it was due."""
+    tom = as_staff("Tom")
+    clock.set(utc(2026, 11, 16, 9, 30))
+    followups.complete(tom, call, None, OutcomeInput(outcome="no_answer"))
+    clock.set(utc(2026, 11, 17, 9, 30))
+    assert followups.due_queue(tom).items[0].escalation == 1, "overdue by a day from the first due time"
+    followups.reschedule_by_days(tom, call, None, 7, reason="Guest on holiday")
+    assert level(desk, call)[0] == 1, "the owner's reason does not restart it"
+    clock.set(utc(2026, 11, 19, 9))
+    escalation.escalate_due(desk)
+    assert level(desk, call) == (2, utc(2026, 11, 19, 9))
+
+
+def test_a_leads_reschedule_with_a_reason_restarts_the_clock(desk, clock, as_staff, call):
+    lena = as_staff("Lena")
+    clock.set(utc(2026, 11, 17, 12))
+    escalation.escalate_due(desk)
+    assert level(desk, call)[0] == 1
+
+    followups.reschedule_by_days(lena, call, None, 1)
+    assert level(desk, call)[0] == 1, "without a reason: moved, not restarted"
+
+    moved = followups.reschedule(lena, call, None, {"due_at": "thu 10:00", "reason": "Guest asked for Thursday"})
+    assert moved.escalation == 0
+    with desk.store.read() as session:
+        row = session.get(FollowUp, call)
+        assert row is not None
+        assert (row.escalation, row.escalated_at, row.escalation_clock_at, row.due_at, row.reschedule_reason) == (
+            0, None, utc(2026, 11, 19, 9), utc(2026, 11, 19, 9), "Guest asked for Thursday")
+    clock.set(utc(2026, 11, 20, 8, 59))
+    escalation.escalate_due(desk)
+    assert level(desk, call)[0] == 0
+    clock.set(utc(2026, 11, 20, 9))
+    escalation.escalate_due(desk)
+    assert level(desk, call) == (1, utc(2026, 11, 20, 9))
+
+
+def test_a_reassignment_restarts_the_clock_from_now(desk, clock, staff, as_staff, call):
+    clock.set(utc(2026, 11, 19, 12))
+    escalation.escalate_due(desk)
+    assert level(desk, call)[0] == 2
+    followups.reassign(as_staff("Lena"), call, None, staff["Hana"])
+    assert level(desk, call) == (0, None)
+    clock.set(utc(2026, 11, 20, 12))
+    escalation.escalate_due(desk)
+    assert level(desk, call) == (1, utc(2026, 11, 20, 12))
+
+
+def test_three_unanswered_tries_escalate_to_the_leads_at_once(desk, clock, as_staff, call):
+    tom = as_staff("Tom")
+    for day in (16, 17, 18):
+        clock.set(utc(2026, 11, day, 8, 55))  # each try before it is overdue by a day from the try before
+        tried = followups.complete(tom, call, None, OutcomeInput(outcome="no_answer"))
+    assert tried.escalation == 1
+    assert level(desk, call)[0] >= 1
+
+
+def test_escalations_lists_what_is_escalated_for_leads_and_the_shell(desk, clock, as_staff, call, log, staff):
+    clock.set(utc(2026, 11, 16, 8))
+    log(occurred_at="08:30", plan=[step("check_in", utc(2026, 11, 18, 9), staff["Lena"])])
+    clock.set(utc(2026, 11, 19, 12))
+    listed = escalation.escalations(as_staff("Lena"))
+    assert [(item.follow_up_id, item.escalation, item.escalated_at, item.owner) for item in listed] == [
+        (call, 2, utc(2026, 11, 19, 9), "Tom"), (call + 1, 1, utc(2026, 11, 19, 9), "Lena")]
+    with pytest.raises(NotAllowed, match="lead or manager"):
+        escalation.escalations(as_staff("Tom"))
+
+
+def test_0009_turns_needs_lead_into_escalation_1(empty_url, clock):
+    """A store at 0008 with one follow-up marked needs_lead and one not: upgraded, escalation 1 and 0."""
+    from alembic import command
+
+    from frontdesk.store.migrate import alembic_config, open_store, upgrade_store
+    from tests.conftest import set_up_desk
+
+    store = open_store(empty_url)
+    desk = set_up_desk(store, clock)
+    logged = incidents.log_incident(desk, incidents.parse_incident(desk, {
+        "category": "food", "severity": "minor", "description": "Soup arrived cold",
+        "plan": [step("check_in", utc(2026, 11, 21, 9), desk.staff_id), step("wrap_up", utc(2026, 11, 22, 9),
+                                                                             desk.staff_id)]}))
+    with store.migration_lock() as connection:
+        command.downgrade(alembic_config(connection), "0008")
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE follow_ups SET needs_lead = (id = (SELECT min(id) FROM follow_ups))"))
+    store.dispose()
+    if empty_url.startswith("sqlite"):
+        store = open_store(empty_url)
+    else:
+        upgrade_store(empty_url)
+        store = open_store(empty_url)
+    try:
+        with store.read() as session:
+            rows = session.scalars(select(FollowUp).where(FollowUp.incident_id == logged.incident_id)
+                                   .order_by(FollowUp.id)).all()
+            assert [(row.escalation, row.escalation_clock_at) for row in rows] == [
+                (1, utc(2026, 11, 21, 9)), (0, utc(2026, 11, 22, 9))]
+            assert rows[0].escalated_at == rows[0].updated_at and rows[1].escalated_at is None
+    finally:
+        store.dispose()
