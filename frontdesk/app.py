@@ -87,6 +87,10 @@ def _reports() -> Screen[Any]:
     return styled(ReportsScreen())
 
 
+DESK_MODES = {"greet": _greet, "incident": _incident, "followups": _followups, "reports": _reports}
+HANDOVER = "handover"
+"""A blank mode shown for a moment while every desk mode is made anew for another person (see start_clean)."""
+
 GLOBAL_ACTIONS = frozenset(
     {"switch_mode", "toggle_help", "help_page", "switch_staff", "acknowledge_alert", "command_palette", "quit"}
 )
@@ -103,7 +107,7 @@ class FrontdeskApp(QuietCrashes, DeskApp):
     TITLE = "frontdesk"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     """Screens without breakpoints of their own: the keys panel (F1) covers them below 110 columns."""
-    MODES = {"greet": _greet, "incident": _incident, "followups": _followups, "reports": _reports}
+    MODES = {**DESK_MODES, HANDOVER: Screen}
     BINDING_GROUP_TITLE = "Everywhere"
     # The Footer keeps its 80 columns for the screen's own keys: the mode bar shows F2–F5 and F9,
     # the alert bar shows F7, and F1 lists everything, Quit included.
@@ -355,12 +359,18 @@ class FrontdeskApp(QuietCrashes, DeskApp):
 
         record_lock(desk, "unlock")
 
-    def on_frontdesk_app_staff_chosen(self, event: StaffChosen) -> None:
+    async def on_frontdesk_app_staff_chosen(self, event: StaffChosen) -> None:
+        """Someone signed in: at start, or another person after a lock (the first person's typing is kept as their
+        drafts, and the newcomer starts clean). Either way their own unsaved incident is offered back."""
         assert self.store is not None
         first = self.desk is None
+        if not first:
+            await self.keep_drafts()
         self.site, self.staff = event.site, event.staff
         self.desk = self.terminal_actor(event.site.id, event.staff.id)
         self.desk_label = f"{event.staff.name} · {event.site.name}"
+        if not first:
+            await self.start_clean()
         self.broadcast(DeskReady())
         if self.demo_summary:
             self.notify(self.demo_summary)
@@ -368,12 +378,29 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         self.load_alerts()
         if first and self.watch_store:
             self.watch_changes(self.store)
-        if first:
-            self.look_for_draft(self.desk)
+        self.look_for_draft(self.desk)
+
+    async def keep_drafts(self) -> None:
+        """Another person is signing in: what the one before typed is kept as their draft, before they go."""
+        from frontdesk.screens.base import DeskScreen
+
+        for screen in list(self.desk_screens):
+            if isinstance(screen, DeskScreen):
+                await screen.keep_for_later()
+
+    async def start_clean(self) -> None:
+        """Every mode anew, with any dialog over it: nothing the last person typed or opened stays on screen."""
+        self.desk_screens.clear()
+        await self.switch_mode(HANDOVER)
+        for mode, screen in DESK_MODES.items():
+            await self.remove_mode(mode)
+            self.add_mode(mode, screen)
+        await self.switch_mode("greet")
 
     @work(thread=True, exclusive=True, group="draft", exit_on_error=False)
     def look_for_draft(self, desk: Actor) -> None:
-        """An incident typed at this terminal but never saved (a crash, a kill) is offered back at start.
+        """An incident this person typed at this terminal but never saved (a crash, a kill, someone else signing in
+        after a lock) is offered back when they sign in.
 
         Served to a browser, every tab is a new terminal: the person signing in is offered their own
         draft from any tab instead, so a reloaded tab loses nothing.
@@ -517,7 +544,6 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         Before the store has named this site's staff (it cannot be opened, or a first run is setting it up)
         there is no one to ask, and `then` happens at once."""
         from frontdesk.screens.sign_in import ManagerPinScreen
-        from frontdesk.services.context import Actor
 
         if not self.settings.kiosk or self.known_staff is None or self.store is None:
             then()
@@ -527,12 +553,12 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         if not managers:
             self.notify(f"{doing} needs a manager's PIN, and this site has no manager.", severity="warning")
             return
+
         def given(manager: StaffInfo | None) -> None:
             if manager is not None:
                 then()
 
-        self.push_screen(ManagerPinScreen(Actor(self.store, self.clock, site.id, self.settings.terminal), managers,
-                                          doing), given)
+        self.push_screen(ManagerPinScreen(self.terminal_actor(site.id), managers, doing), given)
 
     async def action_switch_mode(self, mode: str) -> None:
         """F2–F5; pressed on its own screen, that screen starts over (F2: the search box, no card open)."""

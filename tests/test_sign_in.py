@@ -213,3 +213,68 @@ def test_snapshot_locked(snap_compare: Any, sqlite_desk: Actor, clock: FixedCloc
     greet_scene(sqlite_desk)
     app = make_app(url_of(sqlite_desk), clock)
     assert snap_compare(app, terminal_size=size, run_before=_locked)
+
+
+def draft_of(desk: Actor, name: str) -> dict[str, Any] | None:
+    """What the store keeps as `name`'s unsaved incident at the stand."""
+    from frontdesk.services import drafts
+
+    kept = drafts.load_draft(desk.as_staff(setup.find_staff(desk.store, name).id), "incident")
+    return kept[0]["values"] if kept else None
+
+
+async def _switch(pilot: Any, name: str, pin: str) -> None:
+    """F9, then Esc from the last person's PIN to the names, and `name` with their PIN."""
+    await pilot.press("f9")
+    await until(pilot, lambda: on_sign_in(pilot.app))
+    await pilot.press("escape")
+    await type_text(pilot, name.lower()[:3])
+    await pilot.press("enter")
+    await type_text(pilot, pin)
+    await pilot.press("enter")
+    await until(pilot, lambda: pilot.app.staff is not None and pilot.app.staff.name == name and not on_sign_in(pilot.app))
+
+
+async def test_another_person_signing_in_keeps_the_first_persons_draft(sqlite_desk: Actor, clock: FixedClock) -> None:
+    """Maria has José's card open and half an incident typed; F9, and Tom signs in: her incident is her draft in
+    the store, and Tom sees nothing of hers (search box, card, form). Tom half-types one too; back as Maria, hers is
+    offered and resumes, and Tom's stays his."""
+    from tests.test_greet import greet_scene, search_and_open, shown_card_id
+
+    greet_scene(sqlite_desk)
+    app = make_app(url_of(sqlite_desk), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await search_and_open(pilot, "jose")
+        assert shown_card_id(app) is not None
+        await pilot.press("f3")
+        await settle(pilot)
+        await type_text(pilot, "Mr Braun")
+        await pilot.press("tab", "tab", "right", "right", "tab", "right", "right", "right", "tab", "tab", "tab")
+        await type_text(pilot, "Soup arrived cold")
+        await _switch(pilot, "Tom", "2580")
+        assert draft_of(sqlite_desk, "Maria") is not None
+        assert (draft_of(sqlite_desk, "Maria") or {}).get("description") == "Soup arrived cold"
+        assert draft_of(sqlite_desk, "Tom") is None
+        assert app.current_mode == "greet" and shown_card_id(app) is None
+        assert app.screen.query_one("#search").value == ""
+        assert "Recent guests" in screen_text(app)  # the greet screen as it starts, no card
+        for secret in ("jose", "Mr Braun", "Soup", "An incident was not saved"):
+            assert secret not in screen_text(app), secret
+        await pilot.press("f3")
+        await settle(pilot)
+        form = app.screen.form.read()
+        assert (form.customer.guest, form.description, form.category) == ("", "", None)
+        for secret in ("Mr Braun", "Soup"):
+            assert secret not in screen_text(app), secret
+        await type_text(pilot, "Ms Lee")
+        await _switch(pilot, "Maria", "2468")
+        assert (draft_of(sqlite_desk, "Tom") or {}).get("guest") == "Ms Lee"
+        await until(pilot, lambda: "An incident was not saved" in screen_text(app))
+        assert "Mr Braun" in screen_text(app) and "Ms Lee" not in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        form = app.screen.form.read()
+        assert (form.customer.guest, form.description) == ("Mr Braun", "Soup arrived cold")
+    assert (draft_of(sqlite_desk, "Maria") or {}).get("description") == "Soup arrived cold"
+    assert (draft_of(sqlite_desk, "Tom") or {}).get("guest") == "Ms Lee"

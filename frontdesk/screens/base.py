@@ -93,6 +93,9 @@ class DeskScreen(DeskNode, Screen[None]):
     def mode_key_again(self) -> None:
         """This screen's F-key pressed while it shows; the greet screen goes back to its search box."""
 
+    async def keep_for_later(self) -> None:
+        """Another person signs in after a lock: keep what is typed here as the draft of the one leaving."""
+
     async def before_quit(self) -> bool:
         """Ctrl+Q: True to let the app quit; a screen holding unsaved typing keeps it first and may ask."""
         return True

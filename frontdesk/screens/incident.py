@@ -461,6 +461,9 @@ class IncidentScreen(LooksUpCustomers, DeskScreen):
         if back_to is not None and self.app.current_mode == self.MODE:
             self.app.switch_mode(back_to)
 
+    async def keep_for_later(self) -> None:
+        await self.keeper.flush()
+
     async def before_quit(self) -> bool:
         """Ctrl+Q: an unsaved incident is kept as a draft at once; one more key (y, Ctrl+Q) quits."""
         if not self.dirty:

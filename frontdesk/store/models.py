@@ -442,7 +442,7 @@ class AuditEvent(Base):
 
 
 class Draft(Base):
-    """Unsaved form content of one terminal, saved as it is typed."""
+    """Unsaved form content of one person at one terminal, saved as it is typed."""
 
     __tablename__ = "drafts"
 
@@ -453,7 +453,7 @@ class Draft(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (UniqueConstraint("terminal", "kind"),)
+    __table_args__ = (UniqueConstraint("terminal", "kind", "staff_id"),)
 
 
 class Erasure(Base):

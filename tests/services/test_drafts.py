@@ -85,5 +85,18 @@ def test_a_served_tab_takes_its_own_persons_draft_from_another_tab(desk, as_staf
     assert draft_at(desk, "web-cccccc") == {"values": {"description": "Soup arriv"}}
     assert draft_at(desk, "web-aaaaaa") is None
     assert drafts.load_draft(replace(as_staff("Hana"), terminal="web-dddddd"), "incident", from_any_tab=True) is None
-    assert draft_at(desk, "web-bbbbbb") == {"values": {"description": "Lena's own"}}
+    assert draft_at(lena, "web-bbbbbb") == {"values": {"description": "Lena's own"}}
     assert draft_at(desk, "stand") == {"values": {"description": "Kiosk draft"}}
+
+
+def test_each_person_has_their_own_draft_at_a_terminal(desk, as_staff):
+    """Tom signing in after Maria keeps her draft beside his; saving his drops his only."""
+    tom = as_staff("Tom")
+    mine = typed(desk)
+    his = typed(tom, words="Wine corked")
+    assert mine != his
+    assert draft_at(desk) == {"values": {"description": "Soup arriv"}}
+    assert draft_at(tom) == {"values": {"description": "Wine corked"}}
+    incidents.log_incident(tom, incidents.parse_incident(tom, DEPOSITION), draft=his)
+    assert draft_at(tom) is None
+    assert draft_at(desk) == {"values": {"description": "Soup arriv"}}
