@@ -4,15 +4,15 @@ When another person signs in after a lock, the first person's half-typed
 incident stays theirs, offered back at their next sign-in, while the
 newcomer's own typing is kept beside it.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-07
 """
 
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
