@@ -237,7 +237,9 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         from frontdesk.store.migrate import open_store
 
         try:
-            store = open_store(self.settings.database_url or default_url())
+            settings = self.settings
+            store = open_store(settings.database_url or default_url(), terminal=settings.terminal,
+                               pool_size=settings.pool_size, feed_url=settings.feed_database_url)
         except StoreError as exc:
             self.post_message(self.StoreFailed(str(exc)))
             return
@@ -428,7 +430,7 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         from frontdesk.store.feed import follow
 
         follow(store, get_current_worker().cancelled_event,
-               on_change=lambda: self.post_message(StoreChanged()),
+               on_change=lambda changes: self.post_message(StoreChanged(changes)),
                on_live=lambda live: self.post_message(self.FeedLive(live)))
 
     def on_frontdesk_app_feed_live(self, event: FeedLive) -> None:
@@ -436,11 +438,17 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         if event.live:
             self.last_store_problem = None
 
-    def on_store_changed(self, _: StoreChanged) -> None:
+    def on_store_changed(self, event: StoreChanged) -> None:
+        """Re-query the alerts, and hand the change to every screen, only where it concerns them: a change at
+        another site to nothing any screen shows costs no query here."""
+        from frontdesk.store.changes import Interest, concerned
+
         self.last_store_problem = None
-        self.load_alerts()
+        site_id = self.desk.site_id if self.desk is not None else None
+        if event.changes is None or concerned(Interest.of(("alerts", "staff")), event.changes, site_id):
+            self.load_alerts()
         for screen in list(self.desk_screens):
-            screen.post_message(StoreChanged())
+            screen.post_message(StoreChanged(event.changes))
 
     @work(thread=True, exclusive=True, group="alerts", exit_on_error=False)
     def load_alerts(self) -> None:

@@ -280,7 +280,8 @@ def _open(settings: Any, *, create: bool = False) -> Any:
     from frontdesk.store.db import default_url
     from frontdesk.store.migrate import open_store
 
-    return open_store(settings.database_url or default_url(), create=create)
+    return open_store(settings.database_url or default_url(), create=create, terminal=settings.terminal,
+                      pool_size=settings.pool_size, feed_url=settings.feed_database_url)
 
 
 def _ask(prompt: str, given: str | None) -> str:

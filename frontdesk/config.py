@@ -28,10 +28,13 @@ ENV_NAMES = {
     "lock_after_seconds": "FRONTDESK_LOCK_AFTER_SECONDS",
     "kiosk": "FRONTDESK_KIOSK",
     "served": "FRONTDESK_SERVED",
+    "pool_size": "FRONTDESK_POOL_SIZE",
+    "feed_database_url": "FRONTDESK_FEED_DATABASE_URL",
 }
-TYPED = {"lock_after_seconds": int, "kiosk": bool, "served": bool}
+TYPED = {"lock_after_seconds": int, "kiosk": bool, "served": bool, "pool_size": int}
 """Settings that are not text: TOML integers and booleans in the file; 1/0/true/false in the environment."""
 LOCK_AFTER_MAX = 24 * 3600
+POOL_SIZE_MAX = 16
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,11 @@ class Settings:
     served: bool = False
     """Served to a browser by `frontdesk serve` (set in the app's environment, never by a request): a PIN is
     always asked, whatever the store's require_pin says, and the idle lock cannot be switched off."""
+    pool_size: int = 1
+    """PostgreSQL connections this terminal keeps open at rest besides the change feed's."""
+    feed_database_url: str | None = None
+    """Where the change feed connects when database_url goes through a transaction pooler (PgBouncer):
+    the server itself. None: database_url."""
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -98,6 +106,8 @@ def load_settings(flags: dict[str, Any] | None = None, *, path: Path | None = No
         raise ConfigError(f"lock_after_seconds is 0 to {LOCK_AFTER_MAX} seconds")
     if values.get("served") and values.get("lock_after_seconds") == 0:
         raise ConfigError("a terminal served to a browser always locks when idle: lock_after_seconds cannot be 0")
+    if not 1 <= values.get("pool_size", 1) <= POOL_SIZE_MAX:
+        raise ConfigError(f"pool_size is 1 to {POOL_SIZE_MAX} connections")
     return Settings(**values)
 
 
@@ -111,7 +121,8 @@ def _typed(name: str, text: str, source: str) -> Any:
         return value in ("1", "true")
     if kind is int:
         if not (value.isascii() and value.isdigit()):
-            raise ConfigError(f"{source} is a whole number of seconds, not {text!r}")
+            unit = "connections" if name == "pool_size" else "seconds"
+            raise ConfigError(f"{source} is a whole number of {unit}, not {text!r}")
         return int(value)
     return text
 

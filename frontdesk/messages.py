@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
+if TYPE_CHECKING:
+    from frontdesk.store.changes import Change
+
 
 class StoreChanged(Message, bubble=False):
-    """Another connection committed: screens re-query what they show.
+    """Another connection committed: screens re-query what they show, if the change concerns it.
 
-    Bursts collapse into one (a pending StoreChanged replaces the next). It
-    does not bubble: the App hands a copy to each screen, and a copy that
-    bubbled back up would be handed out again, forever.
+    `changes` says where and what (None: unknown, so everything). Bursts
+    collapse into one (a pending StoreChanged replaces the next and takes
+    its changes along). It does not bubble: the App hands a copy to each
+    screen, and a copy that bubbled back up would be handed out again, forever.
     """
 
+    def __init__(self, changes: tuple[Change, ...] | None = None) -> None:
+        super().__init__()
+        self.changes = changes
+
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, StoreChanged)
+        if not isinstance(message, StoreChanged):
+            return False
+        if self.changes is None or message.changes is None:
+            message.changes = None
+        else:
+            from frontdesk.store.changes import merge
+
+            message.changes = merge((*self.changes, *message.changes))
+        return True
 
 
 class DeskReady(Message):

@@ -105,6 +105,21 @@ def store_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_store(request: pytest.FixtureRequest) -> Iterator[object]:
+    """A migrated, empty store on PostgreSQL only (skipped without a server), from the pool."""
+    from frontdesk.store.migrate import open_store
+
+    pool: SchemaPool = request.getfixturevalue("_pg_schema_pool")
+    schema = pool.take()
+    store = open_store(pg_schema_url(pg_url(), schema))
+    try:
+        yield store
+    finally:
+        store.dispose()
+        pool.give_back(schema)
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path, _sqlite_template: Path) -> str:
     path = tmp_path / "store.db"
     shutil.copyfile(_sqlite_template, path)

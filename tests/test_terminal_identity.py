@@ -51,3 +51,20 @@ def test_typed_terminal_settings_from_the_file(tmp_path: object, monkeypatch: py
     config.write_text('lock_after_seconds = "120"\n')
     with pytest.raises(ConfigError, match="lock_after_seconds must be a whole number"):
         load_settings(path=config)
+
+
+def test_pool_size_is_a_terminal_setting_of_1_to_16(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    config = Path(str(tmp_path)) / "config.toml"
+    config.write_text('pool_size = 3\nfeed_database_url = "postgresql://db.example/frontdesk"\n')
+    settings = load_settings(path=config)
+    assert (settings.pool_size, settings.feed_database_url) == (3, "postgresql://db.example/frontdesk")
+    assert load_settings(path=tmp_path / "none.toml").pool_size == 1  # type: ignore[operator]
+    monkeypatch.setenv("FRONTDESK_POOL_SIZE", "2")
+    assert load_settings(path=config).pool_size == 2
+    for wrong, says in (("0", "pool_size is 1 to 16"), ("17", "pool_size is 1 to 16"),
+                        ("many", "whole number of connections")):
+        monkeypatch.setenv("FRONTDESK_POOL_SIZE", wrong)
+        with pytest.raises(ConfigError, match=says):
+            load_settings(path=config)

@@ -24,6 +24,7 @@ from frontdesk.widgets.safe import literal
 if TYPE_CHECKING:
     from frontdesk.desk import DeskApp
     from frontdesk.services.audit import AuditEntry, TrailFilter
+    from frontdesk.store.changes import Interest
 
 FILTERS = (
     # (id, caption, placeholder, the name parse_filter reports it under)
@@ -87,6 +88,12 @@ class AuditScreen(DeskScreen):
             table: DataTable[Any] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
             table.add_columns("When", "Who", "Terminal", "Action", "Record", "Fields")
             yield table
+
+    def shows(self) -> Interest:
+        """The audit trail covers every site."""
+        from frontdesk.store.changes import ALL_ANYWHERE
+
+        return ALL_ANYWHERE
 
     def refresh_data(self) -> None:
         self.apply_filters()

@@ -1,8 +1,10 @@
 """The frame every mode screen shares: header, screens row, alert bar, body, footer.
 
 A `DeskScreen` refreshes its data when the desk becomes ready and when the
-store changes; a screen that is not showing only marks itself stale and
-refreshes when it is shown again, so an idle or hidden screen runs no queries.
+store changes in a way that concerns what it shows (`shows()`: its site's
+tables, and a customer's flags and history wherever they changed); a screen
+that is not showing only marks itself stale and refreshes when it is shown
+again, so an idle or hidden screen runs no queries.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from frontdesk.widgets.mode_bar import ModeBar
 
 if TYPE_CHECKING:
     from frontdesk.services.context import Actor
+    from frontdesk.store.changes import Interest
 
 
 class DeskFooter(Footer):
@@ -76,7 +79,23 @@ class DeskScreen(DeskNode, Screen[None]):
     def on_desk_ready(self, _: DeskReady) -> None:
         self.refresh_data()
 
-    def on_store_changed(self, _: StoreChanged) -> None:
+    def shows(self) -> Interest:
+        """What this screen shows now, so that a change elsewhere or to other records costs no query;
+        screens narrow it (by default: everything at this site)."""
+        from frontdesk.store.changes import ALL_HERE
+
+        return ALL_HERE
+
+    def concerned(self, event: StoreChanged) -> bool:
+        from frontdesk.store.changes import concerned
+
+        if event.changes is None:
+            return True
+        return concerned(self.shows(), event.changes, self.desk.site_id if self.desk is not None else None)
+
+    def on_store_changed(self, event: StoreChanged) -> None:
+        if not self.concerned(event):
+            return
         if self.is_current:
             self.refresh_data()
         else:

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from frontdesk.schemas.reads import DueItem, DueQueue, EpisodeInfo, FollowUpDetail
+    from frontdesk.store.changes import Interest
 
 Window = Literal["overdue", "today", "week", "all"]
 WINDOW_WORDS: dict[str, str] = {"overdue": "overdue", "today": "due by tonight", "week": "this week", "all": "all due"}
@@ -174,6 +175,12 @@ class FollowUpsScreen(DeskScreen):
     def zone(self) -> ZoneInfo:
         site = getattr(self.app, "site", None)
         return zone(site.time_zone if site else "UTC")
+
+    def shows(self) -> Interest:
+        """This site's follow-ups, with their incidents, episodes, owners and customers' names."""
+        from frontdesk.store.changes import Interest
+
+        return Interest.of(("follow_ups", "follow_up_attempts", "episodes", "incidents", "staff", "customers"))
 
     def refresh_data(self) -> None:
         """Re-read the page on screen, keeping the highlighted follow-up where it is."""

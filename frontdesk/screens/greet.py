@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from frontdesk.schemas.reads import CustomerCard, FlagInfo, InHouseGuest, SearchHit
     from frontdesk.services.context import Actor
     from frontdesk.services.search import Searcher
+    from frontdesk.store.changes import Interest
 
 CARD_ACTIONS = frozenset(
     {"toggle_story", "check_in", "check_out", "left", "acknowledge", "clear_flag", "log_incident", "edit"}
@@ -155,6 +156,15 @@ class GreetScreen(DeskScreen):
     def on_screen_suspend(self) -> None:
         """Another screen (a mode, a dialog, the lock) takes over: the story closes, as a guest may look."""
         self.close_story()
+
+    def shows(self) -> Interest:
+        """The in-house list shows this site's visits, incidents and flags; a card or search results show
+        customers, whose flags and history are the group's: those matter wherever they changed."""
+        from frontdesk.store.changes import CUSTOMER_HISTORY, Interest
+
+        showing_customers = self.card is not None or bool(self.search_box.value)
+        return Interest.of(("visits", "incidents", "flags", "customers"),
+                           CUSTOMER_HISTORY if showing_customers else ())
 
     def refresh_data(self) -> None:
         self.load_in_house()

@@ -43,6 +43,7 @@ from frontdesk.widgets.save_preview import SavePreview
 if TYPE_CHECKING:
     from frontdesk.schemas.reads import IncidentDetail, LogResult, PlanStepPreview
     from frontdesk.services.context import Actor
+    from frontdesk.store.changes import Interest
 
 DRAFT_KIND = "incident"
 
@@ -149,6 +150,12 @@ class IncidentScreen(LooksUpCustomers, DeskScreen):
         return self.query_one(DraftKeeper)
 
     # -- the lists the choices come from (categories, staff) ------------------
+
+    def shows(self) -> Interest:
+        """The category list (store-wide) and this site's staff, for the ally."""
+        from frontdesk.store.changes import Interest
+
+        return Interest.of(("staff",))
 
     def refresh_data(self) -> None:
         if self.desk is not None:

@@ -27,6 +27,7 @@ from frontdesk.widgets.safe import label_grid, literal
 
 if TYPE_CHECKING:
     from frontdesk.schemas.reads import Count, Report
+    from frontdesk.store.changes import Interest
 
 PERIODS = (7, 30, 90, 365)
 BAR_WIDTH = 24
@@ -106,6 +107,12 @@ class ReportsScreen(DeskScreen):
             with Horizontal(id="report-charts"):
                 yield Static(id="report-what")
                 yield Static(id="report-when")
+
+    def shows(self) -> Interest:
+        """Everything at this site, or at every site when the report covers them all."""
+        from frontdesk.store.changes import ALL_ANYWHERE, ALL_HERE
+
+        return ALL_ANYWHERE if self.all_sites else ALL_HERE
 
     def refresh_data(self) -> None:
         if self.desk is not None:

@@ -22,6 +22,7 @@ from frontdesk.errors import InvalidInput, NotFound
 from frontdesk.schemas.base import ReadModel
 from frontdesk.services import authority
 from frontdesk.services.context import Actor
+from frontdesk.store import changes
 from frontdesk.store.models import (
     Alert,
     AuditEvent,
@@ -59,6 +60,7 @@ def record(
     record_id: int,
     fields: Iterable[str] = (),
 ) -> None:
+    changes.note(session, site_id=actor.site_id or None, tables=("audit_events",))
     session.info.setdefault(PENDING, []).append(
         {
             "at": actor.now(),

@@ -3,7 +3,8 @@
 Writes go through `Store.begin()`, one user action per transaction (on SQLite
 it begins IMMEDIATE, so a read-then-write never fails with a busy snapshot);
 reads go through `Store.read()`, which stays deferred. On PostgreSQL every
-write transaction also sends a NOTIFY that the change feed listens for, and
+write transaction also sends one NOTIFY that the change feed listens for,
+saying the site and the tables it changed (`store/changes.py`), and
 every interactive transaction waits at most `lock_timeout` for a lock and
 `statement_timeout` for a statement (`SET LOCAL`, so a transaction pooler is
 fine); bulk work (export, upgrades, backups, bench builds) asks for
@@ -20,7 +21,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
@@ -42,8 +43,14 @@ from frontdesk.errors import (
     StoreUnavailable,
 )
 from frontdesk.paths import default_store_path, private_dir
+from frontdesk.store import changes
 
 NOTIFY_CHANNEL = "frontdesk_changes"
+CHANNEL_SQL = (f"CASE current_schema() WHEN 'public' THEN '{NOTIFY_CHANNEL}' "
+               f"ELSE '{NOTIFY_CHANNEL}:' || current_schema() END")
+"""The channel of this store's notices: one per schema, so stores in two schemas of one database (the
+test suite's) do not wake each other; the public schema keeps the plain name older terminals listen on."""
+NOTIFY_SQL = f"SELECT pg_notify({CHANNEL_SQL}, :payload)"
 SQLITE_BUSY_TIMEOUT_S = 30.0
 MIGRATION_WAIT_S = 600.0
 """How long an opening terminal waits on SQLite for another one that is upgrading the store (backup included)."""
@@ -56,6 +63,11 @@ INTERACTIVE_LIMITS = (
 )
 """Sent first in every interactive PostgreSQL transaction: nothing waits forever, and a
 frozen terminal's open transaction is ended by the server instead of holding its locks."""
+POOL_SIZE = 1
+"""Pooled PostgreSQL connections a terminal keeps open at rest (the terminal setting `pool_size`)."""
+POOL_OVERFLOW = 4
+"""More connections a burst of workers may open for a moment; closed as soon as they are returned."""
+APPLICATION_NAME_MAX = 63
 BUSY = "busy at another terminal — try again"
 FULL = "the disk holding the store is full: nothing was saved"
 
@@ -143,8 +155,14 @@ def _postgres_on_begin(connection) -> None:  # type: ignore[no-untyped-def]
 class Store:
     """A database: its engine, and sessions for reading and for writing."""
 
-    def __init__(self, raw_url: str, *, create: bool = True) -> None:
+    def __init__(self, raw_url: str, *, create: bool = True, terminal: str | None = None,
+                 pool_size: int = POOL_SIZE, feed_url: str | None = None) -> None:
         self.url = parse_url(raw_url)
+        self.feed_url = parse_url(feed_url) if feed_url else self.url
+        """Where the change feed LISTENs: the server itself when `url` goes through a transaction pooler."""
+        self.pool_size = pool_size
+        self.application_name = f"frontdesk/{terminal}"[:APPLICATION_NAME_MAX] if terminal else "frontdesk"
+        """What the server shows for this terminal's connections (pg_stat_activity)."""
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.path = sqlite_path(self.url)
         if self.is_sqlite:
@@ -175,14 +193,26 @@ class Store:
                 event.listen(engine, "begin", _sqlite_on_begin)
                 return engine
             # No prepared statements: one would not outlive a pooled server connection behind a pooler.
-            engine = create_engine(self.url, pool_pre_ping=True, pool_size=8, max_overflow=8,
-                                   connect_args={"prepare_threshold": None})
+            # `pool_size` stay open at rest; a burst of workers may open a few more, closed when returned.
+            engine = create_engine(self.url, pool_pre_ping=True, pool_size=self.pool_size,
+                                   max_overflow=POOL_OVERFLOW, connect_args=self._postgres_connect_args(self.url))
             event.listen(engine, "begin", _postgres_on_begin)
             return engine
         except NoSuchModuleError:
             raise StoreError(f"no driver for {self.url.drivername}: install frontdesk[pg]") from None
         except ModuleNotFoundError as exc:
             raise StoreError(f"no driver for {self.url.drivername} ({exc.name}): install frontdesk[pg]") from None
+
+    def _postgres_connect_args(self, url: URL) -> dict[str, Any]:
+        connect_args: dict[str, Any] = {"prepare_threshold": None}
+        if "application_name" not in url.query:  # a URL that names its connections keeps its name
+            connect_args["application_name"] = self.application_name
+        return connect_args
+
+    def feed_connect_args(self) -> dict[str, Any]:
+        """psycopg.connect() keywords for the change feed's own connection (to `feed_url`)."""
+        _, arguments = self.engine.dialect.create_connect_args(self.feed_url)
+        return {**arguments, **self._postgres_connect_args(self.feed_url)}
 
     @property
     def display_url(self) -> str:
@@ -297,10 +327,13 @@ class Store:
         committing = False
         try:
             with (self._bulk_writer if bulk else self._writer)() as session, session.begin():
-                session.info["write"] = True
+                session.info[changes.WRITE] = True
                 yield session
                 if not self.is_sqlite:
-                    session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+                    session.flush()
+                    change = changes.collected(session)
+                    if change is not None:  # one notice at the commit, saying where and what
+                        session.execute(text(NOTIFY_SQL), {"payload": change.payload()})
                 committing = True
         except DBAPIError as exc:
             self._saving_failed(exc, committing)

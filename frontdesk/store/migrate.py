@@ -25,7 +25,7 @@ from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from frontdesk.errors import StoreError
-from frontdesk.store.db import NOTIFY_CHANNEL, Store
+from frontdesk.store.db import NOTIFY_SQL, POOL_SIZE, Store
 
 SCRIPT_LOCATION = "frontdesk.store:migrations"
 
@@ -84,6 +84,9 @@ def open_store(
     upgrade: bool | None = None,
     create: bool = True,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    terminal: str | None = None,
+    pool_size: int = POOL_SIZE,
+    feed_url: str | None = None,
 ) -> Store:
     """Open the store at `url`, bringing its schema to this frontdesk's head where allowed.
 
@@ -92,9 +95,10 @@ def open_store(
     `create`: an empty store (a new SQLite file, an empty PostgreSQL schema)
     gets the schema; read-only commands pass False, so a mistyped path is
     refused instead of becoming a new store. Raises StoreError with one
-    plain line for anything a person must fix.
+    plain line for anything a person must fix. `terminal`, `pool_size` and
+    `feed_url` shape its PostgreSQL connections (see `Store`).
     """
-    store = Store(url, create=create)
+    store = Store(url, create=create, terminal=terminal, pool_size=pool_size, feed_url=feed_url)
     try:
         ensure_current(store, upgrade=store.is_sqlite if upgrade is None else upgrade, create=create, now=now)
     except StoreError:
@@ -149,7 +153,7 @@ def ensure_current(store: Store, *, upgrade: bool, create: bool = True,
         command.upgrade(alembic_config(connection), "head")
         if not store.is_sqlite and current is not None:
             # Terminals still running the older schema hear of it at the commit.
-            connection.execute(text("SELECT pg_notify(:channel, 'schema')"), {"channel": NOTIFY_CHANNEL})
+            connection.execute(text(NOTIFY_SQL), {"payload": "schema"})
     return str(backup) if backup else None
 
 
