@@ -207,6 +207,18 @@ class Category(Base):
     """Its wording never shows where a guest may read the screen (allergy, safety, injury, health)."""
 
 
+class RootCause(Base):
+    """Why an episode happened, chosen from a list when it closes (a manager keeps the list)."""
+
+    __tablename__ = "root_causes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    label: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
 class Playbook(Base):
     """The follow-up plan for incidents of one severity (and maybe one category)."""
 
@@ -277,6 +289,12 @@ class Incident(Base):
     handoff_expected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handoff_status: Mapped[str | None] = mapped_column(String(16))
     root_cause: Mapped[str | None] = mapped_column(Text)
+    """A free-text note; the episode's `root_cause` is the key chosen from the list."""
+    remedy_sought: Mapped[str | None] = mapped_column(Text)
+    """What the customer asked for, in their words."""
+    remedy_approval: Mapped[str | None] = mapped_column(String(16))
+    """None: within the logger's limit; "approved" (by `remedy_approved_by_id`) or "pending" a lead's approval."""
+    remedy_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     complete: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -299,6 +317,10 @@ class Episode(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     reopened_count: Mapped[int] = mapped_column(Integer, default=0)
+    root_cause: Mapped[str | None] = mapped_column(ForeignKey("root_causes.key"))
+    """The key chosen at close; None for an open episode (or one closed before issue 15)."""
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    """recovered, not_recovered or unknown, chosen at close."""
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
