@@ -705,7 +705,8 @@ def cmd_playbooks(args: argparse.Namespace) -> int:
         print("\n".join(playbooks.describe_playbooks(store)))
         return 0
     spec = playbooks.load_playbook_file(store, Path(args.file))
-    print(f"Loaded {len(spec.playbook)} playbooks from {args.file}.")
+    causes = f", {len(spec.root_cause)} root causes" if spec.root_cause is not None else ""
+    print(f"Loaded {len(spec.playbook)} playbooks{causes} from {args.file}.")
     return 0
 
 

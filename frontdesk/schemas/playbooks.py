@@ -25,6 +25,9 @@ DEPTH_MAX = 6
 STEPS_MAX = 20
 PLAYBOOKS_MAX = 200
 CATEGORIES_MAX = 100
+ROOT_CAUSES_MAX = 100
+UNKNOWN_ROOT_CAUSE = "unknown"
+"""Always on the list: closing is never blocked for want of a cause (and "unknown" is counted)."""
 
 # Numbers are TOML integers: `offset_days = true` or `= 1.5` is refused, not read as 1.
 Days = Annotated[StrictInt, Field(ge=0, le=365)]
@@ -80,12 +83,29 @@ class CategorySpec(Input):
     """None: sensitive if the key is one of SENSITIVE_CATEGORIES (an existing row keeps its own)."""
 
 
+class RootCauseSpec(Input):
+    """One root cause an episode may close with (`[[root_cause]]`)."""
+
+    key: CategoryKey
+    label: RequiredLine
+
+
+def check_root_causes(causes: list[RootCauseSpec]) -> None:
+    """Keys once each, and `unknown` among them; raises ValueError naming the problem."""
+    keys = [cause.key for cause in causes]
+    if len(set(keys)) != len(keys):
+        raise ValueError("a root cause key appears twice")
+    if UNKNOWN_ROOT_CAUSE not in keys:
+        raise ValueError(f"the root causes must include {UNKNOWN_ROOT_CAUSE!r}, so an episode can always close")
+
+
 class PlaybookFile(Input):
-    """A playbooks file: plans by severity and category, the two checks, optional categories."""
+    """A playbooks file: plans by severity and category, the two checks, optional categories and root causes."""
 
     playbook: list[PlaybookSpec] = Field(min_length=1, max_length=PLAYBOOKS_MAX)
     check: list[CheckSpec] = Field(default_factory=list, max_length=2)
     category: list[CategorySpec] | None = Field(default=None, max_length=CATEGORIES_MAX)
+    root_cause: list[RootCauseSpec] | None = Field(default=None, max_length=ROOT_CAUSES_MAX)
 
     @model_validator(mode="after")
     def _complete(self) -> PlaybookFile:
@@ -105,6 +125,8 @@ class PlaybookFile(Input):
             keys = [category.key for category in self.category]
             if len(set(keys)) != len(keys):
                 raise ValueError("a category key appears twice")
+        if self.root_cause is not None:
+            check_root_causes(self.root_cause)
         return self
 
 
@@ -112,7 +134,8 @@ class PlaybookFileError(FrontdeskError):
     """A playbooks file that cannot be used; the message names file, entry and problem."""
 
 
-_ENTRY_NAMES = {"playbook": "playbook", "step": "step", "check": "check", "category": "category"}
+_ENTRY_NAMES = {"playbook": "playbook", "step": "step", "check": "check", "category": "category",
+                "root_cause": "root cause"}
 
 
 def _where(loc: tuple[Any, ...]) -> str:
@@ -178,3 +201,20 @@ def parse_categories(text: str, source: str) -> list[CategorySpec]:
         return [CategorySpec.model_validate(entry) for entry in entries]
     except ValidationError as exc:
         raise _refusal(exc, source) from None
+
+
+def parse_root_causes(text: str, source: str) -> list[RootCauseSpec]:
+    """The `[[root_cause]]` entries of a bundled file (data/root_causes.toml)."""
+    raw = _toml(text, source)
+    entries = raw.get("root_cause", [])
+    if not isinstance(entries, list) or len(entries) > ROOT_CAUSES_MAX:
+        raise PlaybookFileError(f"{source}: [[root_cause]] entries, at most {ROOT_CAUSES_MAX}")
+    try:
+        causes = [RootCauseSpec.model_validate(entry) for entry in entries]
+    except ValidationError as exc:
+        raise _refusal(exc, source) from None
+    try:
+        check_root_causes(causes)
+    except ValueError as exc:
+        raise PlaybookFileError(f"{source}: {exc}") from None
+    return causes

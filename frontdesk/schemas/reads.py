@@ -357,6 +357,14 @@ class EpisodeInfo(ReadModel):
     """What stays open, in words ("1 follow-up is still open")."""
     customer_name: str | None = None
     promise_text: str | None = None
+    root_cause: str | None = None
+    """The key chosen at close (None while open)."""
+    outcome: str | None = None
+    """recovered, not_recovered or unknown, chosen at close (None while open)."""
+    proposed_outcome: str = "unknown"
+    """What the close dialog proposes, from the last follow-up's outcome."""
+    root_causes: tuple[tuple[str, str], ...] = ()
+    """The list to choose from at close, as (key, label)."""
 
 
 class IncidentRow(ReadModel):

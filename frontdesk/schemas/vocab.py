@@ -14,6 +14,7 @@ Channel = Literal["call", "text", "email", "note", "in_person"]
 FollowUpStatus = Literal["open", "done", "skipped"]
 Outcome = Literal["reached_satisfied", "reached_unhappy", "no_answer", "left_message"]
 EpisodeStatus = Literal["open", "closed"]
+EpisodeOutcome = Literal["recovered", "not_recovered", "unknown"]
 Likelihood = Literal["likely", "uncertain", "unlikely"]
 PromiseStatus = Literal["pending", "kept", "broken"]
 HandoffStatus = Literal["pending", "fixed", "not_fixed"]
@@ -26,6 +27,9 @@ ROLES: tuple[Role, ...] = get_args(Role)
 FOLLOW_UP_KINDS: tuple[FollowUpKind, ...] = get_args(FollowUpKind)
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+EPISODE_OUTCOMES: tuple[EpisodeOutcome, ...] = get_args(EpisodeOutcome)
+PROPOSED_OUTCOME: dict[str, EpisodeOutcome] = {"reached_satisfied": "recovered", "reached_unhappy": "not_recovered"}
+"""An episode's outcome proposed at close from its last follow-up's outcome (anything else: unknown)."""
 LIKELIHOODS: tuple[Likelihood, ...] = get_args(Likelihood)
 FLAG_LEVELS: tuple[FlagLevel, ...] = get_args(FlagLevel)
 REMEDY_KINDS: tuple[RemedyKind, ...] = get_args(RemedyKind)
@@ -91,6 +95,9 @@ LABELS: dict[str, str] = {
     "refund": "refund",
     "voucher": "voucher",
     "other": "other",
+    "recovered": "recovered",
+    "not_recovered": "not recovered",
+    "unknown": "unknown",
     "out": "checked out",
     "left": "left",
 }

@@ -1,7 +1,10 @@
 """Episodes: an incident with its flag and follow-ups, open until followed through.
 
 An episode closes only when no follow-up is open and its promise, if any, is
-settled (kept or broken); closing offers to clear the flag. "Reached – still
+settled (kept or broken); closing records a root cause from the store's list
+("unknown" allowed and counted) and an outcome (recovered, not recovered or
+unknown, proposed from the last follow-up's outcome), and offers to clear the
+flag. "Reached – still
 unhappy" reopens it (see followups). Reopening by hand schedules a check-in
 for the original ally, so a reopened episode is never left without a next step.
 """
@@ -20,13 +23,25 @@ from frontdesk import timing
 from frontdesk.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from frontdesk.schemas.inputs import PlannedStep
 from frontdesk.schemas.reads import EpisodeInfo
+from frontdesk.schemas.vocab import EPISODE_OUTCOMES, PROPOSED_OUTCOME
 from frontdesk.services import audit
 from frontdesk.services.authority import require_staff
 from frontdesk.services.context import Actor
 from frontdesk.services.flags import deactivate
-from frontdesk.services.playbooks import DEFAULT_HOUR
+from frontdesk.services.playbooks import DEFAULT_HOUR, root_causes_in
 from frontdesk.store.models import Customer, Episode, Flag, FollowUp, Incident
 from frontdesk.store.queries import episode_for, open_follow_up_count, staff_names
+
+
+def proposed_outcome(session: Session, incident_id: int) -> str:
+    """The outcome the close dialog proposes: from the last follow-up done with an outcome."""
+    last = session.scalar(
+        select(FollowUp.outcome)
+        .where(FollowUp.incident_id == incident_id, FollowUp.outcome.is_not(None))
+        .order_by(FollowUp.completed_at.desc().nulls_last(), FollowUp.updated_at.desc(), FollowUp.id.desc())
+        .limit(1)
+    )
+    return PROPOSED_OUTCOME.get(last or "", "unknown")
 
 
 def _info(session: Session, incident: Incident) -> EpisodeInfo:
@@ -51,6 +66,10 @@ def _info(session: Session, incident: Incident) -> EpisodeInfo:
         blockers=tuple(blockers),
         customer_name=customer.name if customer else None,
         promise_text=incident.promise_text,
+        root_cause=episode.root_cause,
+        outcome=episode.outcome,
+        proposed_outcome=proposed_outcome(session, incident.id),
+        root_causes=root_causes_in(session),
     )
 
 
@@ -75,10 +94,13 @@ def close_episode(
     actor: Actor,
     incident_id: int,
     *,
+    root_cause: str | None = None,
+    outcome: str | None = None,
     settle_promise: str | None = None,
     clear_flag: bool = False,
 ) -> EpisodeInfo:
-    """Close the episode; settle a pending promise ("kept" or "broken") on the way, and clear the flag if asked."""
+    """Close the episode with a root cause (required) and an outcome (the proposed one if not given); settle a
+    pending promise ("kept" or "broken") on the way, and clear the flag if asked."""
     if settle_promise not in (None, "kept", "broken"):
         raise InvalidInput.one("promise", "say whether the promise was kept or broken")
     try:
@@ -103,6 +125,13 @@ def close_episode(
             if incident.promise_text and incident.promise_status == "pending":
                 if settle_promise is None:
                     raise NotAllowed("say whether the promise was kept or broken before closing")
+            if not root_cause:
+                raise InvalidInput.one("root_cause", "choose a root cause (\"unknown\" if nobody knows)")
+            if root_cause not in dict(root_causes_in(session)):
+                raise InvalidInput.one("root_cause", f"{root_cause!r} is not on the list of root causes")
+            if outcome is not None and outcome not in EPISODE_OUTCOMES:
+                raise InvalidInput.one("outcome", "say whether the customer was recovered, not recovered, or unknown")
+            if incident.promise_text and incident.promise_status == "pending":
                 incident.promise_status = settle_promise
                 incident.promise_settled_at = actor.now()
                 session.flush()
@@ -110,8 +139,11 @@ def close_episode(
             episode.status = "closed"
             episode.closed_at = actor.now()
             episode.closed_by_id = actor.staff_id
+            episode.root_cause = root_cause
+            episode.outcome = outcome or proposed_outcome(session, incident_id)
             session.flush()
-            audit.record(session, actor, "close", "episode", episode.id, ("status", "closed_at", "closed_by_id"))
+            audit.record(session, actor, "close", "episode", episode.id,
+                         ("status", "closed_at", "closed_by_id", "root_cause", "outcome"))
             if clear_flag:
                 for flag in session.scalars(select(Flag).where(Flag.incident_id == incident_id, Flag.active.is_(True))):
                     deactivate(session, actor, flag)
@@ -127,9 +159,11 @@ def reopen(session: Session, actor: Actor, incident_id: int) -> Episode:
         episode.status = "open"
         episode.closed_at = None
         episode.closed_by_id = None
+        episode.root_cause = None  # chosen again at the next close, with what was learnt since
+        episode.outcome = None
         episode.reopened_count += 1
         session.flush()
-        audit.record(session, actor, "reopen", "episode", episode.id, ("status",))
+        audit.record(session, actor, "reopen", "episode", episode.id, ("status", "root_cause", "outcome"))
     return episode
 
 

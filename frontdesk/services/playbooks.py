@@ -23,11 +23,13 @@ from frontdesk.schemas.playbooks import (
     CategorySpec,
     PlaybookFile,
     PlaybookFileError,
+    RootCauseSpec,
     parse_categories,
     parse_playbook_file,
+    parse_root_causes,
 )
 from frontdesk.store.db import Store
-from frontdesk.store.models import Category, Playbook, PlaybookStep
+from frontdesk.store.models import Category, Playbook, PlaybookStep, RootCause
 
 CHECKS_SEVERITY = "any"
 """The playbook row that holds the hand-off and promise checks."""
@@ -131,13 +133,40 @@ def _replace_categories(session: Session, categories: list[CategorySpec]) -> Non
         row.active = False
 
 
+def _replace_root_causes(session: Session, causes: list[RootCauseSpec]) -> None:
+    """Upsert root causes in file order; keys no longer listed are kept (closed episodes name them) but inactive."""
+    existing = {cause.key: cause for cause in session.scalars(select(RootCause))}
+    for position, spec in enumerate(causes):
+        row = existing.pop(spec.key, None)
+        if row is None:
+            session.add(RootCause(key=spec.key, label=spec.label, position=position, active=True))
+        else:
+            row.label, row.position, row.active = spec.label, position, True
+    for row in existing.values():
+        row.active = False
+
+
+def root_causes_in(session: Session) -> tuple[tuple[str, str], ...]:
+    """Active root causes as (key, label), in their file order."""
+    rows = session.execute(
+        select(RootCause.key, RootCause.label).where(RootCause.active.is_(True)).order_by(RootCause.position)
+    )
+    return tuple((row.key, row.label) for row in rows)
+
+
+def root_causes(store: Store) -> tuple[tuple[str, str], ...]:
+    with store.read() as session:
+        return root_causes_in(session)
+
+
 def category_keys(session: Session) -> set[str]:
     return set(session.scalars(select(Category.key)))
 
 
 def seed_defaults(session: Session) -> None:
-    """Load the bundled categories and playbooks (on setup of a new store)."""
+    """Load the bundled categories, root causes and playbooks (on setup of a new store)."""
     _replace_categories(session, parse_categories(bundled("categories.toml"), "categories.toml"))
+    _replace_root_causes(session, parse_root_causes(bundled("root_causes.toml"), "root_causes.toml"))
     session.flush()
     spec = parse_playbook_file(bundled("playbooks.toml"), "playbooks.toml")
     _check_categories(spec, category_keys(session), "playbooks.toml")
@@ -154,7 +183,7 @@ def _check_categories(spec: PlaybookFile, known: set[str], source: str) -> None:
 
 
 def load_playbook_file(store: Store, path: Path) -> PlaybookFile:
-    """Replace every playbook (and the categories, if the file lists them) from `path`.
+    """Replace every playbook (and the categories and root causes, if the file lists them) from `path`.
 
     The whole file is checked first; on any problem nothing is changed.
     """
@@ -175,6 +204,8 @@ def load_playbook_file(store: Store, path: Path) -> PlaybookFile:
         else:
             known = set(session.scalars(select(Category.key).where(Category.active.is_(True))))
         _check_categories(spec, known, str(path))
+        if spec.root_cause is not None:
+            _replace_root_causes(session, spec.root_cause)
         _replace_playbooks(session, spec)
     return spec
 

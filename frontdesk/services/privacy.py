@@ -57,7 +57,7 @@ ERASED = "erased"
 
 ERASED_TEXTS: dict[type[Base], tuple[str, ...]] = {
     Incident: ("description", "reaction", "location", "guest_description", "handoff_to", "root_cause",
-               "promise_text"),
+               "promise_text", "remedy_sought"),
     Flag: ("headline", "message", "greeting"),
     Alert: ("headline",),
     FollowUp: ("words", "note", "skip_reason", "reschedule_reason"),

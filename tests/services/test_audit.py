@@ -102,7 +102,7 @@ def test_every_write_is_audited_without_personal_data(desk, clock, staff, as_sta
     ]
 
     mark = last_id(desk)
-    info = episodes.close_episode(desk, result.incident_id)
+    info = episodes.close_episode(desk, result.incident_id, root_cause="unknown")
     closed = events(desk, mark)
     assert [event[:2] for event in closed] == [("close", "episode")]
     assert info.status == "closed"

@@ -113,9 +113,9 @@ WALK: list[tuple[str, Attempt]] = [
         s.follow_up(owner=s.actor_name))),
     ("work_queue", lambda s: (lambda f: lambda: followups.skip(
         s.actor, f, None, SkipInput.parse({"reason": "Guest asked not to be called"})))(s.follow_up(s.actor_name))),
-    ("work_queue", lambda s: (lambda i: lambda: episodes.close_episode(s.actor, i))(s.closable())),
+    ("work_queue", lambda s: (lambda i: lambda: episodes.close_episode(s.actor, i, root_cause="unknown"))(s.closable())),
     ("clear_flag", lambda s: (lambda f: lambda: flags.clear_flag(s.actor, f))(s.flag_of(s.incident()))),
-    ("clear_flag", lambda s: (lambda i: lambda: episodes.close_episode(s.actor, i, clear_flag=True))(s.closable())),
+    ("clear_flag", lambda s: (lambda i: lambda: episodes.close_episode(s.actor, i, root_cause="unknown", clear_flag=True))(s.closable())),
     ("amend_any_incident", lambda s: (lambda i: lambda: s.amend(i))(s.incident())),
     ("reports", lambda s: lambda: reports.report(s.actor)),
     ("manage_staff", lambda s: lambda: pins.set_pin(s.actor, s.staff["Olga"], "8642")),

@@ -36,7 +36,7 @@ def test_closing_is_refused_while_a_follow_up_is_open(desk, promised):
     _, result = promised
 
     with pytest.raises(NotAllowed, match="1 follow-up is still open"):
-        episodes.close_episode(desk, result.incident_id, settle_promise="kept")
+        episodes.close_episode(desk, result.incident_id, root_cause="unknown", settle_promise="kept")
 
     info = episodes.episode_info(desk, result.incident_id)
     assert (info.status, info.can_close, info.open_follow_ups) == ("open", False, 1)
@@ -49,7 +49,7 @@ def test_closing_is_refused_while_the_promise_is_unsettled(desk, promised):
     do_all(desk, result.incident_id)
 
     with pytest.raises(NotAllowed, match="kept or broken"):
-        episodes.close_episode(desk, result.incident_id)
+        episodes.close_episode(desk, result.incident_id, root_cause="unknown")
 
     assert episodes.episode_info(desk, result.incident_id).status == "open"
 
@@ -58,7 +58,7 @@ def test_closing_settles_the_promise_and_clears_the_flag(desk, promised):
     customer_id, result = promised
     do_all(desk, result.incident_id)
 
-    info = episodes.close_episode(desk, result.incident_id, settle_promise="kept", clear_flag=True)
+    info = episodes.close_episode(desk, result.incident_id, root_cause="unknown", settle_promise="kept", clear_flag=True)
 
     assert (info.status, info.promise_status, info.flag_active) == ("closed", "kept", False)
     detail = incidents.incident_detail(desk, result.incident_id)
@@ -71,7 +71,7 @@ def test_closing_without_clearing_keeps_the_flag(desk, promised):
     customer_id, result = promised
     do_all(desk, result.incident_id)
 
-    info = episodes.close_episode(desk, result.incident_id, settle_promise="broken")
+    info = episodes.close_episode(desk, result.incident_id, root_cause="unknown", settle_promise="broken")
 
     assert (info.status, info.flag_active) == ("closed", True)
     assert [flag.id for flag in customer_card(desk, customer_id).active_flags] == [result.flag_id]
@@ -80,16 +80,16 @@ def test_closing_without_clearing_keeps_the_flag(desk, promised):
 def test_closing_twice_says_who_closed_it(desk, as_staff, promised):
     _, result = promised
     do_all(desk, result.incident_id)
-    episodes.close_episode(as_staff("Lena"), result.incident_id, settle_promise="kept")
+    episodes.close_episode(as_staff("Lena"), result.incident_id, root_cause="unknown", settle_promise="kept")
 
     with pytest.raises(Conflict, match=r"already closed by Lena at Fri 20 Nov 19:30"):
-        episodes.close_episode(desk, result.incident_id)
+        episodes.close_episode(desk, result.incident_id, root_cause="unknown")
 
 
 def test_reopening_gives_the_ally_a_check_in(desk, staff, promised):
     _, result = promised
     do_all(desk, result.incident_id)
-    episodes.close_episode(desk, result.incident_id, settle_promise="kept")
+    episodes.close_episode(desk, result.incident_id, root_cause="unknown", settle_promise="kept")
 
     info = episodes.reopen_episode(desk, result.incident_id)
 
@@ -107,7 +107,7 @@ def test_episode_without_a_promise_closes_when_its_follow_ups_are_done(desk, sta
     follow_up_id = follow_ups_of(desk, result.incident_id)[0].id
     followups.skip(desk, follow_up_id, None, SkipInput.parse({"reason": "Guest left no number"}))
 
-    info = episodes.close_episode(desk, result.incident_id)
+    info = episodes.close_episode(desk, result.incident_id, root_cause="unknown")
 
     assert info.status == "closed" and info.promise_status is None
 
@@ -116,7 +116,7 @@ def test_a_promise_added_to_a_closed_episode_reopens_it(desk, staff, log):
     """A check that appears on a closed episode would sit in the queue of an episode that reads "closed"."""
     result = log(ally_id=staff["Tom"], plan=[step("check_in", utc(2026, 11, 21, 9), staff["Tom"])])
     do_all(desk, result.incident_id)
-    episodes.close_episode(desk, result.incident_id)
+    episodes.close_episode(desk, result.incident_id, root_cause="unknown")
     version = incidents.incident_detail(desk, result.incident_id).version
 
     incidents.amend_incident(desk, result.incident_id, version, incidents.parse_amend(desk, {
@@ -149,7 +149,7 @@ def test_closing_and_adding_a_follow_up_at_once_never_leave_a_closed_episode_wit
         def close() -> None:
             barrier.wait()
             try:
-                episodes.close_episode(desk, result.incident_id)
+                episodes.close_episode(desk, result.incident_id, root_cause="unknown")
             except (Refused, Conflict):
                 pass
             except BaseException as exc:  # noqa: BLE001 - reported below

@@ -179,7 +179,7 @@ def test_acting_on_a_missing_follow_up(desk):
 def test_a_hand_added_follow_up_reopens_a_closed_episode(desk, staff, one_call):
     incident_id, follow_up_id = one_call
     followups.complete(desk, follow_up_id, None, outcome("reached_satisfied"))
-    episodes.close_episode(desk, incident_id)
+    episodes.close_episode(desk, incident_id, root_cause="unknown")
     context = incidents.context(desk)
 
     new_id = followups.add_follow_up(desk, incident_id, FollowUpInput.parse(

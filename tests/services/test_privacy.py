@@ -49,7 +49,7 @@ def ana(desk: Actor, staff: dict[str, int], log: Any, new_customer: Any) -> dict
     )
     for row in follow_ups_of(desk, closed.incident_id):
         followups.complete(desk, row.id, None, DONE)
-    episodes.close_episode(desk, closed.incident_id, settle_promise="kept", clear_flag=True)
+    episodes.close_episode(desk, closed.incident_id, root_cause="unknown", settle_promise="kept", clear_flag=True)
     open_one = log(
         customer_id=customer_id, severity="critical", occurred_at="19:10", description="Ana García slipped",
         guest_description="Ana García, red coat", plan=[step("check_in", utc(2026, 11, 21, 9), staff["Lena"])],
@@ -256,7 +256,7 @@ def test_reapply_refuses_a_missing_or_damaged_log(desk: Actor, tmp_path: Any) ->
 
 KEPT_TEXTS = {
     "incidents": {"logged_terminal", "category", "severity", "remedy_kind", "promise_likelihood", "promise_status",
-                  "handoff_status"},
+                  "handoff_status", "remedy_approval"},
     "flags": {"level"},
     "alerts": {"created_terminal", "acknowledged_terminal"},
     "follow_ups": {"kind", "channel", "status", "outcome"},
