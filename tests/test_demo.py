@@ -77,6 +77,14 @@ def test_demo_restaurant(store: Any, clock: FixedClock) -> None:
     assert all(instant(incident["occurred_at"]) <= instant(incident["logged_at"]) <= now for incident in logged)
 
     assert {episode["status"] for episode in data["episodes"]} == {"open", "closed"}
+    closed = [episode for episode in data["episodes"] if episode["status"] == "closed"]
+    causes = {cause["key"] for cause in data["root_causes"]}
+    assert all(episode["root_cause"] in causes and episode["outcome"] for episode in closed)
+    assert len({episode["root_cause"] for episode in closed}) >= 4, "closed episodes with several root causes"
+    assert "unknown" in {episode["root_cause"] for episode in closed}
+    assert "recovered" in {episode["outcome"] for episode in closed}
+    assert all(episode["root_cause"] is None and episode["outcome"] is None
+               for episode in data["episodes"] if episode["status"] == "open")
     active_flags = {flag["customer_id"] for flag in data["flags"] if flag["active"]}
     assert len(active_flags) >= 3
     assert any(not flag["active"] for flag in data["flags"])

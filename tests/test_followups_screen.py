@@ -323,18 +323,21 @@ async def test_done_reached_satisfied_completes_it_and_offers_to_close_the_episo
             "done", "reached_satisfied", 1, shift.staff["Maria"], "Happy; coming Friday")
         assert attempts_of(shift.desk, ana_call) == [("reached_satisfied", "Happy; coming Friday", shift.staff["Maria"])]
         assert audit_actions(shift.desk, "follow_up", ana_call) == ["create", "escalate", "complete"]
-        assert "Nothing is left open for Ana García" in screen_text(app)
+        assert "Close the episode for Ana García" in screen_text(app)
 
-        await press(pilot, "1", "tab", "2", "enter")  # promise kept; clear the flag
+        # root cause 2 (training); the outcome proposed from "reached – satisfied"; promise kept; clear the flag
+        await press(pilot, "2", "tab", "tab", "1", "tab", "2", "enter")
         with shift.desk.store.read() as session:
             episode = session.scalars(select(Episode).where(Episode.incident_id == shift.incidents["ana"])).one()
             incident = session.get(Incident, shift.incidents["ana"])
             flags = session.scalars(select(Flag).where(Flag.incident_id == shift.incidents["ana"])).all()
             assert (episode.status, episode.closed_by_id) == ("closed", shift.staff["Maria"])
+            assert (episode.root_cause, episode.outcome) == ("training", "recovered")
             assert incident is not None and incident.promise_status == "kept"
             assert flags and not any(flag.active for flag in flags)
         assert audit_actions(shift.desk, "episode", episode.id)[-1] == "close"
-        assert "Episode closed: Ana García. Promise kept. Flag cleared." in message_line(app)
+        assert ("Episode closed: Ana García, recovered (root cause: training). Promise kept. Flag cleared."
+                in message_line(app))
         assert ana_call not in {item.id for item in table(app).items}
 
 
@@ -343,27 +346,30 @@ async def test_closing_waits_for_a_choice_and_can_be_left_for_later(shift: Shift
     async with app.run_test(size=(80, 24)) as pilot:
         await open_queue(pilot)
         await press(pilot, "enter", "1", "enter")
-        await press(pilot, "enter")  # nothing chosen yet
-        assert "say whether the promise was kept or broken" in screen_text(app)
+        await press(pilot, "enter")  # nothing chosen yet (the outcome is proposed)
+        await until(pilot, lambda: "Choose why it happened (Unknown if nobody knows); say whether the" in screen_text(app))
+        assert "promise was kept or broken" in screen_text(app)
+        assert "say whether the customer was recovered" not in screen_text(app)
         await press(pilot, "escape")
         assert "The episode stays open: e closes it" in message_line(app)
         with shift.desk.store.read() as session:
             assert session.scalars(select(Episode.status).where(
                 Episode.incident_id == shift.incidents["ana"])).one() == "open"
-        await press(pilot, "e", "2", "tab", "1", "enter")  # broken; keep the flag
+        # unknown (0, the tenth); not recovered; broken; keep the flag
+        await press(pilot, "e", "0", "tab", "2", "tab", "2", "tab", "1", "enter")
         with shift.desk.store.read() as session:
-            assert session.scalars(select(Episode.status).where(
-                Episode.incident_id == shift.incidents["ana"])).one() == "closed"
+            episode = session.scalars(select(Episode).where(Episode.incident_id == shift.incidents["ana"])).one()
+            assert (episode.status, episode.root_cause, episode.outcome) == ("closed", "unknown", "not_recovered")
             incident = session.get(Incident, shift.incidents["ana"])
             assert incident is not None and incident.promise_status == "broken"
             assert session.scalars(select(Flag.active).where(Flag.incident_id == shift.incidents["ana"])).one()
         assert "Promise broken. Flag kept." in message_line(app)
 
 
-async def test_closing_an_episode_with_nothing_to_choose_says_so_and_closes_on_enter(
+async def test_closing_an_episode_without_promise_or_flag_asks_only_why_and_how_it_ended(
         shift: Shift, clock: Any) -> None:
-    """Issue 17 item 4: a check-in whose incident has no flag (and no promise) left "Close the episode?"
-    saying "1, 2 or arrows: choose" over an empty list. It says there is nothing to choose; Enter closes."""
+    """Issue 17 item 4 left "Close the episode?" over an empty list; since issue 15 every close asks for a
+    root cause and an outcome (proposed), and nothing about a promise or flag there is none of."""
     desk = shift.desk
     incident_id = add_unflagged_check_in(shift)
     app = app_for(desk, clock)
@@ -373,15 +379,16 @@ async def test_closing_an_episode_with_nothing_to_choose_says_so_and_closes_on_e
         await press(pilot, "enter", "1", "enter")
         assert type(app.screen).__name__ == "CloseEpisodeDialog"
         text = screen_text(app)
-        assert "Nothing is left open for Bo Lind" in text
-        assert "choose" not in text, "no choices are offered, so none are announced"
-        assert "No promise to settle and no flag to keep or clear." in text
+        assert "Close the episode for Bo Lind" in text
+        assert "Promise kept?" not in text and "Their flag" not in text
         assert "Enter: close it" in text
         await press(pilot, "enter")
+        await until(pilot, lambda: "Choose why it happened" in screen_text(app))
+        await press(pilot, "down", "down", "down", "enter")  # arrows: the third, process
         with desk.store.read() as session:
-            assert session.scalars(select(Episode.status).where(
-                Episode.incident_id == incident_id)).one() == "closed"
-        assert "Episode closed: Bo Lind." in message_line(app)
+            episode = session.scalars(select(Episode).where(Episode.incident_id == incident_id)).one()
+            assert (episode.status, episode.root_cause, episode.outcome) == ("closed", "process", "recovered")
+        assert "Episode closed: Bo Lind, recovered (root cause: process)." in message_line(app)
 
 
 async def test_no_answer_counts_a_try_and_moves_it_to_tomorrow(shift: Shift, clock: Any) -> None:

@@ -63,10 +63,26 @@ def test_outcome_dialog(snap_compare: Any, shift: Shift, clock: Any, size: tuple
     assert snap_compare(app_for(shift.desk, clock), terminal_size=size, run_before=run_before)
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_close_dialog_with_a_root_cause(snap_compare: Any, shift: Shift, clock: Any, size: tuple[int, int]) -> None:
+    """Issue 15: Ana García's check-in done (reached, satisfied), and the close dialog: "Why did it happen?"
+    with the root causes numbered (1 Staffing … 5 Supplier in view, a scroll bar), "2 Training" chosen and
+    focused; beside it "Was the customer recovered?" with "1 recovered" highlighted and "proposed from the
+    last follow-up"; below, "Promise kept? A free dessert on the next visit" and "Their flag (hosts see it):",
+    neither chosen; the keys line at the bottom. Nothing is cut off at 80×24."""
+
+    async def run_before(pilot: Any) -> None:
+        await open_queue(pilot)
+        await press(pilot, "enter", "1", "enter", "2")
+
+    assert snap_compare(app_for(shift.desk, clock), terminal_size=size, run_before=run_before)
+
+
 def test_closing_with_nothing_to_choose(snap_compare: Any, shift: Shift, clock: Any) -> None:
-    """Issue 17 item 4: Bo Lind's check-in done, and the close dialog for an episode with no flag and no
-    promise: "Nothing is left open for Bo Lind", "Close the episode?", "No promise to settle and no flag
-    to keep or clear." and the keys "Enter: close it · Esc: not now" (no "1, 2 or arrows: choose")."""
+    """Issue 17 item 4, then issue 15: Bo Lind's check-in done, and the close dialog for an episode with no
+    flag and no promise: "Close the episode for Bo Lind", only the root causes (none chosen, focused) and
+    the outcome ("1 recovered" proposed), no promise or flag rows, and the keys "Digits or arrows: choose ·
+    Tab: next · Enter: close it · Esc: not now"."""
     add_unflagged_check_in(shift)
 
     async def run_before(pilot: Any) -> None:

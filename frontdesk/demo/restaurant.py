@@ -503,6 +503,29 @@ def _settle_promise(demo: Demo, episode: Episode) -> None:
     _maybe_close(demo, episode)
 
 
+CAUSES_BY_CATEGORY = {
+    "wait": ("staffing", "process"),
+    "food": ("equipment", "supplier", "training"),
+    "service": ("training", "communication"),
+    "order": ("communication", "process"),
+    "billing": ("process", "policy"),
+    "booking": ("communication", "process"),
+    "cleanliness": ("staffing", "facility"),
+    "facilities": ("facility", "equipment"),
+    "safety": ("training", "process"),
+}
+"""The root causes a lead finds plausible for each category; any other category: customer expectation."""
+
+
+def root_cause_of(incident_id: int, category: str) -> str:
+    """The demo's root cause for an episode: one of its category's, by the incident's id (not the demo's random
+    numbers, so adding this changed no other part of the demo); one in seven is honestly unknown."""
+    if incident_id % 7 == 0:
+        return "unknown"
+    causes = CAUSES_BY_CATEGORY.get(category, ("customer_expectation",))
+    return causes[incident_id % len(causes)]
+
+
 def _maybe_close(demo: Demo, episode: Episode) -> None:
     """A settled episode with nothing left open is closed by a lead, usually clearing its flag."""
     if episode.fate != "settled":
@@ -516,7 +539,9 @@ def _maybe_close(demo: Demo, episode: Episode) -> None:
         current = episodes.episode_info(lead, episode.incident_id)
         if current.status != "open" or current.blockers:
             return
-        episodes.close_episode(lead, episode.incident_id, clear_flag=episode.clear_flag_on_close)
+        category = incidents.incident_detail(lead, episode.incident_id).category
+        episodes.close_episode(lead, episode.incident_id, root_cause=root_cause_of(episode.incident_id, category),
+                               clear_flag=episode.clear_flag_on_close)  # the outcome proposed from the follow-ups
         if episode.clear_flag_on_close and episode.guest and episode.guest.customer_id and episode.flag_id:
             raised = demo.active_flags.get(episode.guest.customer_id, [])
             if episode.flag_id in raised:

@@ -20,7 +20,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -29,7 +29,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from frontdesk.desk import DeskNode
-from frontdesk.schemas.vocab import OUTCOMES, how, label
+from frontdesk.schemas.vocab import EPISODE_OUTCOMES, OUTCOMES, how, label
 from frontdesk.timing import describe_due, local
 from frontdesk.widgets.safe import hanging, joined, literal
 
@@ -106,11 +106,12 @@ class ActionDialog(DeskNode, ModalScreen[ActionDone | None]):
 
 
 class ChoiceDialog(ActionDialog):
-    """A dialog of numbered choices: 1–4 pick in the list that has focus (a text field takes digits)."""
+    """A dialog of numbered choices: 1–9 and 0 (the tenth) pick in the list that has focus (a text field takes
+    digits)."""
 
     BINDINGS = [
-        *(Binding(str(number), f"pick({number - 1})", "Pick", show=False, tooltip="Choose this one")
-          for number in range(1, 5)),
+        *(Binding(str(number % 10), f"pick({number - 1})", "Pick", show=False, tooltip="Choose this one")
+          for number in range(1, 11)),
     ]
 
     def action_pick(self, index: int) -> None:
@@ -213,8 +214,10 @@ class FollowUpDialog(ChoiceDialog, Generic[Values]):
 
 
 def choices(list_id: str, options: list[tuple[str, str]]) -> OptionList:
-    """A numbered list of choices, (id, words), none chosen yet: a default could be saved by mistake."""
-    numbered = (Option(Text(f"{number} {words}"), id=key) for number, (key, words) in enumerate(options, 1))
+    """A numbered list of choices, (id, words), none chosen yet: a default could be saved by mistake.
+    The tenth is numbered 0 (its key); any after it are reached with the arrows."""
+    numbered = (Option(Text(f"{number % 10 if number <= 10 else ' '} {words}"), id=key)
+                for number, (key, words) in enumerate(options, 1))
     choice_list = OptionList(*numbered, id=list_id, markup=False)
     choice_list.highlighted = None
     return choice_list
@@ -410,13 +413,22 @@ class SkipDialog(FollowUpDialog[str]):
 
 
 class CloseEpisodeDialog(ChoiceDialog):
-    """Close an episode with nothing left open: settle its promise, and say whether to clear its flag."""
+    """Close an episode with nothing left open: why it happened (a root cause from the store's list) and whether
+    the customer was recovered (proposed from the last follow-up), its promise settled, and its flag kept or
+    cleared."""
 
     BINDING_GROUP_TITLE = "Close episode"
     BINDINGS = [
         Binding("enter", "close_episode", "Close it", priority=True, tooltip="Close the episode"),
         Binding("escape", "cancel", "Not now", tooltip="Leave the episode open"),
     ]
+
+    class Refused(Message):
+        """The service refused a field (a root cause no longer on the list): said under it, dialog open."""
+
+        def __init__(self, errors: dict[str, str]) -> None:
+            super().__init__()
+            self.errors = errors
 
     def __init__(self, desk: Actor, episode: EpisodeInfo) -> None:
         super().__init__()
@@ -426,67 +438,110 @@ class CloseEpisodeDialog(ChoiceDialog):
 
     @property
     def fields(self) -> list[str]:
-        """The choices this episode needs, in screen order."""
-        return [field for field, needed in (("promise", self.episode.promise_status == "pending"),
-                                            ("flag", self.episode.flag_active)) if needed]
+        """The choices this episode needs, in screen (and Tab) order."""
+        return ["root_cause", "outcome"] + [
+            field for field, needed in (("promise", self.episode.promise_status == "pending"),
+                                        ("flag", self.episode.flag_active)) if needed]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(joined("Nothing is left open for", literal(self.customer_name), separator=" "),
+            yield Label(joined("Close the episode for", literal(self.customer_name), separator=" "),
                         classes="dialog-title")
-            yield Label("Close the episode?")
-            if "promise" in self.fields:
-                yield Label(joined("Was the promise kept?", literal(self.episode.promise_text or ""), separator=" "),
-                            classes="field-label")
-                yield choices("promise", [("kept", "kept"), ("broken", "broken")])
-                yield field_error("promise")
-            if "flag" in self.fields:
-                yield Label("Their flag (hosts see it when they arrive):", classes="field-label")
-                yield choices("flag", [("keep", "keep the flag"), ("clear", "clear the flag")])
-                yield field_error("flag")
-            if not self.fields:  # issue 17 item 4: no keys to choose with over an empty dialog
-                yield Label("No promise to settle and no flag to keep or clear.", classes="field-label")
-                yield Label("Enter: close it · Esc: not now", classes="dialog-keys")
-            else:
-                yield Label("1, 2 or arrows: choose · Tab: next · Enter: close it · Esc: not now",
-                            classes="dialog-keys")
+            with Horizontal(classes="close-row -first"):
+                with Vertical(classes="close-column"):
+                    yield Label("Why did it happen?", classes="field-label")
+                    yield choices("root_cause", list(self.episode.root_causes))
+                with Vertical(classes="close-column"):
+                    yield Label("Was the customer recovered?", classes="field-label")
+                    outcomes = choices("outcome", [(outcome, label(outcome)) for outcome in EPISODE_OUTCOMES])
+                    outcomes.highlighted = EPISODE_OUTCOMES.index(self.episode.proposed_outcome)
+                    yield outcomes
+                    yield Label("proposed from the last follow-up", classes="dialog-hint")
+            if "promise" in self.fields or "flag" in self.fields:
+                with Horizontal(classes="close-row"):
+                    if "promise" in self.fields:
+                        with Vertical(classes="close-column"):
+                            yield Label(joined("Promise kept?", literal(self.episode.promise_text or ""),
+                                               separator=" "), classes="field-label")
+                            yield choices("promise", [("kept", "kept"), ("broken", "broken")])
+                    if "flag" in self.fields:
+                        with Vertical(classes="close-column"):
+                            yield Label("Their flag (hosts see it):", classes="field-label")
+                            yield choices("flag", [("keep", "keep the flag"), ("clear", "clear the flag")])
+            yield field_error("form")
+            yield Label("Digits or arrows: choose · Tab: next · Enter: close it · Esc: not now",
+                        classes="dialog-keys")
 
     def on_mount(self) -> None:
-        if self.fields:
-            self.query_one(f"#{self.fields[0]}").focus()
+        self.query_one("#root_cause").focus()
 
     def action_close_episode(self) -> None:
         picked = {field: chosen(self, field) for field in self.fields}
-        errors = {
-            field: "say whether the promise was kept or broken" if field == "promise" else
-            "say whether to keep or clear the flag"
-            for field, value in picked.items() if value is None
-        }
-        for field in self.fields:
-            show_error(self, field, errors.get(field, ""))
+        errors = {field: UNCHOSEN[field] for field, value in picked.items() if value is None}
+        self.show_refusal(errors)
         if errors:
-            self.query_one(f"#{next(iter(errors))}").focus()
             return
         if not self.saving:
             self.saving = True
-            self.close_it(picked.get("promise"), picked.get("flag") == "clear")
+            self.close_it(ClosingChoices(root_cause=picked["root_cause"] or "", outcome=picked["outcome"] or "",
+                                         settle=picked.get("promise"), clear_flag=picked.get("flag") == "clear"))
+
+    def show_refusal(self, errors: dict[str, str]) -> None:
+        """The problems in one line under the choices (the dialog fills 80×24 already), focus on the first."""
+        ordered = [errors[field] for field in self.fields if field in errors]
+        ordered += [message for field, message in errors.items() if field not in self.fields]
+        said = "; ".join(ordered)
+        show_error(self, "form", said[:1].upper() + said[1:] + "." if said else "")
+        first = next((field for field in self.fields if field in errors), None)
+        if first is not None:
+            self.query_one(f"#{first}").focus()
 
     @work(thread=True, group="write", exit_on_error=False)
-    def close_it(self, settle: str | None, clear_flag: bool) -> None:
-        from frontdesk.errors import FrontdeskError
+    def close_it(self, picked: ClosingChoices) -> None:
+        from frontdesk.errors import FrontdeskError, InvalidInput
         from frontdesk.services.episodes import close_episode
 
         try:
-            close_episode(self.desk, self.episode.incident_id, settle_promise=settle, clear_flag=clear_flag)
+            closed = close_episode(self.desk, self.episode.incident_id, root_cause=picked.root_cause,
+                                   outcome=picked.outcome, settle_promise=picked.settle,
+                                   clear_flag=picked.clear_flag)
+        except InvalidInput as exc:
+            self.post_message(self.Refused(exc.errors))
+            return
         except FrontdeskError as exc:
             self.post_message(self.Done(ActionDone(f"Not closed: {exc}.", refused=True)))
             return
-        parts = [f"Episode closed: {self.customer_name}."]
-        if settle:
-            parts.append(f"Promise {settle}.")
+        causes = dict(self.episode.root_causes)
+        parts = [f"Episode closed: {self.customer_name}, {label(closed.outcome)} "
+                 f"(root cause: {causes.get(picked.root_cause, picked.root_cause).lower()})."]
+        if picked.settle:
+            parts.append(f"Promise {picked.settle}.")
         if self.episode.flag_active:
-            parts.append("Flag cleared." if clear_flag else "Flag kept.")
+            parts.append("Flag cleared." if picked.clear_flag else "Flag kept.")
         self.post_message(self.Done(ActionDone(" ".join(parts))))
+
+    def on_close_episode_dialog_refused(self, event: Refused) -> None:
+        self.saving = False
+        self.show_refusal(event.errors)
+
+
+@dataclass(frozen=True)
+class ClosingChoices:
+    """The close dialog's choices: the one argument of its service call."""
+
+    root_cause: str
+    outcome: str
+    settle: str | None
+    clear_flag: bool
+
+
+UNCHOSEN = {
+    "root_cause": "choose why it happened (Unknown if nobody knows)",
+    "outcome": "say whether the customer was recovered",
+    "promise": "say whether the promise was kept or broken",
+    "flag": "say whether to keep or clear the flag",
+}
+"""What each unchosen list of the close dialog says under it."""
 
 
 class NotesScreen(ActionDialog):
