@@ -11,16 +11,16 @@ waits for a lead (`remedy_approval` "pending").
 A store upgraded to this gets the suggested list at once, so closing an
 episode is never blocked by an empty list.
 
-Revision ID: 0010
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010'
-down_revision = '0008'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
