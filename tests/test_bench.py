@@ -64,12 +64,37 @@ def test_bench_in_a_temporary_folder(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert figures["search_detail"]["no_hits"] <= figures["search_ms"]["n"] / 20, "queries come from the store"
     assert set(figures["cpu_ms"]) == {"search", "log_incident", "queue_page"}
     assert all(0 < figures["cpu_ms"][key]["p50"] <= figures["cpu_ms"][key]["p95"] for key in figures["cpu_ms"])
+    verify = figures["pin_verify_ms"]
+    assert set(verify) == {"p50", "p95", "n"} and verify["n"] == 10 and 0 < verify["p50"] <= verify["p95"] < 2_000
     assert figures["synchronous"] == "FULL"
     assert figures["build_s"] > 0 and figures["peak_rss_mb"] > 20
     assert not list(tmp_path.glob("frontdesk-bench-*")), "the temporary store is removed"
     printed = out.getvalue()
     assert "search, p95" in printed and "log incident" in printed and "first queue page" in printed
+    assert "PIN verify" in printed
     assert "of 2,000" in printed, "progress is told while building"
+
+
+async def test_the_app_times_lock_and_unlock(tmp_path: Path) -> None:
+    """In the app on a bench store: F9 to the lock painted and the PIN's Enter to the screen back, PIN check
+    left out (it is pin_verify_ms), each as p50 and p95; both well under a second on a tiny store."""
+    from frontdesk.bench import in_app
+    from frontdesk.bench.run import BENCH_PIN
+
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    quick = {"searches": 40, "depositions": 3, "queue_repeats": 2, "queue_open": 50, "pin_verifies": 2}
+    assert run_bench(300, url, None, False, 5, False, **quick, out=io.StringIO()) == 0
+    store = open_store(url)
+    try:
+        site = setup.list_sites(store)[0]
+        lead = next(s for s in setup.list_staff(store, site_id=site.id) if s.role == "lead" and s.site_id == site.id)
+    finally:
+        store.dispose()
+    figures = await in_app._inside_app(url, site.name, lead.name, ["ga"], BENCH_PIN, locks=3)
+    for key in ("lock_ms", "unlock_ms"):
+        assert figures[key]["n"] == 3, key
+        assert 0 < figures[key]["p50"] <= figures[key]["p95"] < 1_000, (key, figures[key])
+    assert figures["unlock_ms"]["pin_check_in_app_p50"] > 0
 
 
 def test_bench_on_a_given_store_refuses_data_unless_forced(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

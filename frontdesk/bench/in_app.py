@@ -1,4 +1,4 @@
-"""App-level benchmark figures: startup, keystroke to render, main-thread stalls, queue open.
+"""App-level benchmark figures: startup, keystroke to render, main-thread stalls, queue open, lock and unlock.
 
 `frontdesk bench` calls `app_figures()`. Startup is measured from outside, on
 a pseudo-terminal: process start to the first frame, alternating frontdesk
@@ -7,7 +7,7 @@ figures come from a child process that runs the app headless on the
 benchmark store, so the peak RSS reported is the app's own.
 
     python -m frontdesk.bench.in_app bare           # the bare app, for comparison
-    python -m frontdesk.bench.in_app app --db URL --staff NAME --site NAME
+    python -m frontdesk.bench.in_app app --db URL --staff NAME --site NAME --pin DIGITS
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from statistics import median
 from typing import Any, TextIO
 
 STARTUP_RUNS = 5
+LOCKS = 20
+"""F9 then the PIN, this many times: the lock and unlock figures."""
 FRAME_TIMEOUT_S = 30.0
 FRONTDESK_MARKER = b"name or phone number"
 """Part of the greet screen's search placeholder: on the very first frame."""
@@ -161,16 +163,26 @@ class Painted:
 
     A search answer (the greet screen's `SearchDone`) counts as drawn once
     the screen has refreshed after handling it; a queue page when the due
-    table says it is painted (`PageShown`). No product widget carries a hook.
+    table says it is painted (`PageShown`). The lock counts as painted once
+    the sign-in screen has refreshed after it is shown (its `ScreenResume`),
+    and the unlock once the screen behind it has; the PIN check is seen
+    starting (its worker's `StateChanged`) and answering (`SignInScreen.Answer`).
+    No product widget carries a hook.
     """
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.answers: dict[str, float] = {}
         self.pages: list[float] = []
+        self.lock: dict[str, float] = {}
+        """This round's marks: `locked` (painted), `check` and `answer` (the PIN check), `restored` (painted)."""
 
     def __call__(self, message: Any) -> None:
+        from textual import events
+        from textual.worker import Worker, WorkerState
+
         from frontdesk.screens.greet import GreetScreen
+        from frontdesk.screens.sign_in import SignInScreen
         from frontdesk.widgets.due_table import DueTable
 
         if isinstance(message, GreetScreen.SearchDone) and message.text not in self.answers:
@@ -178,14 +190,24 @@ class Painted:
             self.app.screen.call_after_refresh(lambda: self.answers.setdefault(text, time.perf_counter()))
         elif isinstance(message, DueTable.PageShown) and message.count:
             self.pages.append(time.perf_counter())
+        elif isinstance(message, events.ScreenResume):
+            mark = "locked" if isinstance(self.app.screen, SignInScreen) else "restored" if "answer" in self.lock else None
+            if mark is not None:
+                self.app.screen.call_after_refresh(lambda: self.lock.setdefault(mark, time.perf_counter()))
+        elif (isinstance(message, Worker.StateChanged) and message.worker.group == "pin"
+              and message.state is WorkerState.RUNNING):
+            self.lock.setdefault("check", time.perf_counter())
+        elif isinstance(message, SignInScreen.Answer):
+            self.lock.setdefault("answer", time.perf_counter())
 
 
-async def _inside_app(store_url: str, site: str, staff: str, words: list[str]) -> dict[str, Any]:
+async def _inside_app(store_url: str, site: str, staff: str, words: list[str], pin: str,
+                      locks: int = LOCKS) -> dict[str, Any]:
     from frontdesk.app import FrontdeskApp
     from frontdesk.config import Settings
 
     app = FrontdeskApp(Settings(database_url=store_url, staff=staff, site=site, terminal="bench"),
-                       watch_store=False)
+                       watch_store=False, pin=pin)
     painted = Painted(app)
     drawn = painted.answers
     figures: dict[str, Any] = {}
@@ -216,6 +238,7 @@ async def _inside_app(store_url: str, site: str, staff: str, words: list[str]) -
             "samples": len(watch.gaps),
         }
         figures["queue_open_ms"] = await _queue_open(app, painted)
+        figures.update(await _lock_and_unlock(app, painted, pin, locks))
     from frontdesk.bench.run import (
         peak_rss_mb,  # here, not above: the bare app's startup must not pay for it
     )
@@ -234,6 +257,40 @@ async def _queue_open(app: Any, painted: Painted) -> dict[str, Any]:
     return {"ms": round(elapsed, 1), "open_follow_ups": _open_follow_ups(app)}
 
 
+async def _lock_and_unlock(app: Any, painted: Painted, pin: str, rounds: int) -> dict[str, Any]:
+    """F9 to the lock screen painted; the PIN's Enter to the screen behind it painted again, less the PIN check
+    (from its worker starting to its answer arriving), which `pin_verify_ms` reports on its own."""
+    from textual.widgets import Input
+
+    locks: list[float] = []
+    unlocks: list[float] = []
+    checks: list[float] = []
+    marks = painted.lock
+    for _ in range(rounds):
+        marks.clear()
+        pressed = time.perf_counter()
+        _send_key(app, "f9")
+        await _wait(lambda: "locked" in marks)
+        locks.append((marks["locked"] - pressed) * 1000)
+        field = app.screen.query_one("#staff-pin", Input)
+        for digit in pin:
+            _send_key(app, digit)
+        await _wait(lambda: field.value == pin)
+        await asyncio.sleep(0.05)
+        pressed = time.perf_counter()
+        _send_key(app, "enter")
+        await _wait(lambda: "restored" in marks, timeout=30)
+        check = marks["answer"] - marks["check"]
+        unlocks.append((marks["restored"] - pressed - check) * 1000)
+        checks.append(check * 1000)
+        await asyncio.sleep(0.2)
+    return {
+        "lock_ms": {"p50": _percentile(locks, 0.50), "p95": _percentile(locks, 0.95), "n": len(locks)},
+        "unlock_ms": {"p50": _percentile(unlocks, 0.50), "p95": _percentile(unlocks, 0.95), "n": len(unlocks),
+                      "pin_check_in_app_p50": _percentile(checks, 0.50)},
+    }
+
+
 def _open_follow_ups(app: Any) -> int:
     from frontdesk.services.followups import due_queue
 
@@ -242,15 +299,15 @@ def _open_follow_ups(app: Any) -> int:
 
 def app_main(args: argparse.Namespace) -> None:
     words = json.loads(args.words) if args.words else ["gar", "mar", "jo", "smi", "ann", "li"]
-    figures = asyncio.run(_inside_app(args.db, args.site, args.staff, words))
+    figures = asyncio.run(_inside_app(args.db, args.site, args.staff, words, args.pin))
     print(json.dumps(figures))
 
 
-def measure_inside_app(store_url: str, site: str, staff: str, words: list[str]) -> dict[str, Any]:
+def measure_inside_app(store_url: str, site: str, staff: str, words: list[str], pin: str) -> dict[str, Any]:
     """Run the headless measurements in a child process (its peak RSS is the app's)."""
     result = subprocess.run(
         [sys.executable, "-m", "frontdesk.bench.in_app", "app", "--db", store_url, "--site", site, "--staff", staff,
-         "--words", json.dumps(words)],
+         "--pin", pin, "--words", json.dumps(words)],
         capture_output=True, text=True, timeout=1800,
     )
     if result.returncode != 0:
@@ -259,13 +316,13 @@ def measure_inside_app(store_url: str, site: str, staff: str, words: list[str]) 
     return figures
 
 
-def app_figures(store_url: str, *, site: str, staff: str, words: list[str], out: TextIO) -> dict[str, Any]:
+def app_figures(store_url: str, *, site: str, staff: str, words: list[str], pin: str, out: TextIO) -> dict[str, Any]:
     out.write("Measuring startup (5 alternating runs of frontdesk and a bare Textual app)…\n")
     out.flush()
     figures: dict[str, Any] = {"startup_ms": measure_startup(store_url, site, staff)}
-    out.write("Measuring keystroke to render, main-thread stalls and queue open in the app…\n")
+    out.write("Measuring keystroke to render, main-thread stalls, queue open, lock and unlock in the app…\n")
     out.flush()
-    figures.update(measure_inside_app(store_url, site, staff, words))
+    figures.update(measure_inside_app(store_url, site, staff, words, pin))
     return figures
 
 
@@ -278,6 +335,7 @@ def main(argv: list[str] | None = None) -> None:
     app.add_argument("--site", required=True)
     app.add_argument("--staff", required=True)
     app.add_argument("--words")
+    app.add_argument("--pin", required=True)
     args = parser.parse_args(argv)
     if args.command == "bare":
         run_bare()
