@@ -542,6 +542,10 @@ class FrontdeskApp(QuietCrashes, DeskApp):
     def leave(self) -> None:
         self.with_manager_pin("Quitting", self.exit)
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C (Textual's reminder, whose markup our literal notifications would show as typed)."""
+        self.notify("Ctrl+Q quits" + (", with a manager's PIN." if self.settings.kiosk else "."), title="Quit?")
+
     def action_suspend_process(self) -> None:
         """No key suspends frontdesk; should one ever, in kiosk mode it waits for a manager's PIN too."""
         self.with_manager_pin("Suspending", super().action_suspend_process)

@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from textual.app import App
+from textual.message import Message
 
 from frontdesk.clock import FixedClock
 from frontdesk.services.context import Actor
 from frontdesk.store.models import AuditEvent
-from tests.test_greet import url_of
+from tests.test_greet import notifications, url_of
 from tests.ui import make_app, ready, screen_text, settle, type_text, until
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
@@ -89,11 +90,14 @@ async def test_nothing_suspends(sqlite_desk: Actor, clock: FixedClock, monkeypat
     suspended: list[bool] = []
     monkeypatch.setattr(App, "action_suspend_process", lambda self: suspended.append(True))
     app = make_app(url_of(sqlite_desk), clock, kiosk=True)
-    async with app.run_test(size=(80, 24)) as pilot:
+    seen: list[Message] = []
+    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
         await ready(pilot)
         for key in ("ctrl+z", "ctrl+c", "ctrl+backslash"):
             await pilot.press(key)
             await settle(pilot)
+        app.action_help_quit()  # Ctrl+C outside a field (in one it copies)
+        await until(pilot, lambda: "Ctrl+Q quits, with a manager's PIN." in notifications(seen))
         assert not suspended and app.return_code is None and not asking_manager(app)
         bound = [active.binding.action for active in app.active_bindings.values()]
         assert bound and not any("suspend" in action for action in bound)
