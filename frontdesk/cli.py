@@ -226,6 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seed", type=int, default=7)
     bench.add_argument("--screens", action=argparse.BooleanOptionalAction, default=True,
                        help="also measure the app (startup, keystroke to render, queue open)")
+    bench.add_argument("--terminals", metavar="N",
+                       help="simulate N terminals at once on a PostgreSQL store instead (see README, Benchmarks)")
+    bench.add_argument("--sites", metavar="S", default="10", help="with --terminals: spread them over S sites")
+    bench.add_argument("--think-s", metavar="SECONDS", default="10",
+                       help="with --terminals: each terminal acts once every this many seconds (default 10)")
+    bench.add_argument("--duration-s", metavar="SECONDS", default="60",
+                       help="with --terminals: how long they run (default 60)")
     return parser
 
 
@@ -711,6 +718,8 @@ def cmd_playbooks(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.terminals is not None:
+        return _bench_terminals(args)
     from frontdesk.bench.run import run_bench
 
     return run_bench(
@@ -721,6 +730,32 @@ def cmd_bench(args: argparse.Namespace) -> int:
         seed=args.seed,
         screens=args.screens,
     )
+
+
+def _bench_terminals(args: argparse.Namespace) -> int:
+    """`bench --terminals N`: many terminals on one PostgreSQL store (frontdesk.bench.terminals)."""
+    from frontdesk.bench.terminals import needs_postgres, run_terminals
+
+    terminals = _whole_number(args.terminals, "--terminals", 2, 1000)
+    sites = _whole_number(args.sites, "--sites", 1, terminals)
+    think_s, duration_s = _seconds(args.think_s, "--think-s"), _seconds(args.duration_s, "--duration-s")
+    database_url = getattr(args, "db", None)
+    refusal = needs_postgres(database_url)
+    if refusal:
+        raise CommandError(refusal)
+    run_terminals(args.customers, database_url, args.json, args.force, args.seed, terminals=terminals, sites=sites,
+                  think_s=think_s, duration_s=duration_s, out=sys.stdout)
+    return 0
+
+
+def _seconds(text: str, flag: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.05 <= value <= 3600:
+        raise CommandError(f"{flag} is a number of seconds from 0.05 to 3600, not {text!r}")
+    return value
 
 
 def _whole_number(text: str, flag: str, lowest: int, highest: int) -> int:
