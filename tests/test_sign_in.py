@@ -116,8 +116,8 @@ def test_snapshot_names(snap_compare: Any, sqlite_desk: Actor, clock: FixedClock
 
 @SIZES
 def test_snapshot_wrong_pin(snap_compare: Any, sqlite_desk: Actor, clock: FixedClock, size: tuple[int, int]) -> None:
-    """Tom chosen (the list steps aside), the PIN field empty again, and "That PIN is not right (4 more before
-    a lockout)." under it."""
+    """Tom chosen (the list steps aside), the PIN field empty again, the PIN pad under it (1–5 ⌫, 6–0 OK) and
+    "That PIN is not right (4 more before a lockout)." under the pad."""
     app = make_app(url_of(sqlite_desk), clock, staff=None)
     assert snap_compare(app, terminal_size=size, run_before=_wrong_pin)
 
@@ -206,7 +206,7 @@ async def _locked(pilot: Any) -> None:
 @SIZES
 def test_snapshot_locked(snap_compare: Any, sqlite_desk: Actor, clock: FixedClock, size: tuple[int, int]) -> None:
     """Locked over a search for "garc" and the in-house list: only "Locked. Sign in: who is at this terminal?",
-    "Maria  manager" over an empty PIN field, and "⏎ Sign in  esc Back" show, on an opaque background; no guest,
+    "Maria  manager" over an empty PIN field and the PIN pad, and "⏎ Sign in  esc Back" show, on an opaque background; no guest,
     headline or typed text."""
     from tests.test_greet import greet_scene
 
@@ -278,3 +278,23 @@ async def test_another_person_signing_in_keeps_the_first_persons_draft(sqlite_de
         assert (form.customer.guest, form.description) == ("Mr Braun", "Soup arrived cold")
     assert (draft_of(sqlite_desk, "Maria") or {}).get("description") == "Soup arrived cold"
     assert (draft_of(sqlite_desk, "Tom") or {}).get("guest") == "Ms Lee"
+
+
+async def test_sign_in_by_taps_only(sqlite_desk: Actor, clock: FixedClock) -> None:
+    """No keyboard: a tapped name opens its PIN field, the pad's keys type, erase and sign in; after a tap
+    the PIN field has the focus again, so a keyboard still works."""
+    app = make_app(url_of(sqlite_desk), clock, staff=None, served=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: on_sign_in(app) and "Lena" in screen_text(app))
+        options = app.screen.query_one("#staff-list")
+        lena = next(index for index in range(options.option_count)
+                    if "Lena" in str(options.get_option_at_index(index).prompt))
+        await pilot.click(options, offset=(3, 1 + lena))
+        await until(pilot, lambda: not app.screen.query_one("#pin-pad").has_class("-hidden"))
+        for key in ("1", "3", "9", "erase", "5", "7"):
+            await pilot.click(f"#pin-{key}")
+        pin = app.screen.query_one("#staff-pin")
+        assert pin.value == "1357" and pin.has_focus
+        await pilot.click("#pin-ok")
+        await until(pilot, lambda: app.staff is not None and app.staff.name == "Lena")
+        assert app.desk is not None and app.desk.pin_always and app.desk.terminal == app.settings.terminal

@@ -1,5 +1,10 @@
 """Sign-in: pick a name, then type that person's PIN. Every write after it is theirs.
 
+Where there is no keyboard (a tablet served by `frontdesk serve`), the names
+are tapped and the PIN is tapped on a pad under the field: each pad button
+does what its key does (a digit, Backspace, Enter), and the focus goes back
+to the PIN field, so typing keeps working after a tap.
+
 Shown at start and on F9. The PIN is checked by the sign-in service, which
 counts wrong ones towards a lockout and says until when a name is refused.
 A manager with no PIN yet (after an upgrade) chooses one here, typed twice.
@@ -12,10 +17,10 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Grid, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, OptionList
+from textual.widgets import Button, Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from frontdesk.desk import DeskNode
@@ -27,10 +32,17 @@ if TYPE_CHECKING:
     from frontdesk.services.context import Actor
 
 
+PAD_KEYS = ("1", "2", "3", "4", "5", "erase", "6", "7", "8", "9", "0", "ok")
+"""The PIN pad, two rows of six: digits, then Backspace at the end of the first row and Enter of the second."""
+PAD_LABELS = {"erase": "⌫", "ok": "OK"}
+PAD_TOOLTIPS = {"erase": "Backspace: erase the last digit", "ok": "Enter: sign in"}
+
+
 class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
     """Choose a staff member (type to narrow the list), then their PIN."""
 
     BINDING_GROUP_TITLE = "Sign in"
+    CSS_PATH = "sign_in.tcss"
     AUTO_FOCUS = "#staff-filter"
     BINDINGS = [
         Binding("down", "move(1)", "Next", show=False),
@@ -69,6 +81,10 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
             yield OptionList(id="staff-list")
             yield Label("", id="staff-chosen", classes="-hidden")
             yield Input(placeholder="PIN", password=True, id="staff-pin", classes="-hidden", max_length=12)
+            with Grid(id="pin-pad", classes="-hidden"):
+                for key in PAD_KEYS:
+                    yield Button(PAD_LABELS.get(key, key), id=f"pin-{key}", classes="pin-key",
+                                 tooltip=PAD_TOOLTIPS.get(key))
             yield Label("", id="staff-error", classes="field-error")
         yield Footer(compact=True)  # its own keys, not the screen's underneath (issue 17)
 
@@ -89,6 +105,28 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
                 options.add_option(Option(joined(literal(staff.name), label(staff.role)), id=str(staff.id)))
         if options.option_count:
             options.highlighted = 0
+
+    @on(OptionList.OptionSelected, "#staff-list")
+    def tapped_name(self, event: OptionList.OptionSelected) -> None:
+        """A tapped (or clicked) name is chosen, as Enter chooses the highlighted one."""
+        event.stop()
+        self.query_one("#staff-list", OptionList).highlighted = event.option_index
+        self.action_choose()
+
+    @on(Button.Pressed, ".pin-key")
+    def pad_pressed(self, event: Button.Pressed) -> None:
+        """A PIN pad key: the same as typing its digit, Backspace or Enter in the PIN field."""
+        event.stop()
+        pin = self.query_one("#staff-pin", Input)
+        key = (event.button.id or "").removeprefix("pin-")
+        if key == "ok":
+            self.action_choose()
+        elif key == "erase":
+            pin.value = pin.value[:-1]
+        elif len(pin.value) < (pin.max_length or 12):
+            pin.value += key
+        pin.cursor_position = len(pin.value)
+        pin.focus()
 
     @on(Input.Changed, "#staff-filter")
     def narrow(self, event: Input.Changed) -> None:
@@ -113,6 +151,7 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
             pin = self.query_one("#staff-pin", Input)
             pin.value = ""
             pin.add_class("-hidden")
+            self.query_one("#pin-pad").add_class("-hidden")
             self.query_one("#staff-chosen", Label).add_class("-hidden")
             self.query_one("#staff-filter", Input).remove_class("-hidden")
             self.query_one("#staff-list", OptionList).remove_class("-hidden")
@@ -132,6 +171,7 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
         pin = self.query_one("#staff-pin", Input)
         pin.placeholder = prompt
         pin.remove_class("-hidden")
+        self.query_one("#pin-pad").remove_class("-hidden")
         pin.focus()
         if not staff.has_pin and not self.choosing:
             self.check_pin(staff.id, "")  # no PIN: the store says whether the name alone will do
