@@ -661,3 +661,32 @@ def test_greet_modules_import_without_the_orm_or_pydantic() -> None:
 def test_masked_phone_shows_only_the_last_four_digits() -> None:
     assert masked_phone("+4930123456 78".replace(" ", "")) == "••• ••• 5678"
     assert masked_phone(None) == masked_phone("") == ""
+
+
+async def test_by_taps_a_row_opens_and_the_card_buttons_act_as_their_keys(sqlite_desk: Actor, clock: FixedClock) -> None:
+    """A tablet: tapping a result row opens that guest (not the highlighted one); the card's buttons show the
+    story, check in (then Check out takes its place) and acknowledge, as F6, F8 and F10 do; the search box
+    keeps the focus after each tap."""
+    ids = greet_scene(sqlite_desk)
+    async with greeting(sqlite_desk, clock, staff="Hana") as (app, pilot):
+        await type_text(pilot, "an")
+        await settle(pilot)
+        await pilot.press("down")  # the highlight elsewhere: the tapped row is what opens
+        results = app.screen.query_one(SearchResults)
+        row = next(index for index, hit in enumerate(results.hits) if hit.customer_id == ids["ana"])
+        assert row != results.highlighted
+        await pilot.click(results, offset=(5, row))
+        await until(pilot, lambda: shown_card_id(app) == ids["ana"])
+        assert app.screen.query_one("#card-check-out").display is False
+        await pilot.click("#card-toggle-story")
+        await until(pilot, lambda: app.screen.story)
+        await pilot.click("#card-check-in")
+        await until(pilot, lambda: len(open_visits(sqlite_desk, ids["ana"])) == 1)
+        await until(pilot, lambda: app.screen.query_one("#card-check-out").display is True)
+        assert app.screen.query_one("#card-check-in").display is False
+        await pilot.click("#card-acknowledge")
+        await settle(pilot)
+        with sqlite_desk.store.read() as session:
+            assert [ack.staff_id for ack in session.scalars(select(FlagAcknowledgement))] == [app.staff.id]
+        assert len(active_flags(sqlite_desk, ids["ana"])) == 1
+        assert app.focused is app.screen.query_one("#search")

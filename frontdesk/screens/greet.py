@@ -16,10 +16,10 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Input, Label
+from textual.widgets import Button, Input, Label
 from textual.worker import get_current_worker
 
 from frontdesk import timing
@@ -45,6 +45,11 @@ CARD_ACTIONS = frozenset(
 )
 """Actions on the open card; hidden from the Footer while the results show."""
 FLAG_ACTIONS = frozenset({"acknowledge", "clear_flag"})
+CARD_BUTTONS = (("toggle_story", "F6 Story"), ("check_in", "F8 Check in"), ("check_out", "F8 Check out"),
+                ("acknowledge", "F10 Ack"))
+"""Buttons under the card for a tablet: each runs its key's action (and is refused where the key is)."""
+SWAPPED = frozenset({"check_in", "check_out"})
+"""Buttons that share a key: only the one that applies shows (the others are greyed out when refused)."""
 WIDE = 110
 """From this width the in-house list is a column beside the results."""
 
@@ -129,6 +134,11 @@ class GreetScreen(DeskScreen):
                 yield Label("", id="results-title")
                 yield SearchResults(id="results")
                 yield CustomerCardView(id="card")
+                with Horizontal(id="card-actions"):
+                    for action, caption in CARD_BUTTONS:
+                        yield Button(caption, id=f"card-{action.replace('_', '-')}", name=action, compact=True,
+                                     tooltip=next(binding.tooltip for binding in self.BINDINGS
+                                                  if isinstance(binding, Binding) and binding.action == action))
             yield InHouseList(id="in-house")
 
     @property
@@ -281,6 +291,26 @@ class GreetScreen(DeskScreen):
         self.set_class(card is not None, "-card")
         if card is not None:
             self.query_one(CustomerCardView).show(card, story=self.story, tz=self._zone(), now=self._now())
+        for button in self.query("#card-actions Button").results(Button):
+            allowed = card is not None and bool(self.check_action(button.name or "", ()))
+            if button.name in SWAPPED:
+                button.display = allowed
+            else:
+                button.disabled = not allowed
+
+    @on(SearchResults.Tapped)
+    def row_tapped(self, event: SearchResults.Tapped) -> None:
+        """A tapped row opens that guest, as Enter opens the highlighted one."""
+        self.search_box.focus()
+        self.open_card(event.hit.customer_id)
+
+    @on(Button.Pressed, "#card-actions Button")
+    async def card_button(self, event: Button.Pressed) -> None:
+        """A card button runs its key's action (refused where the key is); the search box keeps the focus,
+        so typing the next guest's name still works after a tap."""
+        event.stop()
+        await self.app.run_action(event.button.name or "", self)
+        self.search_box.focus()
 
     def watch_story(self, story: bool) -> None:
         if self.card is not None:

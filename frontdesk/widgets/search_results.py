@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import events
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -94,6 +96,18 @@ class SearchResults(Widget, can_focus=False):
     highlighted: reactive[int | None] = reactive(None)
     """Index of the highlighted row; None when there are no rows."""
 
+    class Tapped(Message):
+        """A row was tapped or clicked (a tablet has no Enter): the screen opens that guest."""
+
+        def __init__(self, results: SearchResults, hit: SearchHit) -> None:
+            super().__init__()
+            self.results = results
+            self.hit = hit
+
+        @property
+        def control(self) -> SearchResults:
+            return self.results
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.answered_text: str | None = None
@@ -129,6 +143,16 @@ class SearchResults(Widget, can_focus=False):
 
     def watch_highlighted(self) -> None:
         self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        """The tapped row becomes the highlighted one, and the screen is asked to open it."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = self._top + offset.y
+        if 0 <= index < len(self.hits):
+            self.highlighted = index
+            self.post_message(self.Tapped(self, self.hits[index]))
 
     def _row(self, index: int, width: int) -> Text:
         """Marker, name (literal), masked phone, last visit: columns that hold at 80 columns."""
