@@ -71,7 +71,7 @@ def test_card_with_an_active_flag_headline_only(
     not in house, masked phone, consent, customer since, 12 visits, 2 incidents in 12 visits, remedies
     24.00 EUR, notes, "A promise" due today 22:00 (what was promised shows with F6). Footer, whole at 80 columns: f8 Check in,
     f10 Ack, ^r Clear, f11 Incident, f12 Edit, f1 Help and the palette key; "F9 Maria · Bistro Berlin"
-    in the mode bar. Above the footer, under the card, the buttons for a tablet: F6 Story, F8 Check in,
+    in the mode bar. Above the card, where the results' title was, the buttons for a tablet: F6 Story, F8 Check in,
     F10 Ack."""
     assert snapshot(snap_compare, sqlite_desk, clock, size, "type:ana g", "enter")
 

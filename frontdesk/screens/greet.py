@@ -47,7 +47,7 @@ CARD_ACTIONS = frozenset(
 FLAG_ACTIONS = frozenset({"acknowledge", "clear_flag"})
 CARD_BUTTONS = (("toggle_story", "F6 Story"), ("check_in", "F8 Check in"), ("check_out", "F8 Check out"),
                 ("acknowledge", "F10 Ack"))
-"""Buttons under the card for a tablet: each runs its key's action (and is refused where the key is)."""
+"""Buttons above the card for a tablet: each runs its key's action (and is refused where the key is)."""
 SWAPPED = frozenset({"check_in", "check_out"})
 """Buttons that share a key: only the one that applies shows (the others are greyed out when refused)."""
 WIDE = 110
@@ -133,12 +133,12 @@ class GreetScreen(DeskScreen):
                 yield Input(placeholder="Type a name or phone number", id="search")
                 yield Label("", id="results-title")
                 yield SearchResults(id="results")
-                yield CustomerCardView(id="card")
                 with Horizontal(id="card-actions"):
                     for action, caption in CARD_BUTTONS:
                         yield Button(caption, id=f"card-{action.replace('_', '-')}", name=action, compact=True,
                                      tooltip=next(binding.tooltip for binding in self.BINDINGS
                                                   if isinstance(binding, Binding) and binding.action == action))
+                yield CustomerCardView(id="card")
             yield InHouseList(id="in-house")
 
     @property
