@@ -346,7 +346,7 @@ class ResumeDraftDialog(ModalScreen[DraftAnswer | None]):
     BINDINGS = [
         Binding("enter", "answer('resume')", "Resume", tooltip="Bring back what was typed"),
         Binding("ctrl+d", "answer('discard')", "Discard", tooltip="Throw the unsaved incident away"),
-        Binding("escape", "answer(None)", "Later", tooltip="Keep it for now; it is offered again at the next start"),
+        Binding("escape", "answer(None)", "Later", tooltip="Keep it for now; it is offered again at your next sign-in here"),
     ]
 
     def __init__(self, summary: Text) -> None:
@@ -369,7 +369,7 @@ class QuitQuestion(ConfirmDialog):
 
     def __init__(self) -> None:
         super().__init__("Quit with an unsaved incident?",
-                         "What you typed is kept at this terminal and offered back at the next start. "
+                         "What you typed is kept at this terminal and offered back to you when you next sign in here. "
                          "Ctrl+Q again also quits.", yes="Quit", no="Back to the incident")
 
 
