@@ -212,3 +212,19 @@ def test_phone_digits_read_the_national_number_as_parsing_would() -> None:
             assert phone_digits(e164) == {e164[1:], phonenumbers.national_significant_number(parsed)}, e164
             checked += 1
     assert checked > 500
+
+
+def test_startup_times_each_screen_in_turn_on_a_pty() -> None:
+    """The startup clock stops at each marker in order; a later marker only counts after the earlier one."""
+    import os
+    import sys
+
+    from frontdesk.bench.in_app import time_to_screens
+
+    script = ("import sys, time; sys.stdout.write('second? no '); sys.stdout.flush(); time.sleep(0.2);"
+              "sys.stdout.write('first '); sys.stdout.flush(); time.sleep(0.2);"
+              "sys.stdout.write('second'); sys.stdout.flush(); time.sleep(5)")
+    first, second = time_to_screens([sys.executable, "-c", script], [b"first", b"second"], dict(os.environ))
+    assert 150 <= first < second and second - first >= 150
+    with pytest.raises(RuntimeError, match="third"):
+        time_to_screens([sys.executable, "-c", "print('first')"], [b"first", b"third"], dict(os.environ))
