@@ -106,7 +106,12 @@ def bounded(text: str) -> tuple[str, bool]:
 
 def query_prefixes(text: str) -> list[list[str]]:
     """The token prefixes a query asks for: each inner list is one word's alternatives."""
-    raw = _UNSENDABLE.sub(" ", bounded(text)[0]).strip()  # a pasted NUL or Esc separates words, as a space would
+    return _prefixes(bounded(text)[0])
+
+
+def _prefixes(used: str) -> list[list[str]]:
+    """`query_prefixes` of the part of a query that is used."""
+    raw = _UNSENDABLE.sub(" ", used).strip()  # a pasted NUL or Esc separates words, as a space would
     if not raw:
         return []
     if _PHONE_QUERY.match(raw) and any(char.isdigit() for char in raw):
@@ -290,7 +295,7 @@ class Cancellable:
                 else:
                     self._running.cancel_safe(timeout=2.0)
 
-    def run(self, connection: Connection, sql: str, arguments: Any) -> list[Any] | None:
+    def run(self, connection: Connection, sql: str, arguments: Any) -> Sequence[Any] | None:
         """The statement's rows, or None when cancelled (before it started, or while it ran)."""
         raw: Any = connection.connection.driver_connection
         sqlite = isinstance(raw, sqlite3.Connection)
@@ -301,7 +306,7 @@ class Cancellable:
         if sqlite:
             raw.set_progress_handler(lambda: self.cancelled, PROGRESS_STEPS)
         try:
-            rows = list(connection.exec_driver_sql(sql, arguments).all())
+            rows = connection.exec_driver_sql(sql, arguments).all()
         except DBAPIError:
             if self.cancelled:
                 return None
@@ -353,7 +358,8 @@ def _driver_search(store: Store, statement: TextualSelect, parameters: dict[str,
     sql, order = compiled
     arguments: Any = tuple(parameters[name] for name in order) if order is not None else parameters
     with store.connect() as connection:
-        rows = (handle or Cancellable()).run(connection, sql, arguments)
+        # Nothing can cancel a search without a handle: no lock, no progress handler.
+        rows = handle.run(connection, sql, arguments) if handle else connection.exec_driver_sql(sql, arguments).all()
     return None if rows is None else _hits(rows, _instant_reader(dialect))
 
 
@@ -361,8 +367,8 @@ def search_customers(store: Store, text: str, limit: int = SCREEN_ROWS,
                      handle: Cancellable | None = None) -> SearchResult | None:
     """Customers matching a typed query, flagged first, and whether part of the query was left out
     (at most 8 words and 100 characters are used). None: cancelled through `handle`."""
-    prefixes = query_prefixes(text)
-    shortened = bounded(text)[1]
+    used, shortened = bounded(text)
+    prefixes = _prefixes(used)
     if not prefixes:
         return SearchResult(hits=(), shortened=shortened)
     statement, parameters = search_parameters(prefixes, limit)

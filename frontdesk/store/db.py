@@ -359,8 +359,11 @@ class Store:
     def connect(self) -> Iterator[Connection]:
         """A Core connection for a read that skips the ORM (the search on every keystroke), its
         failures said as `read()` says them."""
-        with self._reading(), self.engine.connect() as connection:
-            yield connection
+        try:  # not `_reading()` around it: one context manager less on every keystroke
+            with self.engine.connect() as connection:
+                yield connection
+        except DBAPIError as exc:
+            self._read_failed(exc)
 
     @contextmanager
     def one_transaction(self) -> Iterator[Store]:
@@ -388,10 +391,14 @@ class Store:
         try:
             yield
         except DBAPIError as exc:
-            problem = self.problem(exc)
-            if problem is None:
-                raise
-            raise problem from None
+            self._read_failed(exc)
+
+    def _read_failed(self, exc: DBAPIError) -> NoReturn:
+        """A failed read said as one StoreError (or, if no person can act on it, the error itself)."""
+        problem = self.problem(exc)
+        if problem is None:
+            raise exc
+        raise problem from None
 
     @contextmanager
     def migration_lock(self) -> Iterator[Connection]:
