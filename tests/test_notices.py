@@ -150,3 +150,22 @@ async def test_an_idle_terminal_asks_nothing_for_a_change_at_another_site_and_wa
         await until(pilot, lambda: heard_from(seen, berlin.site_id))
         await until(pilot, lambda: statements.count > before)
         await until(pilot, lambda: len(app.alerts) == 1)  # Berlin's own alert, shown
+
+
+async def test_a_card_open_at_one_site_follows_the_customers_flags_raised_at_another(
+    two_sites: tuple[Actor, Actor], clock: FixedClock
+) -> None:
+    """A customer's flags and history are the group's: the card at Berlin refreshes for Hamburg's incident."""
+    berlin, hamburg = two_sites
+    url = berlin.store.url.render_as_string(hide_password=False)
+    guest = customers.create_customer(hamburg, customers.parse_customer(hamburg, {"name": "Ana García"}))
+    app = make_app(url, clock, watch_store=True, site="Bistro Berlin")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press(*"Ana")
+        await settle(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: getattr(app.screen, "card", None) is not None)
+        assert app.screen.card.id == guest and app.screen.card.active_flags == ()  # type: ignore[attr-defined]
+        serious_incident(hamburg, guest)
+        await until(pilot, lambda: app.screen.card.active_flags != ())  # type: ignore[attr-defined]
