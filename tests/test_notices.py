@@ -124,13 +124,19 @@ def heard_from(seen: list[Any], site_id: int) -> bool:
                and any(change.site_id == site_id for change in message.changes) for message in seen)
 
 
+def berlin_terminal_and_hamburg_guest(two_sites: tuple[Actor, Actor], clock: FixedClock) -> tuple[Any, int]:
+    """The app at Berlin with its change feed on, and a guest put on file at Hamburg."""
+    berlin, hamburg = two_sites
+    guest = customers.create_customer(hamburg, customers.parse_customer(hamburg, {"name": "Ana García"}))
+    url = berlin.store.url.render_as_string(hide_password=False)
+    return make_app(url, clock, watch_store=True, site="Bistro Berlin"), guest
+
+
 async def test_an_idle_terminal_asks_nothing_for_a_change_at_another_site_and_wakes_for_its_own(
     two_sites: tuple[Actor, Actor], clock: FixedClock
 ) -> None:
     berlin, hamburg = two_sites
-    url = berlin.store.url.render_as_string(hide_password=False)
-    guest = customers.create_customer(hamburg, customers.parse_customer(hamburg, {"name": "Ana García"}))
-    app = make_app(url, clock, watch_store=True, site="Bistro Berlin")
+    app, guest = berlin_terminal_and_hamburg_guest(two_sites, clock)
     seen: list[Any] = []
     statements = Statements()
     async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
@@ -156,10 +162,8 @@ async def test_a_card_open_at_one_site_follows_the_customers_flags_raised_at_ano
     two_sites: tuple[Actor, Actor], clock: FixedClock
 ) -> None:
     """A customer's flags and history are the group's: the card at Berlin refreshes for Hamburg's incident."""
-    berlin, hamburg = two_sites
-    url = berlin.store.url.render_as_string(hide_password=False)
-    guest = customers.create_customer(hamburg, customers.parse_customer(hamburg, {"name": "Ana García"}))
-    app = make_app(url, clock, watch_store=True, site="Bistro Berlin")
+    _, hamburg = two_sites
+    app, guest = berlin_terminal_and_hamburg_guest(two_sites, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         await pilot.press(*"Ana")
