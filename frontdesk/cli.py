@@ -193,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--format", dest="form", metavar="text|csv|json", default="text")
     audit.add_argument("-o", "--output", metavar="PATH", help="write to PATH (owner-only, replaced when complete)")
 
+    escalations = command("escalations", "list the follow-ups escalated to the leads or the managers "
+                                         "(for a scheduled mail or a wall screen)")
+    escalations.add_argument("--format", dest="form", choices=("text", "json"), default="text",
+                             help="text: one line each, naming no guest; json: a list of objects")
+
     db = command("db", "schema migrations")
     db_commands = db.add_subparsers(dest="action", metavar="ACTION", required=True)
     db_upgrade = db_commands.add_parser("upgrade", help="upgrade the store's schema (after a backup)")
@@ -679,6 +684,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_escalations(args: argparse.Namespace) -> int:
+    from frontdesk.services import escalation
+
+    actor = _shell_actor(_open(_settings(args)))
+    escalation.write_escalations(escalation.escalations(actor), sys.stdout, args.form, actor)
+    sys.stdout.flush()
+    return 0
+
+
 def cmd_db(args: argparse.Namespace) -> int:
     from frontdesk.store import migrate
 
@@ -850,6 +864,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo,
     "export": cmd_export,
     "audit": cmd_audit,
+    "escalations": cmd_escalations,
     "privacy": cmd_privacy,
     "backup": cmd_backup,
     "restore": cmd_backup,

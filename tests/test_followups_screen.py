@@ -524,6 +524,22 @@ async def test_reschedule_to_a_typed_date_and_a_bad_date_is_said_next_to_it(shif
         assert "now due 28 Nov 11:00" in message_line(app)
 
 
+async def test_a_managers_reschedule_with_a_reason_restarts_the_escalation_clock(shift: Shift, clock: Any) -> None:
+    """Ana's call is escalated (two days overdue); Maria moves it a day on and says why: back to 0."""
+    app = app_for(shift.desk, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_queue(pilot)
+        assert row(shift.desk, shift.follow_ups["ana_call"]).escalation == 1
+        await press(pilot, "r", "tab", "tab")
+        await type_text(pilot, "Guest away until Saturday")
+        await press(pilot, "enter")
+        moved = row(shift.desk, shift.follow_ups["ana_call"])
+        assert (moved.due_at, moved.escalation, moved.escalated_at, moved.escalation_clock_at,
+                moved.reschedule_reason) == (utc(2026, 11, 21, 9), 0, None, utc(2026, 11, 21, 9),
+                                             "Guest away until Saturday")
+        assert "The escalation clock starts again." in message_line(app)
+
+
 async def test_reassign_gives_it_to_the_chosen_person(shift: Shift, clock: Any) -> None:
     app = app_for(shift.desk, clock)
     async with app.run_test(size=(80, 24)) as pilot:

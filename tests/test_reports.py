@@ -55,6 +55,8 @@ def test_report_groups_in_site_local_time_and_measures_follow_through(desk: Acto
     assert result.follow_ups_on_time == 1
     assert result.follow_ups_overdue == 4  # every planned step but the one done was due before day four
     assert result.follow_ups_due == result.follow_ups_on_time + result.follow_ups_late + result.follow_ups_overdue
+    # the four open ones, each overdue by a local day and more, and the check-in done a day late
+    assert result.follow_ups_escalated == 5
     assert (result.customers_with_incidents, result.customers_returned) == (2, 1)
 
 

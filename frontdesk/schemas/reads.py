@@ -431,6 +431,8 @@ class Report(ReadModel):
     follow_ups_on_time: int
     follow_ups_late: int
     follow_ups_overdue: int
+    follow_ups_escalated: int = 0
+    """Of those due, how many stand escalated to the leads or the managers."""
     promises_made: int
     promises_kept: int
     promises_broken: int

@@ -301,15 +301,23 @@ class OutcomeDialog(FollowUpDialog[HowItWent]):
 RESCHEDULE_STEPS = (("1", "+1 day"), ("3", "+3 days"), ("7", "+1 week"))
 
 
-class RescheduleDialog(FollowUpDialog["int | str"]):
-    """Move it: +1 day, +3 days, +1 week (same time of day), or a typed date.
+@dataclass(frozen=True)
+class MoveTo:
+    """Where a reschedule moves it (a number of days, or the date as typed) and why."""
 
-    Its value is a number of days (a step picked) or the date as typed.
+    when: int | str
+    reason: str
+
+
+class RescheduleDialog(FollowUpDialog[MoveTo]):
+    """Move it: +1 day, +3 days, +1 week (same time of day), or a typed date; and why.
+
+    A lead's or manager's reason restarts the escalation clock (services/escalation.py).
     """
 
     BINDING_GROUP_TITLE = "Reschedule"
-    FIELDS = ("days", "due_at")
-    KEYS = "1–3 or arrows, Enter: move it · or type a date, Enter · Esc: cancel"
+    FIELDS = ("days", "due_at", "reason")
+    KEYS = "1–3 or arrows, Enter: move it · or type a date, Enter · Tab: why · Esc: cancel"
     AUTO_FOCUS = "#days"
 
     def compose_fields(self) -> ComposeResult:
@@ -318,25 +326,32 @@ class RescheduleDialog(FollowUpDialog["int | str"]):
         yield Label("Or a date", classes="field-label")
         yield Input(placeholder="e.g. tue 10:00, 28.11. 15:00, +2d", id="due_at")
         yield field_error("due_at")
+        yield Label("Why (a lead's or manager's reason restarts the escalation clock)", classes="field-label")
+        yield Input(placeholder="e.g. the guest asked for Thursday", id="reason")
+        yield field_error("reason")
 
     def on_mount(self) -> None:
         self.query_one("#days", OptionList).highlighted = 0
 
-    def values(self) -> int | str:
-        """The date as typed when the date field has focus, else the highlighted step's days."""
+    def values(self) -> MoveTo:
+        """The date as typed when the date field has focus (or, from the reason, when one is typed), else the step."""
         typed = self.query_one("#due_at", Input)
-        if typed.has_focus:
-            return typed.value
-        return int(chosen(self, "days") or 1)
+        reason = self.query_one("#reason", Input)
+        if typed.has_focus or (reason.has_focus and typed.value.strip()):
+            return MoveTo(typed.value, reason.value)
+        return MoveTo(int(chosen(self, "days") or 1), reason.value)
 
-    def write(self, values: int | str) -> ActionDone:
+    def write(self, values: MoveTo) -> ActionDone:
         from frontdesk.services.followups import reschedule, reschedule_by_days
 
-        if isinstance(values, int):
-            moved = reschedule_by_days(self.desk, self.item.id, self.item.version, values)
+        if isinstance(values.when, int):
+            moved = reschedule_by_days(self.desk, self.item.id, self.item.version, values.when, values.reason)
         else:
-            moved = reschedule(self.desk, self.item.id, self.item.version, {"due_at": values})
+            moved = reschedule(self.desk, self.item.id, self.item.version,
+                               {"due_at": values.when, "reason": values.reason})
         message = f"Rescheduled: {who(self.item)}, now due {describe_due(moved.due_at, self.desk.now(), self.zone)}."
+        if self.item.escalation and not moved.escalation:
+            message += " The escalation clock starts again."
         return ActionDone(" ".join([message, *moved.time_notes]))
 
 

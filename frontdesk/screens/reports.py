@@ -171,7 +171,8 @@ class ReportsScreen(DeskScreen):
             ("Follow-ups due", [
                 str(report.follow_ups_due),
                 f"done on time {report.follow_ups_on_time} ({percent(report.follow_ups_on_time, report.follow_ups_due)})",
-                f"late {report.follow_ups_late}", f"still open past due {report.follow_ups_overdue}"]),
+                f"late {report.follow_ups_late}", f"still open past due {report.follow_ups_overdue}",
+                f"escalated {report.follow_ups_escalated}"]),
             ("Promises made", [
                 str(report.promises_made), f"kept {report.promises_kept} ({percent(report.promises_kept, settled)} of settled)",
                 f"broken {report.promises_broken}", f"pending {report.promises_pending}"]),

@@ -23,9 +23,10 @@ the item is not made stale by the clock.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, TextIO, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, and_, func, or_, select, update
@@ -33,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from frontdesk import timing
 from frontdesk.schemas.reads import EscalatedItem, EscalationCounts
-from frontdesk.schemas.vocab import LEAD_ATTENTION_ATTEMPTS
+from frontdesk.schemas.vocab import LEAD_ATTENTION_ATTEMPTS, label
 from frontdesk.services import audit
 from frontdesk.services.authority import allows, require
 from frontdesk.services.context import Actor
@@ -151,9 +152,10 @@ def escalations(actor: Actor) -> list[EscalatedItem]:
     For `frontdesk escalations` (a scheduled mail, a wall screen): run from a
     shell it acts with the store's authority; at a terminal it is a lead's.
     """
+    with actor.store.read() as session:
+        require(session, actor, "work_queue")  # before the escalation writes anything
     escalate_due(actor)
     with actor.store.read() as session:
-        require(session, actor, "work_queue")
         names = staff_names(session)
         sites = {site.id: site.name for site in session.scalars(select(Site))}
         rows = session.execute(
@@ -173,3 +175,35 @@ def escalations(actor: Actor) -> list[EscalatedItem]:
             )
             for row, incident, name in rows
         ]
+
+
+JSON_KEYS = ("follow_up_id", "incident_id", "site", "escalation", "escalated_at", "due_at", "overdue_since", "kind",
+             "channel", "owner", "attempts", "customer", "about")
+"""`frontdesk escalations --format json`: a list of objects with exactly these keys (README)."""
+
+
+def write_escalations(items: list[EscalatedItem], out: TextIO, form: str, actor: Actor) -> None:
+    """The list as JSON (every key; times ISO 8601 UTC) or as text lines that name no guest.
+
+    The text is for a wall screen guests may see: level, site, what, owner
+    and since when, in the site's local time; the JSON is for a mail to the
+    managers and carries the guest's name and the incident's first line.
+    """
+    if form == "json":
+        rows = [{key: (value.isoformat() if isinstance(value, datetime) else value)
+                 for key, value in item.model_dump(include=set(JSON_KEYS)).items()} for item in items]
+        json.dump([{key: row[key] for key in JSON_KEYS} for row in rows], out, ensure_ascii=False, indent=1)
+        out.write("\n")
+        return
+    if not items:
+        out.write("Nothing is escalated.\n")
+        return
+    with actor.store.read() as session:
+        zones = {site.name: timing.zone(site.time_zone) for site in session.scalars(select(Site))}
+    for item in items:
+        tz = zones.get(item.site, ZoneInfo("UTC"))
+        since = f"{timing.local(item.escalated_at, tz):%a %d %b %H:%M}" if item.escalated_at else "?"
+        out.write(f"{'!' * item.escalation:<2} {item.site} · follow-up {item.follow_up_id} · {label(item.kind)} "
+                  f"by {label(item.channel)} · owner {item.owner} · due "
+                  f"{timing.local(item.due_at, tz):%a %d %b %H:%M} · to the {LEVEL_WORDS[item.escalation]} "
+                  f"since {since}\n")

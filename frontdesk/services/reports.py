@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from frontdesk import timing
 from frontdesk.schemas.reads import Count, Report
 from frontdesk.schemas.vocab import SEVERITIES, label
+from frontdesk.services import escalation
 from frontdesk.services.authority import require
 from frontdesk.services.context import Actor
 from frontdesk.store.models import Category, FollowUp, Incident, Site, Visit
@@ -37,7 +38,9 @@ def _counts(rows: list[tuple[object, int]], labels: dict[str, str] | None = None
 def report(actor: Actor, days: int = 30, *, all_sites: bool = False) -> Report:
     """The last `days` local days up to today, for this site or every site."""
     with actor.store.read() as session:
-        require(session, actor, "reports")
+        require(session, actor, "reports")  # before the escalation writes anything
+    escalation.escalate_due(actor)  # counted as the queue would show them now
+    with actor.store.read() as session:
         site = actor.site(session)
         tz = timing.zone(site.time_zone)
         last_day = timing.local(actor.now(), tz).date()
@@ -67,7 +70,7 @@ def report(actor: Actor, days: int = 30, *, all_sites: bool = False) -> Report:
         ):
             if amount:
                 remedies[currency] += int(amount)
-        follow_ups = _follow_through(session, site.id if not all_sites else None, first_day, last_day, tz, actor)
+        follow_ups, escalated = _follow_through(session, site.id if not all_sites else None, first_day, last_day, tz, actor)
         promises = dict(
             session.execute(
                 select(Incident.promise_status, func.count())
@@ -97,6 +100,7 @@ def report(actor: Actor, days: int = 30, *, all_sites: bool = False) -> Report:
             follow_ups_on_time=follow_ups["on_time"],
             follow_ups_late=follow_ups["late"],
             follow_ups_overdue=follow_ups["overdue"],
+            follow_ups_escalated=escalated,
             promises_made=sum(promises.values()),
             promises_kept=promises.get("kept", 0),
             promises_broken=promises.get("broken", 0),
@@ -108,24 +112,30 @@ def report(actor: Actor, days: int = 30, *, all_sites: bool = False) -> Report:
 
 def _follow_through(
     session: Session, site_id: int | None, first_day: date, last_day: date, tz: ZoneInfo, actor: Actor
-) -> dict[str, int]:
-    """Follow-ups due in the period: done on time, done late, or still open past due."""
+) -> tuple[dict[str, int], int]:
+    """Follow-ups due in the period: done on time, done late, or still open past due; and how many escalated.
+
+    Escalated counts those whose level stands above 0 (done while escalated
+    included); a lead's restart of the clock takes one out of it.
+    """
     start = timing.at_local(first_day, time(0), tz)
     end = timing.at_local(last_day + timedelta(days=1), time(0), tz)
     now = actor.now()
-    statement = select(FollowUp.due_at, FollowUp.completed_at, FollowUp.status).where(
+    statement = select(FollowUp.due_at, FollowUp.completed_at, FollowUp.status, FollowUp.escalation).where(
         FollowUp.due_at >= start, FollowUp.due_at < end, FollowUp.status != "skipped"
     )
     if site_id is not None:
         statement = statement.where(FollowUp.site_id == site_id)
     tally = {"on_time": 0, "late": 0, "overdue": 0}
-    for due_at, completed_at, status in session.execute(statement):
+    escalated = 0
+    for due_at, completed_at, status, level in session.execute(statement):
+        escalated += level > 0
         if status == "done" and completed_at is not None:
             deadline = timing.at_local(timing.local(due_at, tz).date() + timedelta(days=1), time(0), tz)
             tally["on_time" if completed_at < deadline else "late"] += 1
         elif due_at < now:
             tally["overdue"] += 1
-    return tally
+    return tally, escalated
 
 
 def _recovery(session: Session, in_period: list[ColumnElement[bool]]) -> tuple[int, int]:
