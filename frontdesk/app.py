@@ -90,6 +90,8 @@ def _reports() -> Screen[Any]:
 DESK_MODES = {"greet": _greet, "incident": _incident, "followups": _followups, "reports": _reports}
 HANDOVER = "handover"
 """A blank mode shown for a moment while every desk mode is made anew for another person (see start_clean)."""
+ESCALATION_CHECK_SECONDS = 60
+"""How often a terminal looks for follow-ups the clock has escalated (for the alert bar)."""
 
 GLOBAL_ACTIONS = frozenset(
     {"switch_mode", "toggle_help", "help_page", "switch_staff", "acknowledge_alert", "command_palette", "quit"}
@@ -170,10 +172,12 @@ class FrontdeskApp(QuietCrashes, DeskApp):
             self.live = live
 
     class AlertsLoaded(Message):
-        def __init__(self, alerts: tuple[AlertInfo, ...], lockouts: tuple[Lockout, ...] = ()) -> None:
+        def __init__(self, alerts: tuple[AlertInfo, ...], lockouts: tuple[Lockout, ...] = (),
+                     escalation_notice: str = "") -> None:
             super().__init__()
             self.alerts = alerts
             self.lockouts = lockouts
+            self.escalation_notice = escalation_notice
 
     def __init__(self, settings: Settings | None = None, clock: Clock | None = None,
                  *, watch_store: bool = True, pin: str | None = None) -> None:
@@ -380,7 +384,17 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         self.load_alerts()
         if first and self.watch_store:
             self.watch_changes(self.store)
+        if first:
+            self.set_interval(ESCALATION_CHECK_SECONDS, self.load_alerts)  # time alone escalates: no change to hear
         self.look_for_draft(self.desk)
+        if event.staff.first_sign_in_today and event.staff.role == "lead":
+            self.call_later(self.open_the_day)
+
+    async def open_the_day(self) -> None:
+        """A lead's first sign-in of the local day opens on the queue, saying what is overdue and escalated."""
+        from frontdesk.screens.followups import FollowUpsScreen
+
+        (await self.show_mode("followups", FollowUpsScreen)).open_the_day()
 
     async def keep_drafts(self) -> None:
         """Another person is signing in: what the one before typed is kept as their draft, before they go."""
@@ -452,18 +466,22 @@ class FrontdeskApp(QuietCrashes, DeskApp):
 
     @work(thread=True, exclusive=True, group="alerts", exit_on_error=False)
     def load_alerts(self) -> None:
-        """The site's alerts, and for a lead or manager the names locked out after wrong PINs."""
+        """The site's alerts, and for a lead or manager the names locked out after wrong PINs and what is escalated."""
         from frontdesk.services.alerts import active_alerts
         from frontdesk.services.authority import allows
+        from frontdesk.services.escalation import counts, notice
         from frontdesk.services.pins import locked_out
 
         if self.desk is not None:
-            lockouts = locked_out(self.desk) if allows(getattr(self.staff, "role", None), "see_lockouts") else []
-            self.post_message(self.AlertsLoaded(tuple(active_alerts(self.desk)), tuple(lockouts)))
+            role = getattr(self.staff, "role", None)
+            lockouts = locked_out(self.desk) if allows(role, "see_lockouts") else []
+            escalated = notice(role, counts(self.desk)) if allows(role, "work_queue") else ""
+            self.post_message(self.AlertsLoaded(tuple(active_alerts(self.desk)), tuple(lockouts), escalated))
 
     def on_frontdesk_app_alerts_loaded(self, event: AlertsLoaded) -> None:
         self.alerts = event.alerts
         self.lockouts = event.lockouts
+        self.escalation_notice = event.escalation_notice
         if self.screen_stack:  # an answer that arrives while quitting has no screen to update
             self.refresh_bindings()
 

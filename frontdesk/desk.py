@@ -33,6 +33,8 @@ class DeskApp(App[int]):
 
     alerts: reactive[tuple[AlertInfo, ...]] = reactive(())
     """Unacknowledged alerts for this site from other terminals, newest first."""
+    escalation_notice: reactive[str] = reactive("")
+    """For a lead: how many follow-ups stand escalated to the leads; for a manager, to the managers ("" none)."""
     desk_label: reactive[str] = reactive("")
     """Who is at the terminal and where, shown in the screens row."""
     live_updates: reactive[bool] = reactive(True)

@@ -11,7 +11,9 @@ from typing import Any
 from textual.message import Message
 
 from frontdesk.clock import FixedClock
+from frontdesk.services import pins, setup
 from frontdesk.services.context import Actor
+from tests.conftest import DESK_PINS
 from tests.test_greet import add_customer, greeting, notifications, search_and_open, shown_card_id
 from tests.ui import settle, type_text, until
 
@@ -92,6 +94,8 @@ async def test_a_manager_exports_the_open_customer(
 
 async def test_staff_who_are_not_managers_are_not_offered_them(sqlite_desk: Actor, clock: FixedClock) -> None:
     add_customer(sqlite_desk, "Ana García")
+    lena = next(person.id for person in setup.list_staff(sqlite_desk.store) if person.name == "Lena")
+    pins.sign_in(sqlite_desk, lena, DESK_PINS["Lena"])  # earlier today: her first sign-in would open on F4
     async with greeting(sqlite_desk, clock, staff="Lena") as (app, pilot):
         await search_and_open(pilot, "ana")
         assert shown_card_id(app) is not None

@@ -26,6 +26,8 @@ class StaffInfo(ReadModel):
     active: bool
     site_id: int | None
     has_pin: bool
+    first_sign_in_today: bool = False
+    """Set by a sign-in: the person's first of the site's local day (a lead's terminal opens on the queue)."""
 
 
 class SearchHit(ReadModel):

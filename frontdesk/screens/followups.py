@@ -137,6 +137,8 @@ class FollowUpsScreen(DeskScreen):
         self.detail: FollowUpDetail | None = None
         self.site_names: dict[int, str] = {}
         self.zones: dict[int, ZoneInfo] = {}
+        self.opening_the_day = False
+        """A lead's first sign-in of the day: the next page loaded says "N overdue, M escalated"."""
 
     def compose_body(self) -> ComposeResult:
         yield Static(Text("Loading the queue…"), id="queue-counts")
@@ -217,9 +219,19 @@ class FollowUpsScreen(DeskScreen):
         self.post_message(self.QueueLoaded(view, queue, cursor, keep_id, {site.id: site.name for site in sites},
                                            {site.id: site.time_zone for site in sites}))
 
+    def open_the_day(self) -> None:
+        """Open on everyone's queue at this site and say what is overdue and escalated once it is read."""
+        self.opening_the_day = True
+        self.reset_view()
+        self.load_page(0, 0, keep=False)
+
     def on_follow_ups_screen_queue_loaded(self, event: QueueLoaded) -> None:
         if event.view != self.view:
             return
+        if self.opening_the_day:
+            self.opening_the_day = False
+            counts = event.queue.counts
+            self.say(ActionDone(f"{counts.overdue} overdue, {counts.escalated} escalated."))
         self.queue = event.queue
         self.site_names = event.site_names
         self.zones = {site_id: zone(name) for site_id, name in event.zones.items()}

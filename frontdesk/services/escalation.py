@@ -146,6 +146,14 @@ def counts(actor: Actor, *, all_sites: bool = False) -> EscalationCounts:
         return EscalationCounts(leads=by_level.get(1, 0), managers=by_level.get(2, 0))
 
 
+def notice(role: str | None, found: EscalationCounts) -> str:
+    """The alert bar's words for this person: a lead hears of level 1, a manager of level 2 ("" for nothing)."""
+    number, mark, to = (found.managers, "!!", "the managers") if role == "manager" else (found.leads, "!", "the leads")
+    if not number:
+        return ""
+    return f"{mark} {number} follow-up{'s' if number != 1 else ''} escalated to {to} · F4: the queue"
+
+
 def escalations(actor: Actor) -> list[EscalatedItem]:
     """Everything escalated and still open, at every site, managers' first, then the longest escalated.
 

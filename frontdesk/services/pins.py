@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ from frontdesk.schemas.reads import StaffInfo
 from frontdesk.services import audit
 from frontdesk.services.authority import require
 from frontdesk.services.context import Actor
-from frontdesk.store.models import Staff
+from frontdesk.store.models import AuditEvent, Staff
 from frontdesk.store.queries import for_change
 
 
@@ -125,6 +125,16 @@ def _locked_until(staff: Staff, now: datetime) -> datetime | None:
     return until if until is not None and until > now else None
 
 
+def _first_sign_in_today(session: Session, actor: Actor, staff_id: int) -> bool:
+    """No sign-in of this person yet this local day (a lead's terminal then opens on the queue)."""
+    tz = actor.zone(session)
+    day_start = timing.at_local(timing.local(actor.now(), tz).date(), time(0), tz)
+    return session.scalar(
+        select(AuditEvent.id).where(AuditEvent.record_type == "staff", AuditEvent.record_id == staff_id,
+                                    AuditEvent.action == "sign_in", AuditEvent.at >= day_start).limit(1)
+    ) is None
+
+
 def sign_in(actor: Actor, staff_id: int, pin: str, *, new_pin: str | None = None) -> StaffInfo:
     """Check `pin` for this person and return them; wrong PINs count towards a lockout.
 
@@ -183,8 +193,9 @@ def _by_pin(actor: Actor, staff_id: int, pin: str, new_pin: str | None, *, actio
             staff.failed_pins, staff.lockouts = 0, 0
             if fresh is not None:
                 staff.pin_hash = fresh
+            first = action == "sign_in" and _first_sign_in_today(session, actor, staff.id)
             audit.record(session, signed, action, "staff", staff.id, ("pin_hash",) if fresh else ())
-            return staff_info(staff)
+            return staff_info(staff).model_copy(update={"first_sign_in_today": first})
         staff.failed_pins += 1
         audit.record(session, refused, "sign_in_refused", "staff", staff.id)
         if staff.failed_pins >= TRIES:

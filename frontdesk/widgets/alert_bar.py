@@ -1,4 +1,8 @@
-"""The alert bar: serious incidents at this site, until someone acknowledges them.
+"""The alert bar: serious incidents at this site, until someone acknowledges them; and escalations.
+
+For a lead or manager a second line (or the only one) says how many
+follow-ups stand escalated to them (services/escalation.py): words and
+marks, no guest.
 
 A bar, not a dialog: it never takes focus and never blocks keys. The neutral
 headline comes first and the customer's name not at all, because guests can
@@ -25,7 +29,7 @@ if TYPE_CHECKING:
 class AlertBar(DeskNode, Static, can_focus=False):
     DEFAULT_CSS = """
     AlertBar {
-        height: 1;
+        height: auto;
         padding: 0 1;
         display: none;
     }
@@ -36,11 +40,16 @@ class AlertBar(DeskNode, Static, can_focus=False):
 
     def on_mount(self) -> None:
         self.watch(self.app, "alerts", self.show_alerts)
+        self.watch(self.app, "escalation_notice", self.show_notice)
+
+    def show_notice(self, _: str) -> None:
+        self.show_alerts(self.app.alerts)
 
     def show_alerts(self, alerts: tuple[AlertInfo, ...]) -> None:
-        self.set_class(bool(alerts), "-active")
+        notice = self.app.escalation_notice
+        self.set_class(bool(alerts or notice), "-active")
         if not alerts:
-            self.update("")
+            self.update(Text(notice, style="bold") if notice else "")
             return
         newest = alerts[0]
         line = Text("⚠ ", style="bold", end="")
@@ -58,4 +67,6 @@ class AlertBar(DeskNode, Static, can_focus=False):
         bar.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         bar.add_column(no_wrap=True)
         bar.add_row(line, Text("  F7: acknowledge", style="italic"))
+        if notice:  # a second line: the escalation notice never hides an alert, nor an alert it
+            bar.add_row(Text(notice, style="bold"), Text(""))
         self.update(bar)
