@@ -234,10 +234,10 @@ async def test_an_idle_app_runs_no_queries_and_refreshes_once_after_another_proc
     sqlite_desk: object, clock: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The change feed polls PRAGMA data_version on its own connection; screens re-query only on change."""
-    polls: list[bool] = []
+    polls: list[tuple[object, ...]] = []
     poll = feed.SQLiteFeed.wait
 
-    def counted(self: feed.SQLiteFeed, timeout: float = feed.POLL_SECONDS) -> bool:
+    def counted(self: feed.SQLiteFeed, timeout: float = feed.POLL_SECONDS) -> tuple[object, ...]:
         changed = poll(self, timeout)
         polls.append(changed)
         return changed
