@@ -465,6 +465,7 @@ def run_terminals(
             customer_ids = tuple(session.scalars(select(Customer.id).order_by(Customer.id).limit(CUSTOMER_SAMPLE)))
         build_s = time.perf_counter() - started
         url = store.url.render_as_string(hide_password=False)
+        figures_where = store.display_url
         count = processes or process_count(terminals)
         print(f"  built in {build_s:.1f} s; {terminals} terminals in {count} processes, one action each every "
               f"{think_s:g} s for {duration_s:g} s", file=out, flush=True)
@@ -505,6 +506,7 @@ def run_terminals(
             "seed": seed,
         }
     print_terminals(figures["terminals"], out)
+    print(f"The synthetic store stays in {figures_where}.", file=out)
     if json_path:
         path = Path(json_path).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
