@@ -519,7 +519,7 @@ async def test_edited_plan_and_flag_are_what_is_saved(sqlite_desk, clock):
         await type_text(pilot, "Soup arrived cold")
         await shown(pilot)
         assert "Sun 22 Nov 11:00  wrap-up · call · Maria" in screen_text(app)
-        await pilot.press(*["tab"] * 10)  # to the flag: moderate flags by default
+        await pilot.press(*["tab"] * 11)  # to the flag: moderate flags by default
         assert app.screen.focused.id == "raise_flag"
         await pilot.press("tab")
         await type_text(pilot, "Cold soup on Friday")  # replaces the suggested headline

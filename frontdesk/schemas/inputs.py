@@ -265,6 +265,8 @@ class IncidentInput(Input):
     severity: Severity
     description: RequiredText
     reaction: OptionalText = None
+    remedy_sought: OptionalText = None
+    """What the customer asked for, in their words (optional)."""
     remedy_kind: RemedyKind | None = None
     remedy_cost: Money = 0
     promise_text: OptionalText = None
@@ -328,6 +330,8 @@ class IncidentAmend(Input):
     severity: Severity | None = None
     description: RequiredText = None  # type: ignore[assignment]
     reaction: OptionalText = None
+    remedy_sought: OptionalText = None
+    """What the customer asked for, in their words (optional)."""
     remedy_kind: RemedyKind | None = None
     remedy_cost: Money = 0
     promise_text: OptionalText = None

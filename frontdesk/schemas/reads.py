@@ -214,6 +214,8 @@ class IncidentDetail(ReadModel):
     remedy_kind: str | None
     remedy_cost: int
     currency: str
+    remedy_sought: str | None = None
+    """What the customer asked for."""
     promise_text: str | None
     promise_due_at: datetime | None
     promise_likelihood: str | None

@@ -551,6 +551,7 @@ def detail_of(session: Session, incident: Incident) -> IncidentDetail:
         handoff_expected_at=incident.handoff_expected_at,
         handoff_status=incident.handoff_status,
         root_cause=incident.root_cause,
+        remedy_sought=incident.remedy_sought,
         complete=incident.complete,
         episode_status=episode_for(session, incident.id).status,
         flag=flag_infos(session, [flag])[0] if flag else None,

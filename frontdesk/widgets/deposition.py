@@ -80,6 +80,8 @@ class Deposition:
     handoff_expected_at: str = spec("", "Fixed by", "line", hint="expected fixed by, e.g. 21:00, tomorrow")
     handoff_status: str | None = spec(None, "Hand-off", "choice", options=HANDOFF_CHOICES, new=False)
     root_cause: str = spec("", "Root cause", "story", rows=2, hint="why it happened, once known", new=False)
+    remedy_sought: str = spec("", "Asked for", "line", hint="what the customer asked for, if they said so")
+    """Last in the form (issue 15): optional, and the Tab order people have learnt stays as it was."""
 
     def for_log(self) -> dict[str, Any]:
         """The deposition as `log_incident` reads it: the fields a new incident has."""
@@ -142,6 +144,7 @@ class Deposition:
             location=visible(detail.location or ""),
             description=visible(detail.description),
             reaction=visible(detail.reaction or ""),
+            remedy_sought=visible(detail.remedy_sought or ""),
             remedy_kind=detail.remedy_kind,
             remedy_cost=f"{Decimal(cost).scaleb(-minor_digits(detail.currency)):f}" if cost else "",
             promise_text=visible(detail.promise_text or ""),

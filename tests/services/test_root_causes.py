@@ -140,3 +140,16 @@ def test_a_bad_root_cause_list_is_refused_whole(desk, tmp_path, text, problem):
     with pytest.raises(PlaybookFileError, match=problem):
         playbooks.load_playbook_file(desk.store, plans_file(tmp_path, text))
     assert [key for key, _ in playbooks.root_causes(desk.store)] == SUGGESTED
+
+
+def test_the_deposition_records_what_the_customer_asked_for(desk, log):
+    from frontdesk.services import incidents
+
+    result = log(remedy_sought="  Wanted the soup taken off the bill  ")
+    detail = incidents.incident_detail(desk, result.incident_id)
+    assert detail.remedy_sought == "Wanted the soup taken off the bill"
+
+    incidents.amend_incident(desk, result.incident_id, detail.version,
+                             incidents.parse_amend(desk, {"remedy_sought": "A free dessert"}))
+    assert incidents.incident_detail(desk, result.incident_id).remedy_sought == "A free dessert"
+    assert log().incident_id and incidents.incident_detail(desk, log().incident_id).remedy_sought is None, "optional"
