@@ -94,6 +94,10 @@ class IncidentBrief(ReadModel):
     remedy_cost: int
     currency: str
     episode_status: str
+    episode_outcome: str | None = None
+    episode_root_cause: str | None = None
+    repeat: bool = False
+    """A later incident for this customer came within 30 days of the episode's close."""
     complete: bool
     promise: PromiseInfo | None
     sensitive: bool = False
@@ -229,6 +233,12 @@ class IncidentDetail(ReadModel):
     root_cause: str | None
     complete: bool
     episode_status: str
+    episode_outcome: str | None = None
+    """recovered, not_recovered or unknown, once closed."""
+    episode_root_cause: str | None = None
+    """The root cause's label, once closed."""
+    repeat_incident_id: int | None = None
+    """A later incident for the same customer within 30 days of the close: the episode was a repeat."""
     flag: FlagInfo | None
     follow_ups: tuple[FollowUpBrief, ...]
 

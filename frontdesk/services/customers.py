@@ -44,12 +44,14 @@ from frontdesk.store.models import (
     FlagAcknowledgement,
     FollowUp,
     Incident,
+    RootCause,
     Visit,
 )
 from frontdesk.store.queries import (
     category_labels,
     for_change,
     open_visit,
+    repeat_of,
     sensitive_categories,
     sites_by_id,
     staff_names,
@@ -452,7 +454,7 @@ def customer_card(actor: Actor, customer_id: int) -> CustomerCard:
             )
         )
         episodes = {
-            episode.incident_id: episode.status
+            episode.incident_id: episode
             for episode in session.scalars(
                 select(Episode).where(Episode.incident_id.in_([incident.id for incident in incidents]))
             )
@@ -474,6 +476,7 @@ def customer_card(actor: Actor, customer_id: int) -> CustomerCard:
         totals: dict[str, int] = defaultdict(int)
         briefs = []
         sensitive = sensitive_categories(session)
+        causes = {row.key: row.label for row in session.execute(select(RootCause.key, RootCause.label))}
         for incident in incidents:
             if incident.visit_id:
                 per_visit[incident.visit_id] += 1
@@ -492,7 +495,12 @@ def customer_card(actor: Actor, customer_id: int) -> CustomerCard:
                     remedy_kind=incident.remedy_kind,
                     remedy_cost=incident.remedy_cost,
                     currency=currency,
-                    episode_status=episodes.get(incident.id, "open"),
+                    episode_status=episode.status if (episode := episodes.get(incident.id)) else "open",
+                    episode_outcome=episode.outcome if episode else None,
+                    episode_root_cause=causes.get(episode.root_cause or "") if episode else None,
+                    repeat=episode is not None and repeat_of(
+                        incident.occurred_at, episode.closed_at if episode.status == "closed" else None,
+                        [(other.id, other.occurred_at) for other in incidents]) is not None,
                     complete=incident.complete,
                     promise=promise_of(incident),
                     sensitive=incident.category in sensitive,
@@ -584,10 +592,12 @@ def _timeline(
                 at=incident.occurred_at,
                 kind="incident",
                 title=f"Incident · {neutral.get(incident.category, incident.category)} · {label(incident.severity)}",
-                detail="",
+                detail="repeat: another incident within 30 days of closing" if incident.repeat else "",
                 record_id=incident.id,
                 story=(f"{categories.get(incident.category, incident.category)}: " if incident.sensitive else "")
-                + f"{incident.description.splitlines()[0] if incident.description else ''} · {remedy}",
+                + f"{incident.description.splitlines()[0] if incident.description else ''} · {remedy}"
+                + (f" · closed, {label(incident.episode_outcome)}" if incident.episode_outcome else "")
+                + (f" (root cause: {incident.episode_root_cause.lower()})" if incident.episode_root_cause else ""),
             )
         )
     for item in follow_ups:

@@ -56,6 +56,7 @@ from frontdesk.store.models import (
     Flag,
     FollowUp,
     Incident,
+    RootCause,
     Site,
     Staff,
 )
@@ -63,6 +64,7 @@ from frontdesk.store.queries import (
     category_labels,
     episode_for,
     for_change,
+    repeat_in,
     staff_names,
     summary_line,
     visit_at,
@@ -518,6 +520,7 @@ def detail_of(session: Session, incident: Incident) -> IncidentDetail:
     follow_ups = session.scalars(
         select(FollowUp).where(FollowUp.incident_id == incident.id).order_by(FollowUp.due_at)
     )
+    episode = episode_for(session, incident.id)
     return IncidentDetail(
         id=incident.id,
         version=incident.version,
@@ -553,7 +556,11 @@ def detail_of(session: Session, incident: Incident) -> IncidentDetail:
         root_cause=incident.root_cause,
         remedy_sought=incident.remedy_sought,
         complete=incident.complete,
-        episode_status=episode_for(session, incident.id).status,
+        episode_status=episode.status,
+        episode_outcome=episode.outcome,
+        episode_root_cause=session.scalar(select(RootCause.label).where(RootCause.key == episode.root_cause))
+        if episode.root_cause else None,
+        repeat_incident_id=repeat_in(session, incident, episode),
         flag=flag_infos(session, [flag])[0] if flag else None,
         follow_ups=tuple(follow_up_brief(row, names) for row in follow_ups),
     )

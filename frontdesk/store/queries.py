@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import func, select, text
@@ -143,3 +143,27 @@ def summary_line(incident: Incident, width: int = 80) -> str:
     first_line = (incident.description or "").splitlines()[0] if incident.description else ""
     text = f"{incident.category} · {incident.severity} · {first_line}"
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+REPEAT_WINDOW = timedelta(days=30)
+"""A later incident for the same customer this soon after an episode closed makes it a repeat (issue 15)."""
+
+
+def repeat_of(occurred_at: datetime, closed_at: datetime | None, later: list[tuple[int, datetime]]) -> int | None:
+    """The first of the customer's `later` incidents (id, occurred at) that came after this one and no more than
+    REPEAT_WINDOW after its episode closed; None for an open episode or none such."""
+    if closed_at is None:
+        return None
+    return next((other_id for other_id, at in sorted(later, key=lambda pair: pair[1])
+                 if occurred_at < at <= closed_at + REPEAT_WINDOW), None)
+
+
+def repeat_in(session: Session, incident: Incident, episode: Episode) -> int | None:
+    """`repeat_of` for one incident, reading the customer's later incidents."""
+    if incident.customer_id is None or episode.status != "closed":
+        return None
+    later = session.execute(
+        select(Incident.id, Incident.occurred_at)
+        .where(Incident.customer_id == incident.customer_id, Incident.occurred_at > incident.occurred_at)
+    ).all()
+    return repeat_of(incident.occurred_at, episode.closed_at, [(row.id, row.occurred_at) for row in later])

@@ -82,7 +82,15 @@ def on_file(detail: IncidentDetail, tz: ZoneInfo) -> Text:
     else:
         lines.append(f"⚑ {label(flag.level)} flag{'' if flag.active else ' (cleared)'}: ", style="bold")
         lines.append(literal(flag.headline))
-    lines.append(f"\nEpisode {label(detail.episode_status)} · promise {label(detail.promise_status) or 'none'}")
+    lines.append(f"\nEpisode {label(detail.episode_status)}")
+    if detail.episode_outcome:
+        lines.append(f" · {label(detail.episode_outcome)}")
+    if detail.episode_root_cause:
+        lines.append(" · root cause ")
+        lines.append(literal(detail.episode_root_cause.lower()))
+    if detail.repeat_incident_id is not None:
+        lines.append(f" · repeat: incident #{detail.repeat_incident_id} within 30 days", style="bold")
+    lines.append(f" · promise {label(detail.promise_status) or 'none'}")
     lines.append(f" · hand-off {label(detail.handoff_status) or 'none'}\n\nFollow-ups:")
     for item in detail.follow_ups:
         wall = timing.local(item.due_at, tz)

@@ -153,3 +153,38 @@ def test_the_deposition_records_what_the_customer_asked_for(desk, log):
                              incidents.parse_amend(desk, {"remedy_sought": "A free dessert"}))
     assert incidents.incident_detail(desk, result.incident_id).remedy_sought == "A free dessert"
     assert log().incident_id and incidents.incident_detail(desk, log().incident_id).remedy_sought is None, "optional"
+
+
+def test_a_later_incident_within_30_days_marks_the_closed_episode_a_repeat(desk, staff, log, new_customer, clock):
+    from frontdesk.services import incidents
+    from frontdesk.services.customers import customer_card
+
+    ana = new_customer("Ana García")
+    first = log(customer_id=ana, ally_id=staff["Tom"], plan=[])
+    episodes.close_episode(desk, first.incident_id, root_cause="supplier", outcome="recovered")
+    assert incidents.incident_detail(desk, first.incident_id).repeat_incident_id is None
+
+    clock.advance(timedelta(days=29))
+    later = log(customer_id=ana, occurred_at="19:00", plan=[])
+
+    detail = incidents.incident_detail(desk, first.incident_id)
+    assert (detail.episode_outcome, detail.episode_root_cause, detail.repeat_incident_id) == (
+        "recovered", "Supplier", later.incident_id)
+    card = customer_card(desk, ana)
+    assert {brief.id: brief.repeat for brief in card.incidents} == {first.incident_id: True, later.incident_id: False}
+    entry = next(entry for entry in card.timeline if entry.record_id == first.incident_id and entry.kind == "incident")
+    assert entry.detail == "repeat: another incident within 30 days of closing"
+    assert entry.story is not None and "closed, recovered (root cause: supplier)" in entry.story
+
+
+def test_an_incident_more_than_30_days_after_the_close_is_no_repeat(desk, staff, log, new_customer, clock):
+    from frontdesk.services import incidents
+
+    ana = new_customer("Ana García")
+    first = log(customer_id=ana, plan=[])
+    episodes.close_episode(desk, first.incident_id, root_cause="unknown")
+    clock.advance(timedelta(days=31))
+    log(customer_id=ana, occurred_at="19:00", plan=[])
+    log(occurred_at="19:00", plan=[])  # someone else's (an unknown guest)
+
+    assert incidents.incident_detail(desk, first.incident_id).repeat_incident_id is None
