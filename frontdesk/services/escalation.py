@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, TextIO, cast
 from zoneinfo import ZoneInfo
 
@@ -43,10 +44,19 @@ from frontdesk.store.models import Customer, FollowUp, Incident, Site, Staff
 from frontdesk.store.queries import staff_names, summary_line
 
 LEVEL_WORDS = {1: "leads", 2: "managers"}
+THRESHOLDS_KEPT = 65_536
+"""Thresholds remembered (two per follow-up near one): a few MB at most."""
 
 
+@lru_cache(maxsize=THRESHOLDS_KEPT)
 def threshold(clock_at: datetime, days: int, tz: ZoneInfo) -> datetime:
-    """`days` local days after the clock started, at the same local time of day."""
+    """`days` local days after the clock started, at the same local time of day.
+
+    Kept (a pure function of its arguments): the follow-ups within a day of a
+    threshold are read again on every queue load, and converting each one's
+    local day and time was about a third of `escalate_due` (cProfile of 50
+    queue loads at 10,000 open follow-ups: 71,000 conversions, 4.7 of 16.4 s).
+    """
     wall = timing.local(clock_at, tz)
     return timing.at_local(wall.date() + timedelta(days=days), wall.time().replace(tzinfo=None), tz)
 
