@@ -141,22 +141,32 @@ def test_two_tabs_are_two_terminals_and_an_alert_in_one_shows_in_the_other(serve
         assert all(terminal.startswith("web-") and len(terminal) == 10 for terminal in terminals), terminals
 
         first.keyboard.press("F3")
-        wait_for(first, "Log incident")
+        wait_for(first, "New incident")
         first.keyboard.press("F6")
         wait_for(first, "Quick log")
         first.keyboard.type("man at table 4")
-        for key in ("Tab", "ArrowRight", "ArrowRight", "Tab", "ArrowRight", "ArrowRight", "ArrowRight", "Tab"):
-            first.keyboard.press(key)
+        wait_for(first, "not on file")
+        first.keyboard.press("Tab")
+        wait_for(first, "→ Next option")  # the category row has the focus
+        for shown in ("2/11", "3/11"):
+            first.keyboard.press("ArrowRight")
+            wait_for_line(first, rf"Category .*{shown}")
+        first.keyboard.press("Tab")
+        for _ in range(3):
+            first.keyboard.press("ArrowRight")
+        wait_for(first, "[major]")
+        first.keyboard.press("Tab")
         first.keyboard.type("glass in the risotto")
+        wait_for(first, "glass in the risotto")
         first.keyboard.press("Control+s")
         logged = time.monotonic()
         wait_for(first, "Finish the deposition")
         with store.read() as session:
             alerts = list(session.scalars(select(Alert).order_by(Alert.id)))
         assert len(alerts) == alerts_before + 1 and alerts[-1].created_terminal == terminals[0]
-        wait_for(second, "Food and drink", timeout_ms=5_000)
+        alert_line = wait_for_line(second, rf"⚠ .* major · {terminals[0]} ", timeout_ms=5_000)
         seen_after = time.monotonic() - logged
-        assert "F7" in screen(second)
+        assert "F7" in alert_line and terminals[0] not in screen(first).split("\n")[2], screen(first)
         keep(second, tmp_path, "alert-in-the-other-tab.png")
         show(f"browser: an alert quick-logged in one tab shown in the other {seen_after:.2f} s after Ctrl+S")
     finally:
