@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,16 @@ def wait_for_line(page: Any, pattern: str, *, timeout_ms: int = WAIT_MS) -> str:
     except Exception as exc:
         raise AssertionError(f"no line matching {pattern!r} within {timeout_ms} ms:\n{screen(page)}") from exc
     return next(line for line in screen(page).split("\n") if re.search(pattern, line))
+
+
+def wait_until(page: Any, check: Callable[[str], bool], what: str, *, timeout_ms: int = WAIT_MS) -> str:
+    """The screen's text once `check` holds for it (polled; fails after `timeout_ms`, saying `what`)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not check(text := screen(page)):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout_ms} ms:\n{text}")
+        page.wait_for_timeout(50)  # between two reads of the screen; the condition decides, not the time
+    return text
 
 
 def wait_gone(page: Any, text: str, *, timeout_ms: int = WAIT_MS) -> None:

@@ -76,8 +76,29 @@ def flagged_guest(url: str) -> tuple[str, str]:
 
 def four_letters(name: str) -> str:
     """The first four letters of the surname, accents dropped (the search folds them)."""
-    plain = unicodedata.normalize("NFKD", name.split()[-1])
-    return "".join(char for char in plain if not unicodedata.combining(char))[:4].lower()
+    return folded(name.split()[-1])[:4]
+
+
+def folded(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in plain if not unicodedata.combining(char)).lower()
+
+
+def answers(text: str, letters: str) -> bool:
+    """The result rows on screen are those for `letters` (each name has a word starting with them), not an
+    earlier keystroke's."""
+    lines = text.split("\n")
+    start = next((index for index, line in enumerate(lines) if " found" in line.split("│")[0]), None)
+    if start is None:
+        return False
+    names = []
+    for line in lines[start + 1:]:
+        left = line.split("│")[0]
+        if not left.strip() or "─" in left:
+            break
+        names.append(re.sub(r"^[▶\s]*(⚑ \w+)?\s*", "", left).split("  ")[0])
+    return bool(names) and all(any(word.startswith(letters) for word in re.split(r"[\s-]+", folded(name)))
+                               for name in names)
 
 
 def test_the_host_signs_in_finds_a_flagged_guest_and_opens_the_card_by_taps(serve, chromium, demo_url, tmp_path,
@@ -102,8 +123,10 @@ def test_the_host_signs_in_finds_a_flagged_guest_and_opens_the_card_by_taps(serv
     wait_for(page, " found")
     key_to_results = time.monotonic() - pressed
     page.keyboard.type(letters[1:])
+    wait_for_line(page, rf"▊\s+{letters}\s")  # the search box holds the four letters
+    text = browser.wait_until(page, lambda shown: answers(shown, letters), f"the results for {letters!r}")
     row = rf"^[^│]*⚑ {level}\s+{re.escape(name)}"  # in the results (left of the in-house list)
-    wait_for_line(page, row)
+    assert any(re.search(row, line) for line in text.split("\n")), text
     keep(page, tmp_path, "results.png")
 
     tap(page, re.escape(name), line_pattern=row)
