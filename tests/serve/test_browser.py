@@ -195,3 +195,51 @@ def test_two_tabs_are_two_terminals_and_an_alert_in_one_shows_in_the_other(serve
     finally:
         store.dispose()
     assert served.stop() == 0
+
+
+def drafts_of(url: str) -> list[tuple[str, str]]:
+    """(terminal, payload) of every draft in the store."""
+    from frontdesk.store.migrate import open_store
+    from frontdesk.store.models import Draft
+
+    store = open_store(url)
+    try:
+        with store.read() as session:
+            return [(row.terminal, row.payload) for row in session.scalars(select(Draft).order_by(Draft.id))]
+    finally:
+        store.dispose()
+
+
+def wait_for_draft(url: str, words: str, *, timeout: float = 30.0) -> list[tuple[str, str]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        kept = drafts_of(url)
+        if any(words in payload for _, payload in kept):
+            return kept
+        assert time.monotonic() < deadline, f"no draft holding {words!r}: {kept}"
+        time.sleep(0.1)  # polling the store for the condition, bounded by the deadline
+
+
+def test_a_reloaded_tab_loses_nothing_and_ctrl_c_keeps_the_drafts(serve, chromium, demo_url) -> None:
+    """Half an incident typed in a tab is a draft as it is typed; the tab reloaded is a new terminal, and
+    after signing in again the same person is offered it and resumes it; Ctrl+C then stops the server
+    cleanly (exit 0) with the draft still in the store."""
+    served = serve()
+    page = tablet(chromium)
+    page.goto(served.url)
+    sign_in(page, "Kenji Watanabe", DEMO_PINS["Kenji Watanabe"])
+    page.keyboard.press("F3")
+    wait_for(page, "New incident")
+    page.keyboard.type("man at table 4")
+    wait_for(page, "man at table 4")
+    (first_terminal, _), = wait_for_draft(demo_url, "man at table 4")
+
+    page.reload()
+    sign_in(page, "Kenji Watanabe", DEMO_PINS["Kenji Watanabe"])
+    wait_for(page, "An incident was not saved")
+    page.keyboard.press("Enter")
+    wait_for(page, "man at table 4")
+    ((terminal, payload),) = drafts_of(demo_url)
+    assert terminal != first_terminal and terminal.startswith("web-") and "man at table 4" in payload
+    assert served.stop() == 0
+    assert any("man at table 4" in payload for _, payload in drafts_of(demo_url))
