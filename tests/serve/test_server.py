@@ -148,3 +148,19 @@ def test_an_empty_store_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["--db", url, "db", "upgrade"]) == 0
     assert main(["--db", url, "serve"]) == 2
     assert "the store is empty" in capsys.readouterr().err
+
+
+def test_binding_beyond_loopback_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another address than loopback prints the warning README explains (TLS proxy on the business's own
+    network); loopback does not."""
+    from frontdesk.serve import server
+
+    ran: list[dict[str, object]] = []
+    monkeypatch.setattr(server.web, "run_app", lambda app, **options: ran.append(options))
+    said: list[str] = []
+    server.serve(ServeConfig("0.0.0.0", 8000, "https://stand.example", 8, {}), say=said.append)
+    assert said[0].startswith("Warning: serving on 0.0.0.0") and "TLS reverse proxy" in said[0]
+    said.clear()
+    server.serve(ServeConfig("127.0.0.1", 8000, "http://127.0.0.1:8000", 8, {}), say=said.append)
+    assert not any("Warning" in line for line in said)
+    assert [options["host"] for options in ran] == ["0.0.0.0", "127.0.0.1"]
