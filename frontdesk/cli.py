@@ -193,6 +193,18 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--format", dest="form", metavar="text|csv|json", default="text")
     audit.add_argument("-o", "--output", metavar="PATH", help="write to PATH (owner-only, replaced when complete)")
 
+    report = command("report", "the manager's report: what recurs and whether follow-through happens "
+                               "(same figures as F5)")
+    report.add_argument("--from", dest="first_day", metavar="DATE",
+                        help="from this site-local day, YYYY-MM-DD (default: 4 weeks ending --to)")
+    report.add_argument("--to", dest="last_day", metavar="DATE", help="up to and including this day (default today)")
+    report_where = report.add_mutually_exclusive_group()
+    report_where.add_argument("--site", dest="report_site", metavar="NAME", help="this site (default: the first)")
+    report_where.add_argument("--all-sites", action="store_true", help="every site of the store")
+    report.add_argument("--category", metavar="KEY", help="only incidents of this category")
+    report.add_argument("--format", dest="form", metavar="text|csv|json", default="text")
+    report.add_argument("-o", "--output", metavar="PATH", help="write to PATH (owner-only, replaced when complete)")
+
     escalations = command("escalations", "list the follow-ups escalated to the leads or the managers "
                                          "(for a scheduled mail or a wall screen)")
     escalations.add_argument("--format", dest="form", choices=("text", "json"), default="text",
@@ -684,6 +696,26 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from frontdesk.services import reports
+    from frontdesk.services.export import write_atomically
+
+    if args.form not in reports.FORMATS:
+        raise CommandError(f"--format {args.form!r}: give text, csv or json")
+    actor = _shell_actor(_open(_settings(args)))
+    scope = reports.parse_scope(actor, first_day=args.first_day, last_day=args.last_day, site=args.report_site,
+                                all_sites=args.all_sites, category=args.category)
+    figures = reports.build(actor, scope)
+    if args.output:
+        write_atomically(Path(args.output), lambda out: reports.write_report(figures, out, args.form))
+    else:
+        reports.write_report(figures, sys.stdout, args.form)
+        sys.stdout.flush()
+    return 0
+
+
 def cmd_escalations(args: argparse.Namespace) -> int:
     from frontdesk.services import escalation
 
@@ -864,6 +896,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo,
     "export": cmd_export,
     "audit": cmd_audit,
+    "report": cmd_report,
     "escalations": cmd_escalations,
     "privacy": cmd_privacy,
     "backup": cmd_backup,

@@ -426,6 +426,40 @@ class Count(ReadModel):
     count: int
 
 
+class Rate(ReadModel):
+    """How many of `n` did something: a share shows only with its n (no n, no share)."""
+
+    count: int
+    n: int
+
+    @property
+    def share(self) -> float | None:
+        return round(self.count / self.n, 4) if self.n else None
+
+
+class RemedyLine(ReadModel):
+    """Remedies given for one category in one currency (minor units)."""
+
+    category: str
+    label: str
+    currency: str
+    incidents: int
+    total: int
+
+
+class PersonFigures(ReadModel):
+    """What one staff member followed through in the period: closing loops, never speed."""
+
+    staff_id: int
+    name: str
+    follow_ups_owned: int = 0
+    follow_ups_on_time: int = 0
+    promises_made: int = 0
+    promises_kept: int = 0
+    handoffs_checked: int = 0
+    recoveries: int = 0
+
+
 class Report(ReadModel):
     """What recurs and whether follow-through happens, for a manager, over a period."""
 
@@ -433,6 +467,8 @@ class Report(ReadModel):
     last_day: date
     site_name: str | None
     """None when the report covers every site."""
+    category: str | None = None
+    """The one category the report is narrowed to, or None for all."""
     incidents: int
     by_category: tuple[Count, ...]
     by_product: tuple[Count, ...]
@@ -454,6 +490,24 @@ class Report(ReadModel):
     customers_with_incidents: int
     customers_returned: int
     """Of those, how many came back for a later visit."""
+    trend: tuple[Count, ...] = ()
+    """Incidents per week of the period (key: the week's first day; the last week may be short)."""
+    by_category_hour: tuple[Count, ...] = ()
+    """Incidents per category and local hour, key `category|hour`, only the cells that are not zero."""
+    root_causes: tuple[Count, ...] = ()
+    """Closed episodes by root cause, most frequent first ("unknown" counted like any other)."""
+    remedies: tuple[RemedyLine, ...] = ()
+    median_days_to_first_contact: float | None = None
+    """Median local days from an incident to its first follow-up done; None when none was done."""
+    first_contacts: int = 0
+    """How many incidents the median is over."""
+    episodes_open: tuple[Count, ...] = ()
+    """Open episodes by age in local days: 0-6, 7-13, 14-29, 30+."""
+    outcomes: tuple[Count, ...] = ()
+    """Closed episodes by outcome: recovered, not_recovered, unknown."""
+    came_back: dict[str, Rate] = {}
+    """`30d`, `90d` for customers with an incident; `baseline_30d`, `baseline_90d` for visitors without one."""
+    people: tuple[PersonFigures, ...] = ()
 
 
 class MergeResult(ReadModel):

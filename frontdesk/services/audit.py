@@ -158,13 +158,13 @@ def parse_filter(
         record_key = (match[1], int(match[2]))
     if (action := (action or "").strip() or None) is not None and action not in ACTIONS:
         raise InvalidInput({"action": f"{action!r} is not an action the trail holds ({', '.join(ACTIONS)})"})
-    first, last = _day(first_day, "from"), _day(last_day, "to")
+    first, last = parse_day(first_day, "from"), parse_day(last_day, "to")
     if first and last and first > last:
         raise InvalidInput({"to": f"the last day ({last}) is before the first ({first})"})
     return TrailFilter((staff or "").strip() or None, customer_id, record_key, action, first, last)
 
 
-def _day(text: str | None, what: str) -> date | None:
+def parse_day(text: str | None, what: str) -> date | None:
     if not (text := (text or "").strip()):
         return None
     try:

@@ -1,91 +1,193 @@
 """Reports for the manager: what recurs, and whether follow-through happens.
 
-Incidents are grouped by the site-local date, hour and weekday stored beside
-each instant, so the grouping runs in SQL on any backend. A follow-up counts
-as on time when it was done by the end of the local day it was due; a
-recovered customer "came back" when they checked in again after the incident
-(the visit it happened in does not count).
+Every figure is an aggregate in SQL: incidents group by the site-local date,
+hour and weekday stored beside each instant. Follow-ups store only their UTC
+due time, so a small calendar (one row per site-local day and time zone, with
+the day's UTC bounds) joins them to their local day in SQL: a follow-up is on
+time when it was done before the end of the local day it was due. Python only
+folds the grouped rows (a few per day, category or person), never the rows of
+the period; a median comes from a histogram of days.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from datetime import date, time, timedelta
-from zoneinfo import ZoneInfo
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, TextIO
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Interval,
+    String,
+    and_,
+    case,
+    column,
+    exists,
+    func,
+    literal,
+    select,
+    values,
+)
 from sqlalchemy.orm import Session, aliased
 
 from frontdesk import timing
-from frontdesk.schemas.reads import Count, Report
+from frontdesk.errors import InvalidInput
+from frontdesk.schemas.reads import Count, PersonFigures, Rate, RemedyLine, Report
 from frontdesk.schemas.vocab import SEVERITIES, label
 from frontdesk.services import escalation
+from frontdesk.services.audit import parse_day
 from frontdesk.services.authority import require
 from frontdesk.services.context import Actor
-from frontdesk.store.models import Category, FollowUp, Incident, Site, Visit
+from frontdesk.store.models import (
+    Category,
+    Episode,
+    FollowUp,
+    Incident,
+    RootCause,
+    Site,
+    Staff,
+    UTCDateTime,
+    Visit,
+)
 
 PERIODS = (7, 30, 90, 365)
 TOP_PRODUCTS = 8
+DEFAULT_DAYS = 28
+"""Without --from: the last 4 weeks, today included."""
+LONGEST_DAYS = 366
+"""A report covers at most a year (the calendar it joins has a row per day)."""
+WINDOWS = (30, 90)
+"""Days after an incident (or a baseline visit) in which a customer "came back"."""
+OPEN_AGES = ((0, 6, "0-6"), (7, 13, "7-13"), (14, 29, "14-29"), (30, None, "30+"))
+OUTCOMES = ("recovered", "not_recovered", "unknown")
+FORMATS = ("text", "csv", "json")
 
 
-def _counts(rows: list[tuple[object, int]], labels: dict[str, str] | None = None) -> tuple[Count, ...]:
-    return tuple(
-        Count(key=str(key), label=(labels or {}).get(str(key), str(key)), count=count)
-        for key, count in rows
-    )
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers: site-local days (inclusive), one site or all, maybe one category."""
+
+    first_day: date
+    last_day: date
+    site_id: int | None
+    site_name: str | None
+    category: str | None = None
+
+
+def parse_scope(
+    actor: Actor, *, first_day: str | None = None, last_day: str | None = None, site: str | None = None,
+    all_sites: bool = False, category: str | None = None,
+) -> Scope:
+    """Check what was typed; a mistake is one sentence naming the flag. Days default to the last 4 weeks."""
+    first, last = parse_day(first_day, "from"), parse_day(last_day, "to")
+    if all_sites and site:
+        raise InvalidInput({"site": "give --site NAME or --all-sites, not both"})
+    with actor.store.read() as session:
+        chosen = actor.site(session)
+        if site and site.strip():
+            found = session.scalar(select(Site).where(func.lower(Site.name) == site.strip().lower()))
+            if found is None:
+                names = ", ".join(session.scalars(select(Site.name).order_by(Site.id)))
+                raise InvalidInput({"site": f"no site called {site!r} (sites: {names})"})
+            chosen = found
+        if category := (category or "").strip() or None:
+            keys = list(session.scalars(select(Category.key).order_by(Category.position, Category.key)))
+            if category not in keys:
+                raise InvalidInput({"category": f"{category!r} is not a category key ({', '.join(keys)})"})
+        today = timing.local(actor.now(), timing.zone(chosen.time_zone)).date()
+        site_id, site_name = (None, None) if all_sites else (chosen.id, chosen.name)
+    if last is None:
+        last = max(today, first + timedelta(days=DEFAULT_DAYS - 1)) if first else today
+    if first is None:
+        first = last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise InvalidInput({"to": f"the last day ({last}) is before the first ({first})"})
+    if (last - first).days >= LONGEST_DAYS:
+        raise InvalidInput({"from": f"a report covers at most {LONGEST_DAYS} days (not {(last - first).days + 1})"})
+    return Scope(first, last, site_id, site_name, category)
 
 
 def report(actor: Actor, days: int = 30, *, all_sites: bool = False) -> Report:
-    """The last `days` local days up to today, for this site or every site."""
+    """The last `days` local days up to today, for this site or every site (what F5 shows)."""
+    with actor.store.read() as session:
+        site = actor.site(session)
+        last_day = timing.local(actor.now(), timing.zone(site.time_zone)).date()
+        scope = Scope(last_day - timedelta(days=days - 1), last_day, None if all_sites else site.id,
+                      None if all_sites else site.name)
+    return build(actor, scope)
+
+
+def build(actor: Actor, scope: Scope) -> Report:
+    """Every figure of the report for `scope`, from one read transaction after the due escalations ran."""
     with actor.store.read() as session:
         require(session, actor, "reports")  # before the escalation writes anything
     escalation.escalate_due(actor)  # counted as the queue would show them now
     with actor.store.read() as session:
-        site = actor.site(session)
-        tz = timing.zone(site.time_zone)
-        last_day = timing.local(actor.now(), tz).date()
-        first_day = last_day - timedelta(days=days - 1)
-        in_period = [Incident.local_date >= first_day, Incident.local_date <= last_day]
-        if not all_sites:
-            in_period.append(Incident.site_id == site.id)
-        total = session.scalar(select(func.count()).select_from(Incident).where(*in_period)) or 0
+        return _Figures(session, scope, actor).report()
 
-        def grouped(column, order_by_count: bool = True, limit: int | None = None):  # type: ignore[no-untyped-def]
-            statement = select(column, func.count()).where(*in_period).group_by(column)
-            statement = statement.order_by(func.count().desc(), column) if order_by_count else statement.order_by(column)
-            if limit:
-                statement = statement.limit(limit)
-            return [(key, count) for key, count in session.execute(statement) if key is not None]
 
+class _Figures:
+    """The report's queries for one scope, sharing its filters and its calendar."""
+
+    def __init__(self, session: Session, scope: Scope, actor: Actor) -> None:
+        self.session, self.scope, self.now = session, scope, actor.now()
+        self.sqlite = session.get_bind().dialect.name == "sqlite"
+        zones = session.scalars(select(Site.time_zone).distinct() if scope.site_id is None
+                                else select(Site.time_zone).where(Site.id == scope.site_id)).all()
+        here = actor.site(session) if scope.site_id is None else session.get_one(Site, scope.site_id)
+        self.today = timing.local(self.now, timing.zone(here.time_zone)).date()
+        self.calendar, self.earliest, self.latest = _calendar(
+            zones, scope.first_day - timedelta(days=1), max(scope.last_day, self.today) + timedelta(days=1))
+        self.in_period: list[ColumnElement[bool]] = [Incident.local_date >= scope.first_day,
+                                                     Incident.local_date <= scope.last_day]
+        if scope.site_id is not None:
+            self.in_period.append(Incident.site_id == scope.site_id)
+        self.any_category = list(self.in_period)
+        if scope.category is not None:
+            self.in_period.append(Incident.category == scope.category)
+
+    def grouped(self, *columns: Any, where: list[ColumnElement[bool]] | None = None) -> list[Any]:
+        statement = select(*columns, func.count()).where(*(where or self.in_period)).group_by(*columns)
+        return [row for row in self.session.execute(statement) if row[0] is not None]
+
+    def report(self) -> Report:
+        scope, session = self.scope, self.session
         categories = dict(session.execute(select(Category.key, Category.label)).all())
-        by_hour = dict(grouped(Incident.local_hour, order_by_count=False))
-        by_weekday = dict(grouped(Incident.local_weekday, order_by_count=False))
-        by_severity = dict(grouped(Incident.severity))
-        remedies: dict[str, int] = defaultdict(int)
-        for currency, amount in session.execute(
-            select(Site.currency, func.sum(Incident.remedy_cost))
-            .join(Site, Site.id == Incident.site_id)
-            .where(*in_period)
-            .group_by(Site.currency)
+        total = session.scalar(select(func.count()).select_from(Incident).where(*self.in_period)) or 0
+        by_hour = dict(self.grouped(Incident.local_hour))
+        by_weekday = dict(self.grouped(Incident.local_weekday))
+        by_severity = dict(self.grouped(Incident.severity))
+        remedies = self.remedies(categories)
+        totals: dict[str, int] = defaultdict(int)
+        for line in remedies:
+            totals[line.currency] += line.total
+        owners = self.follow_through()
+        due = {key: sum(figures[key] for figures in owners.values())
+               for key in ("due", "on_time", "late", "overdue", "escalated", "handoffs")}
+        promises: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for ally, status, count in session.execute(
+            select(Incident.ally_id, Incident.promise_status, func.count())
+            .where(*self.in_period, Incident.promise_text.is_not(None))
+            .group_by(Incident.ally_id, Incident.promise_status)
         ):
-            if amount:
-                remedies[currency] += int(amount)
-        follow_ups, escalated = _follow_through(session, site.id if not all_sites else None, first_day, last_day, tz, actor)
-        promises = dict(
-            session.execute(
-                select(Incident.promise_status, func.count())
-                .where(*in_period, Incident.promise_text.is_not(None))
-                .group_by(Incident.promise_status)
-            ).all()
-        )
-        customers, returned = _recovery(session, in_period)
+            promises[ally][status or "pending"] += count
+        promised = {status: sum(by_ally.get(status, 0) for by_ally in promises.values())
+                    for status in ("kept", "broken", "pending")}
+        customers, returned = self.came_back_ever()
+        histogram = self.first_contact_histogram()
         return Report(
-            first_day=first_day,
-            last_day=last_day,
-            site_name=None if all_sites else site.name,
+            first_day=scope.first_day,
+            last_day=scope.last_day,
+            site_name=scope.site_name,
+            category=scope.category,
             incidents=total,
-            by_category=_counts(grouped(Incident.category), categories),
-            by_product=_counts(grouped(Incident.product, limit=TOP_PRODUCTS)),
+            by_category=_counts(self.grouped_by_count(Incident.category), categories),
+            by_product=_counts(self.grouped_by_count(Incident.product, limit=TOP_PRODUCTS)),
             by_hour=tuple(Count(key=str(hour), label=f"{hour:02d}", count=by_hour.get(hour, 0)) for hour in range(24)),
             by_weekday=tuple(
                 Count(key=str(day), label=timing.WEEKDAY_NAMES[day][:3], count=by_weekday.get(day, 0))
@@ -95,63 +197,372 @@ def report(actor: Actor, days: int = 30, *, all_sites: bool = False) -> Report:
                 Count(key=severity, label=label(severity), count=by_severity.get(severity, 0))
                 for severity in SEVERITIES
             ),
-            remedy_totals=dict(remedies),
-            follow_ups_due=sum(follow_ups.values()),
-            follow_ups_on_time=follow_ups["on_time"],
-            follow_ups_late=follow_ups["late"],
-            follow_ups_overdue=follow_ups["overdue"],
-            follow_ups_escalated=escalated,
-            promises_made=sum(promises.values()),
-            promises_kept=promises.get("kept", 0),
-            promises_broken=promises.get("broken", 0),
-            promises_pending=promises.get("pending", 0),
+            remedy_totals=dict(totals),
+            follow_ups_due=due["due"],
+            follow_ups_on_time=due["on_time"],
+            follow_ups_late=due["late"],
+            follow_ups_overdue=due["overdue"],
+            follow_ups_escalated=due["escalated"],
+            promises_made=sum(promised.values()),
+            promises_kept=promised["kept"],
+            promises_broken=promised["broken"],
+            promises_pending=promised["pending"],
             customers_with_incidents=customers,
             customers_returned=returned,
+            trend=self.trend(),
+            by_category_hour=tuple(
+                Count(key=f"{category}|{hour}", label=f"{categories.get(category, category)} {hour:02d}", count=count)
+                for category, hour, count in sorted(self.grouped(Incident.category, Incident.local_hour))
+            ),
+            root_causes=self.root_causes(),
+            remedies=remedies,
+            median_days_to_first_contact=_median(histogram),
+            first_contacts=sum(histogram.values()),
+            episodes_open=self.episodes_open(),
+            outcomes=self.outcomes(),
+            came_back=self.came_back_within(),
+            people=self.people(owners, promises),
         )
 
+    def grouped_by_count(self, column_: Any, limit: int | None = None) -> list[Any]:
+        statement = (select(column_, func.count()).where(*self.in_period).group_by(column_)
+                     .order_by(func.count().desc(), column_))
+        if limit:
+            statement = statement.limit(limit)
+        return [row for row in self.session.execute(statement) if row[0] is not None]
 
-def _follow_through(
-    session: Session, site_id: int | None, first_day: date, last_day: date, tz: ZoneInfo, actor: Actor
-) -> tuple[dict[str, int], int]:
-    """Follow-ups due in the period: done on time, done late, or still open past due; and how many escalated.
+    def trend(self) -> tuple[Count, ...]:
+        """Incidents per week from the first day (the last week may be shorter)."""
+        weeks: dict[int, int] = defaultdict(int)
+        for day, count in self.grouped(Incident.local_date):
+            weeks[(day - self.scope.first_day).days // 7] += count
+        span = (self.scope.last_day - self.scope.first_day).days // 7 + 1
+        starts = [self.scope.first_day + timedelta(days=7 * week) for week in range(span)]
+        return tuple(Count(key=start.isoformat(), label=f"{start:%d %b}", count=weeks.get(week, 0))
+                     for week, start in enumerate(starts))
 
-    Escalated counts those whose level stands above 0 (done while escalated
-    included); a lead's restart of the clock takes one out of it.
-    """
-    start = timing.at_local(first_day, time(0), tz)
-    end = timing.at_local(last_day + timedelta(days=1), time(0), tz)
-    now = actor.now()
-    statement = select(FollowUp.due_at, FollowUp.completed_at, FollowUp.status, FollowUp.escalation).where(
-        FollowUp.due_at >= start, FollowUp.due_at < end, FollowUp.status != "skipped"
-    )
-    if site_id is not None:
-        statement = statement.where(FollowUp.site_id == site_id)
-    tally = {"on_time": 0, "late": 0, "overdue": 0}
-    escalated = 0
-    for due_at, completed_at, status, level in session.execute(statement):
-        escalated += level > 0
-        if status == "done" and completed_at is not None:
-            deadline = timing.at_local(timing.local(due_at, tz).date() + timedelta(days=1), time(0), tz)
-            tally["on_time" if completed_at < deadline else "late"] += 1
-        elif due_at < now:
-            tally["overdue"] += 1
-    return tally, escalated
+    def root_causes(self) -> tuple[Count, ...]:
+        """Closed episodes by root cause, most frequent first: a Pareto list."""
+        labels = dict(self.session.execute(select(RootCause.key, RootCause.label)).all())
+        rows = self.session.execute(
+            select(Episode.root_cause, func.count()).join(Incident, Incident.id == Episode.incident_id)
+            .where(*self.in_period, Episode.status == "closed", Episode.root_cause.is_not(None))
+            .group_by(Episode.root_cause).order_by(func.count().desc(), Episode.root_cause)
+        ).all()
+        return _counts(rows, labels)
+
+    def outcomes(self) -> tuple[Count, ...]:
+        found = dict(self.session.execute(
+            select(Episode.outcome, func.count()).join(Incident, Incident.id == Episode.incident_id)
+            .where(*self.in_period, Episode.status == "closed").group_by(Episode.outcome)
+        ).all())
+        return tuple(Count(key=outcome, label=outcome.replace("_", " "), count=found.get(outcome, 0))
+                     for outcome in OUTCOMES)
+
+    def episodes_open(self) -> tuple[Count, ...]:
+        """Open episodes of the period's incidents, by their age in local days today."""
+        ages: dict[str, int] = defaultdict(int)
+        for day, count in self.session.execute(
+            select(Incident.local_date, func.count()).join(Episode, Episode.incident_id == Incident.id)
+            .where(*self.in_period, Episode.status == "open").group_by(Incident.local_date)
+        ):
+            age = (self.today - day).days
+            ages[next(name for low, high, name in OPEN_AGES if age >= low and (high is None or age <= high))
+                 if age >= 0 else OPEN_AGES[0][2]] += count
+        return tuple(Count(key=name, label=f"{name} days", count=ages.get(name, 0)) for _, _, name in OPEN_AGES)
+
+    def remedies(self, categories: dict[str, str]) -> tuple[RemedyLine, ...]:
+        rows = self.session.execute(
+            select(Incident.category, Site.currency, func.count(), func.sum(Incident.remedy_cost))
+            .join(Site, Site.id == Incident.site_id)
+            .where(*self.in_period, Incident.remedy_cost > 0)
+            .group_by(Incident.category, Site.currency).order_by(Incident.category, Site.currency)
+        )
+        return tuple(RemedyLine(category=category, label=categories.get(category, category), currency=currency,
+                                incidents=count, total=int(amount or 0)) for category, currency, count, amount in rows)
+
+    def follow_through(self) -> dict[int, dict[str, int]]:
+        """Follow-ups due in the period (skipped ones left out), per owner: done on time, late, overdue now, escalated.
+
+        Escalated counts those whose level stands above 0 (done while escalated
+        included); a lead's restart of the clock takes one out of it.
+        """
+        day = self.calendar
+        done = FollowUp.status == "done"
+        statement = (
+            select(
+                FollowUp.owner_id,
+                func.count(),
+                func.sum(case((and_(done, FollowUp.completed_at < day.c.ends), 1), else_=0)),
+                func.sum(case((and_(done, FollowUp.completed_at >= day.c.ends), 1), else_=0)),
+                func.sum(case((and_(FollowUp.status == "open", FollowUp.due_at < self.now), 1), else_=0)),
+                func.sum(case((FollowUp.escalation > 0, 1), else_=0)),
+                func.sum(case((and_(done, FollowUp.kind == "handoff_check"), 1), else_=0)),
+            )
+            .join(Site, Site.id == FollowUp.site_id)
+            .join(day, and_(day.c.tz == Site.time_zone, FollowUp.due_at >= day.c.starts, FollowUp.due_at < day.c.ends))
+            .where(FollowUp.status != "skipped", FollowUp.due_at >= self.earliest, FollowUp.due_at < self.latest,
+                   day.c.day >= self.scope.first_day.toordinal(), day.c.day <= self.scope.last_day.toordinal())
+            .group_by(FollowUp.owner_id)
+        )
+        if self.scope.site_id is not None:
+            statement = statement.where(FollowUp.site_id == self.scope.site_id)
+        if self.scope.category is not None:
+            statement = statement.join(Incident, Incident.id == FollowUp.incident_id).where(
+                Incident.category == self.scope.category)
+        keys = ("due", "on_time", "late", "overdue", "escalated", "handoffs")
+        return {owner: dict(zip(keys, (int(value or 0) for value in figures), strict=True))
+                for owner, *figures in self.session.execute(statement)}
+
+    def first_contact_histogram(self) -> dict[int, int]:
+        """How many of the period's incidents had their first follow-up done N local days after them."""
+        first = (
+            select(Incident.local_date.label("local_date"), Incident.site_id.label("site_id"),
+                   func.min(FollowUp.completed_at).label("at"))
+            .join(FollowUp, FollowUp.incident_id == Incident.id)
+            .where(*self.in_period, FollowUp.status == "done", FollowUp.completed_at.is_not(None))
+            .group_by(Incident.id, Incident.local_date, Incident.site_id)
+            .subquery()
+        )
+        contact, happened = aliased(self.calendar, name="contact"), aliased(self.calendar, name="happened")
+        days = (contact.c.day - happened.c.day).label("days")
+        rows = self.session.execute(
+            select(days, func.count())
+            .select_from(first)
+            .join(Site, Site.id == first.c.site_id)
+            .join(happened, and_(happened.c.tz == Site.time_zone, happened.c.local_day == first.c.local_date))
+            .join(contact, and_(contact.c.tz == Site.time_zone, first.c.at >= contact.c.starts,
+                                first.c.at < contact.c.ends))
+            .group_by(days)
+        )
+        return {int(gap): count for gap, count in rows}
+
+    def came_back_ever(self) -> tuple[int, int]:
+        """Customers with an incident in the period, and how many checked in again afterwards."""
+        customers = self.session.scalar(
+            select(func.count(func.distinct(Incident.customer_id))).where(*self.in_period,
+                                                                          Incident.customer_id.is_not(None))
+        ) or 0
+        returned = self.session.scalar(
+            select(func.count(func.distinct(Incident.customer_id))).where(
+                *self.in_period, Incident.customer_id.is_not(None), _came_back_after_incident())
+        ) or 0
+        return customers, returned
+
+    def came_back_within(self) -> dict[str, Rate]:
+        """Came back within 30 and 90 days: customers with an incident, and visitors without one (the baseline).
+
+        Each customer counts from their first incident (baseline: their first
+        visit) in the period, and only once that is at least the window ago.
+        """
+        start = select(Incident.customer_id.label("customer_id"), func.min(Incident.occurred_at).label("at")).where(
+            *self.in_period, Incident.customer_id.is_not(None)).group_by(Incident.customer_id).subquery()
+        visit, day = Visit, self.calendar
+        baseline_visit = (
+            select(visit.customer_id.label("customer_id"), func.min(visit.checked_in_at).label("at"))
+            .join(Site, Site.id == visit.site_id)
+            .join(day, and_(day.c.tz == Site.time_zone, visit.checked_in_at >= day.c.starts,
+                            visit.checked_in_at < day.c.ends))
+            .where(visit.checked_in_at >= self.earliest, visit.checked_in_at < self.latest,
+                   day.c.day >= self.scope.first_day.toordinal(), day.c.day <= self.scope.last_day.toordinal(),
+                   ~exists().where(Incident.customer_id == visit.customer_id, *self.any_category))
+            .group_by(visit.customer_id)
+        )
+        if self.scope.site_id is not None:
+            baseline_visit = baseline_visit.where(visit.site_id == self.scope.site_id)
+        baseline = baseline_visit.subquery()
+        rates: dict[str, Rate] = {}
+        for name, source in (("", start), ("baseline_", baseline)):
+            for window in WINDOWS:
+                later = aliased(Visit)
+                back = exists().where(later.customer_id == source.c.customer_id, later.checked_in_at > source.c.at,
+                                      self.within(later.checked_in_at, source.c.at, window))
+                n, count = self.session.execute(
+                    select(func.count(), func.sum(case((back, 1), else_=0)))
+                    .select_from(source).where(source.c.at <= self.now - timedelta(days=window))
+                ).one()
+                rates[f"{name}{window}d"] = Rate(count=int(count or 0), n=n)
+        return rates
+
+    def within(self, later: Any, earlier: Any, days: int) -> ColumnElement[bool]:
+        """`later` at most `days` days after `earlier`, on either backend."""
+        if self.sqlite:
+            return func.julianday(later) - func.julianday(earlier) <= days
+        return later <= earlier + literal(timedelta(days=days), Interval())
+
+    def people(self, owners: dict[int, dict[str, int]], promises: dict[int, dict[str, int]]) -> tuple[PersonFigures, ...]:
+        """Per staff member: loops closed (follow-ups on time, promises kept, hand-offs checked, recoveries)."""
+        recoveries = dict(self.session.execute(
+            select(Incident.ally_id, func.count(func.distinct(Incident.customer_id)))
+            .where(*self.in_period, Incident.customer_id.is_not(None), _came_back_after_incident())
+            .group_by(Incident.ally_id)
+        ).all())
+        ids = set(owners) | set(promises) | set(recoveries)
+        names = dict(self.session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids))).all()) if ids else {}
+        people = [
+            PersonFigures(
+                staff_id=staff_id, name=names.get(staff_id, str(staff_id)),
+                follow_ups_owned=owners.get(staff_id, {}).get("due", 0),
+                follow_ups_on_time=owners.get(staff_id, {}).get("on_time", 0),
+                promises_made=sum(promises.get(staff_id, {}).values()),
+                promises_kept=promises.get(staff_id, {}).get("kept", 0),
+                handoffs_checked=owners.get(staff_id, {}).get("handoffs", 0),
+                recoveries=recoveries.get(staff_id, 0),
+            )
+            for staff_id in ids
+        ]
+        return tuple(sorted(people, key=lambda person: (person.name.casefold(), person.staff_id)))
 
 
-def _recovery(session: Session, in_period: list[ColumnElement[bool]]) -> tuple[int, int]:
-    """Customers with an incident in the period, and how many checked in again afterwards."""
+def _came_back_after_incident() -> ColumnElement[bool]:
+    """The incident's customer checked in again after it (the visit it happened in does not count)."""
     later = aliased(Visit)
-    came_back = exists().where(
+    return exists().where(
         later.customer_id == Incident.customer_id,
         later.checked_in_at > Incident.occurred_at,
         and_(Incident.visit_id.is_(None)) | (later.id != Incident.visit_id),
     )
-    customers = session.scalar(
-        select(func.count(func.distinct(Incident.customer_id))).where(*in_period, Incident.customer_id.is_not(None))
-    ) or 0
-    returned = session.scalar(
-        select(func.count(func.distinct(Incident.customer_id))).where(
-            *in_period, Incident.customer_id.is_not(None), came_back
-        )
-    ) or 0
-    return customers, returned
+
+
+def _calendar(zones: Any, first: date, last: date) -> tuple[Any, datetime, datetime]:
+    """A row per time zone and local day from `first` to `last`: its ordinal, date and UTC bounds."""
+    rows = []
+    for name in zones:
+        tz = timing.zone(name)
+        for offset in range((last - first).days + 1):
+            day = first + timedelta(days=offset)
+            rows.append((name, day.toordinal(), day, timing.at_local(day, time(0), tz),
+                         timing.at_local(day + timedelta(days=1), time(0), tz)))
+    calendar = values(
+        column("tz", String), column("day", Integer), column("local_day", Date), column("starts", UTCDateTime()),
+        column("ends", UTCDateTime()), name="calendar",
+    ).data(rows).cte("calendar")
+    earliest = min((row[3] for row in rows), default=timing.utc_now())
+    latest = max((row[4] for row in rows), default=earliest)
+    return calendar, earliest, latest
+
+
+def _counts(rows: Any, labels: dict[str, str] | None = None) -> tuple[Count, ...]:
+    return tuple(
+        Count(key=str(key), label=(labels or {}).get(str(key), str(key)), count=count)
+        for key, count in rows
+    )
+
+
+def _median(histogram: dict[int, int]) -> float | None:
+    """The median of a histogram {value: how many}, without expanding it."""
+    n = sum(histogram.values())
+    if not n:
+        return None
+    middle, seen, ordered = [], 0, sorted(histogram.items())
+    for wanted in sorted({(n - 1) // 2, n // 2}):
+        for value, count in ordered:
+            if wanted < seen + count:
+                middle.append(value)
+                break
+            seen += count
+        seen = 0
+    return sum(middle) / len(middle) if len(middle) == 2 else float(middle[0])
+
+
+def as_json(report: Report) -> dict[str, Any]:
+    """One key per section (README lists every named figure)."""
+
+    def counts(items: tuple[Count, ...]) -> list[dict[str, Any]]:
+        return [{"key": item.key, "label": item.label, "count": item.count} for item in items]
+
+    def rate(value: Rate | None) -> dict[str, Any]:
+        value = value or Rate(count=0, n=0)
+        return {"count": value.count, "n": value.n, "share": value.share}
+
+    on_time = Rate(count=report.follow_ups_on_time, n=report.follow_ups_due)
+    outcomes = {item.key: item.count for item in report.outcomes}
+    return {
+        "period": {"first_day": report.first_day.isoformat(), "last_day": report.last_day.isoformat(),
+                   "site": report.site_name, "all_sites": report.site_name is None, "category": report.category},
+        "incidents": {"total": report.incidents, **{item.key: item.count for item in report.by_severity}},
+        "trend": counts(report.trend),
+        "by_category": counts(report.by_category),
+        "by_hour": counts(report.by_hour),
+        "by_category_hour": counts(report.by_category_hour),
+        "by_weekday": counts(report.by_weekday),
+        "by_product": counts(report.by_product),
+        "root_causes": counts(report.root_causes),
+        "remedies": [line.model_dump() for line in report.remedies],
+        "follow_through": {
+            "due": report.follow_ups_due, "on_time": report.follow_ups_on_time, "on_time_share": on_time.share,
+            "late": report.follow_ups_late, "overdue": report.follow_ups_overdue,
+            "escalated": report.follow_ups_escalated,
+            "median_days_to_first_contact": report.median_days_to_first_contact,
+            "first_contacts": report.first_contacts,
+            "episodes_open": counts(report.episodes_open),
+        },
+        "promises": {"made": report.promises_made, "kept": report.promises_kept, "broken": report.promises_broken,
+                     "pending": report.promises_pending},
+        "recovery": {
+            **{outcome: outcomes.get(outcome, 0) for outcome in OUTCOMES},
+            **{f"came_back_{window}d": rate(report.came_back.get(f"{window}d")) for window in WINDOWS},
+            **{f"baseline_came_back_{window}d": rate(report.came_back.get(f"baseline_{window}d"))
+               for window in WINDOWS},
+        },
+        "people": [person.model_dump() for person in report.people],
+    }
+
+
+def csv_rows(figures: dict[str, Any]) -> Iterator[tuple[str, str, str, Any]]:
+    """Long form `section,key,label,value`: a count per item, a figure per name, a rate's parts as `name|part`."""
+    for section, body in figures.items():
+        if isinstance(body, dict):
+            for name, value in body.items():
+                if isinstance(value, dict):
+                    for part, inner in value.items():
+                        yield section, f"{name}|{part}", part, inner
+                elif isinstance(value, list):
+                    for item in value:
+                        yield section, f"{name}|{item['key']}", item["label"], item["count"]
+                else:
+                    yield section, name, name.replace("_", " "), value
+        elif isinstance(body, list):
+            for item in body:
+                if "count" in item and "key" in item:
+                    yield section, item["key"], item["label"], item["count"]
+                elif section == "remedies":
+                    for part in ("incidents", "total"):
+                        yield section, f"{item['category']}|{item['currency']}", f"{item['label']} {part}", item[part]
+                else:  # people: one row a figure, keyed by staff id
+                    for part, value in item.items():
+                        if part not in ("staff_id", "name"):
+                            yield section, f"{item['staff_id']}|{part}", item["name"], value
+
+
+def as_text(report: Report) -> Iterator[str]:
+    """Readable lines: the title, then each section's figures."""
+    figures = as_json(report)
+    where = report.site_name or "all sites"
+    category = f" · category {report.category}" if report.category else ""
+    yield f"Report {report.first_day} – {report.last_day} · {where}{category}"
+    section = None
+    for name, key, text, value in csv_rows(figures):
+        if name != section:
+            section = name
+            yield ""
+            yield name.replace("_", " ").capitalize()
+        shown = "-" if value is None else value
+        yield f"  {text}: {shown}" if "|" not in key else f"  {key} ({text}): {shown}"
+
+
+def write_report(report: Report, out: TextIO, form: str) -> None:
+    """The report as readable text, long-form spreadsheet-safe CSV, or JSON with one key per section."""
+    from frontdesk.csvsafe import SafeWriter
+    from frontdesk.text import visible
+
+    if form == "json":
+        json.dump(as_json(report), out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    elif form == "csv":
+        writer = SafeWriter(out)
+        writer.writerow(("section", "key", "label", "value"))
+        writer.writerows(csv_rows(as_json(report)))
+    else:
+        for line in as_text(report):
+            out.write(visible(line) + "\n")
