@@ -33,7 +33,7 @@ from sqlalchemy import (
     select,
     values,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from frontdesk import timing
 from frontdesk.errors import InvalidInput
@@ -384,10 +384,12 @@ class _Figures:
                 rates[f"{name}{window}d"] = Rate(count=int(count or 0), n=n)
         return rates
 
-    def within(self, later: Any, earlier: Any, days: int) -> ColumnElement[bool]:
+    def within(self, later: ColumnElement[datetime] | InstrumentedAttribute[datetime], earlier: ColumnElement[datetime],
+               days: int) -> ColumnElement[bool]:
         """`later` at most `days` days after `earlier`, on either backend."""
         if self.sqlite:
-            return func.julianday(later) - func.julianday(earlier) <= days
+            gap: ColumnElement[float] = func.julianday(later) - func.julianday(earlier)
+            return gap <= days
         return later <= earlier + literal(timedelta(days=days), Interval())
 
     def people(self, owners: dict[int, dict[str, int]], promises: dict[int, dict[str, int]]) -> tuple[PersonFigures, ...]:
