@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -27,12 +28,23 @@ def plain_env(home: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo restaurant, built once by `frontdesk demo` (its staff and PINs are in README)."""
-    folder = tmp_path_factory.mktemp("demo")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The demo restaurant, built once by `frontdesk demo` (its staff and PINs are in README).
+
+    Under xdist the workers share one build (the first to take the lock makes it, in the folder their
+    base temporary folders share): it costs about 20 s of a CI machine's CPU.
+    """
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    folder = shared / "serve-demo"
+    folder.mkdir(exist_ok=True)
     path = folder / "demo.db"
-    subprocess.run([sys.executable, "-m", "frontdesk", "--db", f"sqlite:///{path}", "demo"], check=True,
-                   capture_output=True, timeout=120, env=plain_env(folder))
+    with (folder / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "built").exists():
+            path.unlink(missing_ok=True)
+            subprocess.run([sys.executable, "-m", "frontdesk", "--db", f"sqlite:///{path}", "demo"], check=True,
+                           capture_output=True, timeout=300, env=plain_env(folder))
+            (folder / "built").touch()
     return path
 
 
