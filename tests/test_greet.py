@@ -31,6 +31,8 @@ from frontdesk.store.models import (
     Customer,
     Flag,
     FlagAcknowledgement,
+    FollowUp,
+    Incident,
     Visit,
 )
 from frontdesk.widgets.customer_card import CustomerCardView
@@ -342,13 +344,56 @@ async def test_card_states_tenure_incidents_per_visit_remedies_and_open_promises
         await pilot.press("f6")
         await until(pilot, lambda: app.screen.story)
         text = screen_text(app)
-        assert "• Dessert on the house next visit · due today 22:00 · likely" in text
+        assert "• Dessert on the house next visit · promised by Maria, Fri 13 Nov" in text
+        assert "18:30 · due today 22:00 · likely" in text  # on the next line at this width
         assert "Main course came 50 minutes late" in text
         await pilot.press("f6")
         await pilot.press("f8")
         await settle(pilot)
+        await pilot.press("n")  # check in only: the promise stays open
+        await settle(pilot)
         assert len(open_visits(sqlite_desk, ids["ana"])) == 1
         assert "2 incidents in 13 visits" in screen_text(app)
+        assert "• A promise · due today 22:00" in screen_text(app)
+
+
+async def test_the_banner_says_a_promise_is_open_and_check_in_marks_it_kept(
+    sqlite_desk: Actor, clock: FixedClock
+) -> None:
+    """Before F6 the banner and the dialog say a promise is open and when it is due, not what it is;
+    y at check-in marks it kept in the same call, and its promise check is done."""
+    ids = greet_scene(sqlite_desk)
+    seen: list[Message] = []
+    async with greeting(sqlite_desk, clock, message_hook=seen.append) as (app, pilot):
+        await search_and_open(pilot, "ana g")
+        text = screen_text(app)
+        assert "promise open · due Fri 20 Nov" in text and "Dessert" not in text
+        await pilot.press("f8")
+        await until(pilot, lambda: "Honour it now?" in screen_text(app))
+        assert "An open promise: a promise, due today 22:00. Honour it now?" in screen_text(app)
+        assert "Dessert" not in screen_text(app)
+        await pilot.press("y")
+        await settle(pilot)
+        assert len(open_visits(sqlite_desk, ids["ana"])) == 1
+        with sqlite_desk.store.read() as session:
+            promised = session.scalars(select(Incident).where(Incident.customer_id == ids["ana"],
+                                                              Incident.promise_text.is_not(None))).one()
+            assert (promised.promise_status, promised.promise_settled_at) == ("kept", PINNED_NOW)
+            checks = session.scalars(select(FollowUp.status).where(FollowUp.incident_id == promised.id,
+                                                                   FollowUp.kind == "promise_check")).all()
+        assert checks == ["done"], "its promise check is done, as when the promise is marked kept on F3"
+        assert "promise open" not in screen_text(app) and "Open promises" not in screen_text(app)
+        assert "Ana García checked in; 1 promise marked kept." in notifications(seen)
+
+
+async def test_a_promise_past_due_shows_as_overdue(sqlite_desk: Actor, clock: FixedClock) -> None:
+    greet_scene(sqlite_desk)
+    clock.set(PINNED_NOW + timedelta(days=1))  # Saturday: the promise was due Friday 22:00
+    async with greeting(sqlite_desk, clock, (120, 40)) as (app, pilot):
+        await search_and_open(pilot, "ana g")
+        text = screen_text(app)
+        assert "promise open · due Fri 20 Nov · overdue" in text
+        assert "• A promise · overdue since yesterday 22:00 · likely" in text
 
 
 async def test_check_in_then_check_out_and_a_guest_who_left(sqlite_desk: Actor, clock: FixedClock) -> None:
@@ -681,6 +726,8 @@ async def test_by_taps_a_row_opens_and_the_card_buttons_act_as_their_keys(sqlite
         await pilot.click("#card-toggle-story")
         await until(pilot, lambda: app.screen.story)
         await pilot.click("#card-check-in")
+        await until(pilot, lambda: bool(app.screen.query("#check-in-only")))  # Ana has a promise open
+        await pilot.click("#check-in-only")
         await until(pilot, lambda: len(open_visits(sqlite_desk, ids["ana"])) == 1)
         await until(pilot, lambda: app.screen.query_one("#card-check-out").display is True)
         assert app.screen.query_one("#card-check-in").display is False

@@ -67,7 +67,8 @@ def test_card_with_an_active_flag_headline_only(
     snap_compare: Any, sqlite_desk: Actor, clock: FixedClock, size: tuple[int, int]
 ) -> None:
     """Ana's card: the banner first with ⚑ priority and only the neutral headline "Food and drink
-    follow-up · 13 Nov" and "F6: the story and how to greet"; no description on screen. Then her name,
+    follow-up · 13 Nov", "promise open · due Fri 20 Nov" (no words of the promise) and "F6: the story
+    and how to greet"; no description on screen. Then her name,
     not in house, masked phone, consent, customer since, 12 visits, 2 incidents in 12 visits, remedies
     24.00 EUR, notes, "A promise" due today 22:00 (what was promised shows with F6). Footer, whole at 80 columns: f8 Check in,
     f10 Ack, ^r Clear, f11 Incident, f12 Edit, f1 Help and the palette key; "F9 Maria · Bistro Berlin"
@@ -82,8 +83,19 @@ def test_card_with_an_active_flag_and_its_story(
 ) -> None:
     """F6 pressed: under the headline, When (Fri 13 Nov 18:30), Story (late, cold main; remedy comped
     24.00 EUR; the promise), Greet (acknowledge what happened on Friday…), Logged by Maria, Read by nobody
-    yet, in two aligned columns that wrap under their value."""
+    yet, in two aligned columns that wrap under their value. Under Open promises the promise's words, "promised
+    by Maria, Fri 13 Nov 18:30", due today 22:00, likely."""
     assert snapshot(snap_compare, sqlite_desk, clock, size, "type:ana g", "enter", "f6")
+
+
+@SIZES
+def test_check_in_offers_to_mark_the_promise_kept(
+    snap_compare: Any, sqlite_desk: Actor, clock: FixedClock, size: tuple[int, int]
+) -> None:
+    """F8 on Ana's card: a dialog "Check in Ana García", "An open promise: a promise, due today 22:00.
+    Honour it now?" (the story is closed, so not its words) and the keys [y] Check in, mark it kept,
+    [n] Check in only, [Esc] Not yet, over the card."""
+    assert snapshot(snap_compare, sqlite_desk, clock, size, "type:ana g", "enter", "f8")
 
 
 @SIZES

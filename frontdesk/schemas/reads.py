@@ -62,6 +62,9 @@ class FlagInfo(ReadModel):
     incident_description: str | None
     acknowledgements: tuple[Acknowledgement, ...]
     version: int
+    promise_open: bool = False
+    """Its incident holds a promise neither kept nor broken (the banner says so, without its words)."""
+    promise_due_at: datetime | None = None
 
 
 class VisitInfo(ReadModel):
@@ -80,6 +83,14 @@ class PromiseInfo(ReadModel):
     due_at: datetime | None
     likelihood: str | None
     status: str
+    made_by: str = "?"
+    """Who promised it: the incident's original ally."""
+    made_at: datetime | None = None
+    """When: the incident's time."""
+
+    def overdue(self, now: datetime) -> bool:
+        """Past its due time and neither kept nor broken."""
+        return self.status == "pending" and self.due_at is not None and self.due_at < now
 
 
 class IncidentBrief(ReadModel):

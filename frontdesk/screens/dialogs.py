@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Button, Label, Static
 
 from frontdesk.widgets.safe import literal
 
@@ -36,6 +36,56 @@ class ConfirmDialog(ModalScreen[bool]):
             yield Label(literal(f"[y] {self.yes}    [n] {self.no}"), classes="dialog-keys")
 
     def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class KeepPromiseDialog(ModalScreen[bool | None]):
+    """Checking in a guest with an open promise: honour it now (y), check in only (n), or not yet (Esc).
+
+    What was promised shows only when the card's story is open (F6): a guest may read the screen.
+    """
+
+    DEFAULT_CSS = """
+    KeepPromiseDialog .dialog-buttons {
+        height: auto;
+        margin-top: 1;
+    }
+    KeepPromiseDialog .dialog-buttons Button {
+        margin-right: 2;
+    }
+    """
+
+    BINDING_GROUP_TITLE = "Check in"
+    BINDINGS = [
+        Binding("y", "answer(True)", "Kept", tooltip="Check in and mark the promise kept"),
+        Binding("n", "answer(False)", "Check in only", tooltip="Check in; the promise stays open"),
+        Binding("escape", "answer(None)", "Cancel", tooltip="Do not check in yet"),
+    ]
+
+    def __init__(self, name: str, promises: list[str]) -> None:
+        super().__init__()
+        self.guest = name
+        self.promises = promises
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(literal(f"Check in {self.guest}"), classes="dialog-title")
+            one = len(self.promises) == 1
+            yield Static(literal(f"{'An open promise' if one else 'Open promises'}: "
+                                 f"{'; '.join(self.promises)}. Honour {'it' if one else 'them'} now?"))
+            with Horizontal(classes="dialog-buttons"):  # a tablet taps what a keyboard presses
+                for caption, button_id in (("y Kept: check in", "keep-promise"), ("n Check in only", "check-in-only"),
+                                           ("Esc Not yet", "not-yet")):
+                    button = Button(caption, id=button_id, compact=True)
+                    button.can_focus = False  # Enter on a focused button would answer without the host choosing
+                    yield button
+            yield Label(literal("[y] Check in, mark it kept    [n] Check in only    [Esc] Not yet"),
+                        classes="dialog-keys")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss({"keep-promise": True, "check-in-only": False}.get(event.button.id or ""))
+
+    def action_answer(self, answer: bool | None) -> None:
         self.dismiss(answer)
 
 

@@ -26,7 +26,7 @@ from frontdesk import timing
 from frontdesk.messages import LogIncidentFor
 from frontdesk.screens.base import DeskScreen
 from frontdesk.screens.dialogs import ConfirmDialog
-from frontdesk.widgets.customer_card import CustomerCardView
+from frontdesk.widgets.customer_card import CustomerCardView, plural
 from frontdesk.widgets.in_house import InHouseList
 from frontdesk.widgets.safe import joined, literal
 from frontdesk.widgets.search_results import SearchResults
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from frontdesk.schemas.reads import CustomerCard, FlagInfo, InHouseGuest, SearchHit
+    from frontdesk.schemas.reads import CustomerCard, FlagInfo, InHouseGuest, PromiseInfo, SearchHit
     from frontdesk.services.context import Actor
     from frontdesk.services.search import Searcher
     from frontdesk.store.changes import Interest
@@ -355,7 +355,21 @@ class GreetScreen(DeskScreen):
 
     def action_check_in(self) -> None:
         assert self.card is not None
-        self.write(check_in, self.card)
+        if self.card.open_promises:
+            self.offer_to_keep_promises(self.card)
+        else:
+            self.write(check_in, self.card)
+
+    @work(exclusive=True, group="confirm", exit_on_error=False)
+    async def offer_to_keep_promises(self, card: CustomerCard) -> None:
+        """A guest with an open promise: checking in offers to mark it kept there and then (one service call)."""
+        from frontdesk.screens.dialogs import KeepPromiseDialog
+
+        tz, now = self._zone(), self._now()
+        promises = [promise_words(promise, self.story, tz, now) for promise in card.open_promises]
+        answer = await self.app.push_screen_wait(KeepPromiseDialog(card.name, promises))
+        if answer is not None:
+            self.write(check_in, card, answer)
 
     def action_check_out(self) -> None:
         assert self.card is not None
@@ -499,11 +513,22 @@ def results_title(text: str, count: int, shortened: bool = False) -> Text:
 # Write jobs: run in the screen's write worker, each one service call and the sentence for the host.
 
 
-def check_in(desk: Actor, card: CustomerCard) -> str:
+def check_in(desk: Actor, card: CustomerCard, keep_promises: bool = False) -> str:
     from frontdesk.services.customers import check_in
 
-    check_in(desk, card.id)
+    kept = [promise.incident_id for promise in card.open_promises] if keep_promises else []
+    check_in(desk, card.id, kept)
+    if kept:
+        return f"{card.name} checked in; {plural(len(kept), 'promise')} marked kept."
     return f"{card.name} checked in."
+
+
+def promise_words(promise: PromiseInfo, story: bool, tz: ZoneInfo, now: datetime) -> str:
+    """A promise in the check-in dialog: its words only with the story open (F6), and when it is due."""
+    words = f"“{promise.text}”" if story else "a promise"
+    if promise.due_at is None:
+        return words
+    return f"{words}, due {timing.describe_due(promise.due_at, now, tz)}"
 
 
 def check_out(desk: Actor, card: CustomerCard, departure: str) -> str:

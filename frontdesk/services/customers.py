@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
-from datetime import time, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
@@ -31,7 +31,7 @@ from frontdesk.schemas.reads import (
     VisitInfo,
 )
 from frontdesk.schemas.vocab import how, label
-from frontdesk.services import audit
+from frontdesk.services import audit, episodes
 from frontdesk.services.authority import require, require_staff
 from frontdesk.services.context import Actor
 from frontdesk.services.search import LEVEL_RANK, index_customer, rank
@@ -309,8 +309,15 @@ def _customer(session: Session, customer_id: int) -> Customer:
     return customer
 
 
-def check_in(actor: Actor, customer_id: int) -> int:
+def check_in(actor: Actor, customer_id: int, keep_promises: Sequence[int] = ()) -> int:
     """Start a visit at the terminal's site; returns the visit id.
+
+    `keep_promises` names incidents of this customer whose open promise the
+    host honours now, at the door: each is marked kept in the same
+    transaction (audited as `amend` of the incident), and its open promise
+    check is done, as when the promise is marked kept on the incident. A
+    promise settled meanwhile at another terminal refuses the whole
+    check-in, saying so.
 
     A visit still open from an earlier local day was never checked out (a
     forgotten check-out is common at a busy stand): it is closed at the end
@@ -337,7 +344,20 @@ def check_in(actor: Actor, customer_id: int) -> int:
         session.execute(update(Customer).where(Customer.id == customer_id).values(last_visit_at=now))
         session.flush()
         audit.record(session, actor, "check_in", "visit", visit.id, ("checked_in_at",))
+        for incident_id in keep_promises:
+            _keep_promise(session, actor, customer_id, incident_id)
         return visit.id
+
+
+def _keep_promise(session: Session, actor: Actor, customer_id: int, incident_id: int) -> None:
+    incident = session.get(Incident, incident_id)
+    if incident is None or incident.customer_id != customer_id or not incident.promise_text:
+        raise NotFound(f"no promise to this guest on incident {incident_id}")
+    if (incident.promise_status or "pending") != "pending":
+        raise Conflict(f"that promise was already marked {label(incident.promise_status)} meanwhile")
+    episodes.settle_promise(session, actor, incident, "kept")
+    session.flush()
+    audit.record(session, actor, "amend", "incident", incident.id, ("promise_settled_at", "promise_status"))
 
 
 def check_out(actor: Actor, visit_id: int, departure: str = "out") -> None:
@@ -405,6 +425,9 @@ def flag_infos(session: Session, flags: list[Flag]) -> list[FlagInfo]:
                 created_by=names.get(flag.created_by_id, "?"),
                 incident_occurred_at=incident.occurred_at if incident else None,
                 incident_description=incident.description if incident else None,
+                promise_open=bool(incident and incident.promise_text and (incident.promise_status or "pending")
+                                  == "pending"),
+                promise_due_at=incident.promise_due_at if incident else None,
                 acknowledgements=tuple(acks[flag.id]),
                 version=flag.version,
             )
@@ -412,7 +435,7 @@ def flag_infos(session: Session, flags: list[Flag]) -> list[FlagInfo]:
     return infos
 
 
-def promise_of(incident: Incident) -> PromiseInfo | None:
+def promise_of(incident: Incident, names: Mapping[int, str]) -> PromiseInfo | None:
     if not incident.promise_text:
         return None
     return PromiseInfo(
@@ -421,6 +444,8 @@ def promise_of(incident: Incident) -> PromiseInfo | None:
         due_at=incident.promise_due_at,
         likelihood=incident.promise_likelihood,
         status=incident.promise_status or "pending",
+        made_by=names.get(incident.ally_id, "?"),
+        made_at=incident.occurred_at,
     )
 
 
@@ -502,7 +527,7 @@ def customer_card(actor: Actor, customer_id: int) -> CustomerCard:
                         incident.occurred_at, episode.closed_at if episode.status == "closed" else None,
                         [(other.id, other.occurred_at) for other in incidents]) is not None,
                     complete=incident.complete,
-                    promise=promise_of(incident),
+                    promise=promise_of(incident, names),
                     sensitive=incident.category in sensitive,
                 )
             )

@@ -167,6 +167,33 @@ def reopen(session: Session, actor: Actor, incident_id: int) -> Episode:
     return episode
 
 
+def open_checks(session: Session, incident_id: int, kind: str) -> list[FollowUp]:
+    return list(
+        session.scalars(
+            select(FollowUp).where(FollowUp.incident_id == incident_id, FollowUp.kind == kind, FollowUp.status == "open")
+        )
+    )
+
+
+def close_checks(session: Session, actor: Actor, rows: list[FollowUp], note: str) -> None:
+    for row in rows:
+        row.status = "done"
+        row.completed_at = actor.now()
+        row.completed_by_id = actor.staff_id
+        row.note = note
+        row.updated_at = actor.now()
+        row.updated_by_id = actor.staff_id
+        session.flush()
+        audit.record(session, actor, "complete", "follow_up", row.id, ("status", "completed_at", "note"))
+
+
+def settle_promise(session: Session, actor: Actor, incident: Incident, status: str) -> None:
+    """Mark the incident's promise kept or broken now; its open promise check is then done (the caller audits
+    the incident)."""
+    incident.promise_status, incident.promise_settled_at = status, actor.now()
+    close_checks(session, actor, open_checks(session, incident.id, "promise_check"), f"promise marked {status}")
+
+
 def add_follow_ups(session: Session, actor: Actor, incident: Incident, steps: Iterable[PlannedStep]) -> list[FollowUp]:
     """Create follow-ups on an incident (each audited); callers reopen a closed episode first."""
     now = actor.now()

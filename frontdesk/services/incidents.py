@@ -375,26 +375,6 @@ def _incident(session: Session, incident_id: int) -> Incident:
     return incident
 
 
-def _open_checks(session: Session, incident_id: int, kind: str) -> list[FollowUp]:
-    return list(
-        session.scalars(
-            select(FollowUp).where(FollowUp.incident_id == incident_id, FollowUp.kind == kind, FollowUp.status == "open")
-        )
-    )
-
-
-def _close_checks(session: Session, actor: Actor, rows: list[FollowUp], note: str) -> None:
-    for row in rows:
-        row.status = "done"
-        row.completed_at = actor.now()
-        row.completed_by_id = actor.staff_id
-        row.note = note
-        row.updated_at = actor.now()
-        row.updated_by_id = actor.staff_id
-        session.flush()
-        audit.record(session, actor, "complete", "follow_up", row.id, ("status", "completed_at", "note"))
-
-
 def amend_incident(actor: Actor, incident_id: int, expected_version: int, changes: IncidentAmend, *,
                    draft: DraftKey | None = None) -> IncidentDetail:
     """Correct or complete a deposition; only given fields change, each change is audited; `draft` goes with it.
@@ -432,10 +412,8 @@ def amend_incident(actor: Actor, incident_id: int, expected_version: int, change
         if "promise_text" in changed and incident.promise_text and not incident.promise_status:
             incident.promise_status = "pending"
         if "promise_status" in changed and incident.promise_status in ("kept", "broken"):
-            incident.promise_settled_at = actor.now()
+            episodes.settle_promise(session, actor, incident, incident.promise_status)
             changed.append("promise_settled_at")
-            _close_checks(session, actor, _open_checks(session, incident.id, "promise_check"),
-                          f"promise marked {incident.promise_status}")
         handoff = bool(incident.handoff_to or incident.handoff_staff_id)
         if handoff and not incident.handoff_status:
             incident.handoff_status = "pending"
@@ -453,8 +431,8 @@ def amend_incident(actor: Actor, incident_id: int, expected_version: int, change
         if "severity" in changed and incident.customer_id is not None and incident.severity in SERIOUS:
             _ensure_flag(session, actor, incident, tz)
         if "complete" in changed and incident.complete:
-            _close_checks(session, actor, _open_checks(session, incident.id, "incomplete_deposition"),
-                          "deposition completed")
+            episodes.close_checks(session, actor, episodes.open_checks(session, incident.id, "incomplete_deposition"),
+                                  "deposition completed")
         if changed:
             session.flush()
             audit.record(session, actor, "amend", "incident", incident.id, changed)
@@ -481,7 +459,7 @@ def _check_amended(incident: Incident) -> None:
 def _place_check(session: Session, incident: Incident, kind: str, anchor: datetime, tz: ZoneInfo) -> list[PlannedStep]:
     """Move the open check of this kind to its new anchor, or plan a new one."""
     step = check_step(session, kind)
-    open_checks = _open_checks(session, incident.id, kind)
+    open_checks = episodes.open_checks(session, incident.id, kind)
     if open_checks:
         for row in open_checks:
             row.due_at = step.due(anchor, tz)

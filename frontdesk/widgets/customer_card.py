@@ -112,15 +112,23 @@ def facts(card: CustomerCard, tz: ZoneInfo, now: datetime) -> Text:
 
 
 def promise_lines(card: CustomerCard, tz: ZoneInfo, now: datetime, *, story: bool = False) -> Text:
-    """Open promises with when they are due ("tomorrow 17:00", "2 days overdue"); what was promised only
-    with the story (F6), as a guest may read the screen."""
+    """Open promises with when they are due ("tomorrow 17:00"), or "overdue" once past and not kept; what
+    was promised, by whom and when only with the story (F6), as a guest may read the screen."""
     text = Text(end="")
     for index, promise in enumerate(card.open_promises):
         if index:
             text.append("\n")
         text.append("• ")
         text.append(literal(promise.text) if story else Text("A promise", style="italic"))
-        if promise.due_at is not None:
+        if story and promise.made_at is not None:
+            text.append(" · promised by ")
+            text.append(literal(promise.made_by))
+            text.append(f", {when(promise.made_at, tz, now)}")
+        if promise.overdue(now):
+            assert promise.due_at is not None
+            text.append(" · overdue", style="bold reverse")
+            text.append(f" since {when(promise.due_at, tz, now)}", style="bold")
+        elif promise.due_at is not None:
             text.append(f" · due {timing.describe_due(promise.due_at, now, tz)}", style="bold")
         if promise.likelihood:
             text.append(f" · {label(promise.likelihood)}")

@@ -1,7 +1,8 @@
 """The flag banner: the first thing on a customer's card.
 
 Guests can see the stand's screen, so the banner shows only the neutral
-headline until the host asks for the story (one key). The ⚑ marker and the
+headline (and "promise open · due DATE", without the promise's words)
+until the host asks for the story (one key). The ⚑ marker and the
 level word carry the meaning; the level's colour (app.tcss) only adds to it,
 so the banner reads the same on a 16-colour console.
 """
@@ -16,11 +17,22 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from frontdesk import timing
 from frontdesk.widgets.safe import label_grid, literal
 from frontdesk.widgets.search_results import FLAG_COMPONENTS, flag_marker, when
 
 if TYPE_CHECKING:
     from frontdesk.schemas.reads import FlagInfo
+
+
+def promise_words(flag: FlagInfo, tz: ZoneInfo, now: datetime) -> Text:
+    """"promise open · due Fri 20 Nov" (and "· overdue" once past): neutral, so it shows before F6 too."""
+    line = Text("promise open", style="bold", end="")
+    if flag.promise_due_at is not None:
+        line.append(f" · due {timing.local(flag.promise_due_at, tz):%a %d %b}")
+        if flag.promise_due_at < now:
+            line.append(" · overdue", style="bold reverse")
+    return line
 
 
 class FlagBanner(Static, can_focus=False):
@@ -45,6 +57,8 @@ class FlagBanner(Static, can_focus=False):
         grid = label_grid(gap=1)
         for flag in flags:
             grid.add_row(flag_marker(self, flag.level), literal(flag.headline, style="bold"))
+            if flag.promise_open:
+                grid.add_row("", promise_words(flag, tz, now))
             if story:
                 self._add_story(grid, flag, tz, now)
         if flags and not story:
