@@ -96,9 +96,17 @@ def test_demo_restaurant(store: Any, clock: FixedClock) -> None:
     follow_ups = data["follow_ups"]
     assert {row["status"] for row in follow_ups} == {"open", "done", "skipped"}
     assert any(row["outcome"] == "reached_satisfied" for row in follow_ups)
-    assert any(row["escalation"] for row in follow_ups)
-    open_due = [instant(row["due_at"]) for row in follow_ups if row["status"] == "open"]
+    assert {row["escalation"] for row in follow_ups if row["status"] == "open"} >= {1, 2}, \
+        "escalated to the leads and to the managers"
+    assert all(row["escalated_at"] for row in follow_ups if row["escalation"])
     midnight = datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time(0), zone)
+    pending = [incident for incident in logged if incident["promise_status"] == "pending" and incident["customer_id"]]
+    in_house_guests = {visit["customer_id"] for visit in in_house}
+    assert any(incident["customer_id"] in in_house_guests and instant(incident["promise_due_at"]) < now
+               for incident in pending), "a guest in house with a promise past due"
+    assert any(incident["customer_id"] not in in_house_guests and now < instant(incident["promise_due_at"]) < midnight
+               for incident in pending), "a guest expected, a promise due tonight: check-in offers to keep it"
+    open_due = [instant(row["due_at"]) for row in follow_ups if row["status"] == "open"]
     assert any(due < now for due in open_due), "an overdue follow-up"
     assert any(now <= due < midnight for due in open_due), "a follow-up due later today, local time"
     assert any(due >= midnight for due in open_due), "an upcoming follow-up"

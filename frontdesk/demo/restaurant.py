@@ -569,15 +569,41 @@ def _desk_work(demo: Demo) -> None:
         followups.reschedule_by_days(lead, open_ids[2], None, 1)
 
 
-def _in_house_now(demo: Demo, guests: list[Guest]) -> None:
-    """Guests at their tables now: three flagged regulars, others, and one with a fresh incident."""
+def _promises_to_honour(demo: Demo, guests: list[Guest], promised: list[Guest]) -> None:
+    """Four days ago, two regulars were promised something that is still open (issue 15): the first will be
+    in house tonight, its promise overdue since yesterday; the second is expected, its promise due tonight,
+    so checking them in offers to mark it kept. Their follow-ups stay open, and by now are escalated."""
+    known = [guest for guest in guests if guest.customer_id and guest.customer_id not in demo.active_flags
+             and guest.customer_id not in demo.in_house]
+    stories = [story for story in demo_data().stories if story.promise and "safety" != story.category]
+    today = timing.local(demo.now, demo.tz).date()
+    dues = (demo.local(today - timedelta(days=1), time(17)), _later_today(demo.now, demo.tz))
+    actor = demo.actor("lead")
+    for guest, story, due in zip(demo.rng.sample(known, 2), stories, dues, strict=False):
+        raw = {
+            "customer_id": guest.customer_id, "occurred_at": demo.clock.now() - timedelta(hours=1),
+            "category": story.category, "severity": "minor", "description": story.description,
+            "reaction": story.reaction, "promise_text": story.promise, "promise_due_at": due,
+            "promise_likelihood": story.likelihood or "likely", "raise_flag": True,
+        }
+        result = incidents.log_incident(actor, incidents.parse_incident(actor, raw))
+        if result.flag_id and guest.customer_id:
+            demo.active_flags.setdefault(guest.customer_id, []).append(result.flag_id)
+        promised.append(guest)
+
+
+def _in_house_now(demo: Demo, guests: list[Guest], promised: list[Guest]) -> None:
+    """Guests at their tables now: the regular with an overdue promise, three flagged regulars, others, and one
+    with a fresh incident. The regular whose promise is due tonight is not here yet."""
     rng = demo.rng
+    expected = {guest.customer_id for guest in promised}
     flagged = [guest for guest in guests if guest.customer_id in demo.active_flags
-               and guest.customer_id not in demo.in_house]
+               and guest.customer_id not in demo.in_house and guest.customer_id not in expected]
     known = [guest for guest in guests if guest.customer_id and guest.customer_id not in demo.active_flags
              and guest.customer_id not in demo.in_house]
     newcomers = [guest for guest in guests if guest.customer_id is None]
-    chosen = rng.sample(flagged, min(3, len(flagged)))
+    chosen = [guest for guest in promised[:1] if guest.customer_id not in demo.in_house]
+    chosen += rng.sample(flagged, min(3, len(flagged)))
     chosen += rng.sample(newcomers, min(2, len(newcomers)))
     chosen += rng.sample(known, IN_HOUSE - len(chosen))
     arrivals = sorted(demo.now - timedelta(minutes=rng.randrange(12, 110)) for _ in chosen)
@@ -677,8 +703,10 @@ def build_demo(store: Store, clock: Clock, *, terminal: str, force: bool = False
         _schedule_incidents(demo, guests)
         demo.at(now - timedelta(days=20), lambda: _hand_flags(demo, guests))
         demo.at(now - timedelta(hours=26), lambda: _desk_work(demo))
+        promised: list[Guest] = []
+        demo.at(now - timedelta(days=4), lambda: _promises_to_honour(demo, guests, promised))
         demo.run_until(now - timedelta(hours=3))
-        _in_house_now(demo, guests)
+        _in_house_now(demo, guests, promised)
         demo.run_until(now)
         if progress is not None:
             progress(1.0)
