@@ -471,6 +471,24 @@ class PersonFigures(ReadModel):
     recoveries: int = 0
 
 
+class RepeatCustomer(ReadModel):
+    """A customer with two or more incidents in the period, with the facts that tell a regular from a complainer."""
+
+    customer_id: int
+    name: str
+    customer_since: date
+    tenure_days: int
+    visits: int
+    """Every visit, the ones a guest list brought in included."""
+    incidents: int
+    """In the period."""
+    incidents_ever: int
+    incidents_per_visit: float | None
+    """incidents_ever / visits; None with no visit."""
+    remedy_totals: dict[str, int]
+    """Every remedy they were given, per currency, in minor units."""
+
+
 class Report(ReadModel):
     """What recurs and whether follow-through happens, for a manager, over a period."""
 
@@ -518,7 +536,11 @@ class Report(ReadModel):
     """Closed episodes by outcome: recovered, not_recovered, unknown."""
     came_back: dict[str, Rate] = {}
     """`30d`, `90d` for customers with an incident; `baseline_30d`, `baseline_90d` for visitors without one."""
+    came_back_by_category: dict[str, dict[str, Rate]] = {}
+    """Per category key: `30d`, `90d` for customers with an incident of that category."""
     people: tuple[PersonFigures, ...] = ()
+    repeat_customers: tuple[RepeatCustomer, ...] = ()
+    """The most frequent first (at most 20)."""
 
 
 class MergeResult(ReadModel):

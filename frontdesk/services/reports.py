@@ -37,7 +37,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from frontdesk import timing
 from frontdesk.errors import InvalidInput
-from frontdesk.schemas.reads import Count, PersonFigures, Rate, RemedyLine, Report
+from frontdesk.schemas.reads import Count, PersonFigures, Rate, RemedyLine, RepeatCustomer, Report
 from frontdesk.schemas.vocab import SEVERITIES, label
 from frontdesk.services import escalation
 from frontdesk.services.audit import parse_day
@@ -45,6 +45,7 @@ from frontdesk.services.authority import require
 from frontdesk.services.context import Actor
 from frontdesk.store.models import (
     Category,
+    Customer,
     Episode,
     FollowUp,
     Incident,
@@ -57,6 +58,7 @@ from frontdesk.store.models import (
 
 PERIODS = (7, 30, 90, 365)
 TOP_PRODUCTS = 8
+TOP_REPEATS = 20
 DEFAULT_DAYS = 28
 """Without --from: the last 4 weeks, today included."""
 LONGEST_DAYS = 366
@@ -140,7 +142,8 @@ class _Figures:
         zones = session.scalars(select(Site.time_zone).distinct() if scope.site_id is None
                                 else select(Site.time_zone).where(Site.id == scope.site_id)).all()
         here = actor.site(session) if scope.site_id is None else session.get_one(Site, scope.site_id)
-        self.today = timing.local(self.now, timing.zone(here.time_zone)).date()
+        self.tz = timing.zone(here.time_zone)
+        self.today = timing.local(self.now, self.tz).date()
         self.calendar, self.earliest, self.latest = _calendar(
             zones, scope.first_day - timedelta(days=1), max(scope.last_day, self.today) + timedelta(days=1))
         self.in_period: list[ColumnElement[bool]] = [Incident.local_date >= scope.first_day,
@@ -221,7 +224,9 @@ class _Figures:
             episodes_open=self.episodes_open(),
             outcomes=self.outcomes(),
             came_back=self.came_back_within(),
+            came_back_by_category=self.came_back_by_category(),
             people=self.people(owners, promises),
+            repeat_customers=self.repeat_customers(),
         )
 
     def grouped_by_count(self, column_: Any, limit: int | None = None) -> list[Any]:
@@ -374,15 +379,34 @@ class _Figures:
         rates: dict[str, Rate] = {}
         for name, source in (("", start), ("baseline_", baseline)):
             for window in WINDOWS:
-                later = aliased(Visit)
-                back = exists().where(later.customer_id == source.c.customer_id, later.checked_in_at > source.c.at,
-                                      self.within(later.checked_in_at, source.c.at, window))
-                n, count = self.session.execute(
-                    select(func.count(), func.sum(case((back, 1), else_=0)))
-                    .select_from(source).where(source.c.at <= self.now - timedelta(days=window))
-                ).one()
+                n, count = self.session.execute(self.came_back_rate(source, window)).one()
                 rates[f"{name}{window}d"] = Rate(count=int(count or 0), n=n)
         return rates
+
+    def came_back_by_category(self) -> dict[str, dict[str, Rate]]:
+        """Came back within 30 and 90 days, per category, from each customer's first incident of it."""
+        start = (
+            select(Incident.customer_id.label("customer_id"), Incident.category.label("category"),
+                   func.min(Incident.occurred_at).label("at"))
+            .where(*self.in_period, Incident.customer_id.is_not(None))
+            .group_by(Incident.customer_id, Incident.category).subquery()
+        )
+        rates: dict[str, dict[str, Rate]] = defaultdict(dict)
+        for window in WINDOWS:
+            rows = self.session.execute(self.came_back_rate(start, window, start.c.category)
+                                        .group_by(start.c.category).order_by(start.c.category))
+            for category, n, count in rows:
+                rates[category][f"{window}d"] = Rate(count=int(count or 0), n=n)
+        return {category: {f"{window}d": by_window.get(f"{window}d", Rate(count=0, n=0)) for window in WINDOWS}
+                for category, by_window in rates.items()}
+
+    def came_back_rate(self, source: Any, window: int, *group: Any) -> Any:
+        """n (customers at least `window` days past their start) and how many checked in again within it."""
+        later = aliased(Visit)
+        back = exists().where(later.customer_id == source.c.customer_id, later.checked_in_at > source.c.at,
+                              self.within(later.checked_in_at, source.c.at, window))
+        return (select(*group, func.count(), func.sum(case((back, 1), else_=0)))
+                .select_from(source).where(source.c.at <= self.now - timedelta(days=window)))
 
     def within(self, later: ColumnElement[datetime] | InstrumentedAttribute[datetime], earlier: ColumnElement[datetime],
                days: int) -> ColumnElement[bool]:
@@ -392,7 +416,9 @@ class _Figures:
             return gap <= days
         return later <= earlier + literal(timedelta(days=days), Interval())
 
-    def people(self, owners: dict[int, dict[str, int]], promises: dict[int, dict[str, int]]) -> tuple[PersonFigures, ...]:
+    def people(
+        self, owners: dict[int, dict[str, int]], promises: dict[int, dict[str, int]]
+    ) -> tuple[PersonFigures, ...]:
         """Per staff member: loops closed (follow-ups on time, promises kept, hand-offs checked, recoveries)."""
         recoveries = dict(self.session.execute(
             select(Incident.ally_id, func.count(func.distinct(Incident.customer_id)))
@@ -414,6 +440,47 @@ class _Figures:
             for staff_id in ids
         ]
         return tuple(sorted(people, key=lambda person: (person.name.casefold(), person.staff_id)))
+
+
+    def repeat_customers(self) -> tuple[RepeatCustomer, ...]:
+        """Customers with two or more incidents in the period, with tenure, visits and remedies ever."""
+        incidents = func.count().label("incidents")
+        repeats = dict(self.session.execute(
+            select(Incident.customer_id, incidents).where(*self.in_period, Incident.customer_id.is_not(None))
+            .group_by(Incident.customer_id).having(func.count() >= 2)
+            .order_by(incidents.desc(), Incident.customer_id).limit(TOP_REPEATS)
+        ).all())
+        if not repeats:
+            return ()
+        visits = dict(self.session.execute(
+            select(Visit.customer_id, func.count()).where(Visit.customer_id.in_(repeats)).group_by(Visit.customer_id)
+        ).all())
+        ever: dict[int, int] = defaultdict(int)
+        remedies: dict[int, dict[str, int]] = defaultdict(dict)
+        for customer_id, currency, count, amount in self.session.execute(
+            select(Incident.customer_id, Site.currency, func.count(), func.sum(Incident.remedy_cost))
+            .join(Site, Site.id == Incident.site_id).where(Incident.customer_id.in_(repeats))
+            .group_by(Incident.customer_id, Site.currency)
+        ):
+            if customer_id is None:
+                continue
+            ever[customer_id] += count
+            if amount:
+                remedies[customer_id][currency] = int(amount)
+        found = []
+        for customer_id, name, since, imported in self.session.execute(
+            select(Customer.id, Customer.name, Customer.customer_since, Customer.imported_visits)
+            .where(Customer.id.in_(repeats))
+        ):
+            seen = visits.get(customer_id, 0) + (imported or 0)
+            first = timing.local(since, self.tz).date()
+            found.append(RepeatCustomer(
+                customer_id=customer_id, name=name, customer_since=first, tenure_days=(self.today - first).days,
+                visits=seen, incidents=repeats[customer_id], incidents_ever=ever[customer_id],
+                incidents_per_visit=round(ever[customer_id] / seen, 2) if seen else None,
+                remedy_totals=remedies[customer_id],
+            ))
+        return tuple(sorted(found, key=lambda repeat: (-repeat.incidents, repeat.customer_id)))
 
 
 def _came_back_after_incident() -> ColumnElement[bool]:
@@ -478,6 +545,7 @@ def as_json(report: Report) -> dict[str, Any]:
         return {"count": value.count, "n": value.n, "share": value.share}
 
     on_time = Rate(count=report.follow_ups_on_time, n=report.follow_ups_due)
+    labels = {item.key: item.label for item in report.by_category}
     outcomes = {item.key: item.count for item in report.outcomes}
     return {
         "period": {"first_day": report.first_day.isoformat(), "last_day": report.last_day.isoformat(),
@@ -506,8 +574,15 @@ def as_json(report: Report) -> dict[str, Any]:
             **{f"came_back_{window}d": rate(report.came_back.get(f"{window}d")) for window in WINDOWS},
             **{f"baseline_came_back_{window}d": rate(report.came_back.get(f"baseline_{window}d"))
                for window in WINDOWS},
+            "by_category": [
+                {"key": key, "label": labels.get(key, key),
+                 **{f"came_back_{window}d": rate(by_window.get(f"{window}d")) for window in WINDOWS}}
+                for key, by_window in report.came_back_by_category.items()
+            ],
         },
         "people": [person.model_dump() for person in report.people],
+        "repeat_customers": [{**repeat.model_dump(), "customer_since": repeat.customer_since.isoformat()}
+                             for repeat in report.repeat_customers],
     }
 
 
@@ -521,7 +596,13 @@ def csv_rows(figures: dict[str, Any]) -> Iterator[tuple[str, str, str, Any]]:
                         yield section, f"{name}|{part}", part, inner
                 elif isinstance(value, list):
                     for item in value:
-                        yield section, f"{name}|{item['key']}", item["label"], item["count"]
+                        if "count" in item:
+                            yield section, f"{name}|{item['key']}", item["label"], item["count"]
+                            continue
+                        for part, rate in item.items():  # recovery.by_category: a rate per window
+                            if isinstance(rate, dict):
+                                for inner, figure in rate.items():
+                                    yield section, f"{name}|{item['key']}|{part}|{inner}", item["label"], figure
                 else:
                     yield section, name, name.replace("_", " "), value
         elif isinstance(body, list):
@@ -531,10 +612,14 @@ def csv_rows(figures: dict[str, Any]) -> Iterator[tuple[str, str, str, Any]]:
                 elif section == "remedies":
                     for part in ("incidents", "total"):
                         yield section, f"{item['category']}|{item['currency']}", f"{item['label']} {part}", item[part]
-                else:  # people: one row a figure, keyed by staff id
+                else:  # people and repeat customers: one row a figure, keyed by their id, labelled with the name
+                    who = item.get("staff_id", item.get("customer_id"))
                     for part, value in item.items():
-                        if part not in ("staff_id", "name"):
-                            yield section, f"{item['staff_id']}|{part}", item["name"], value
+                        if isinstance(value, dict):
+                            for currency, amount in value.items():
+                                yield section, f"{who}|{part}|{currency}", item["name"], amount
+                        elif part not in ("staff_id", "customer_id", "name"):
+                            yield section, f"{who}|{part}", item["name"], value
 
 
 def as_text(report: Report) -> Iterator[str]:

@@ -108,7 +108,7 @@ def history(desk: Actor, staff: dict[str, int], new_customer: Callable[..., int]
         # F7 due 00:30 local 1 Oct (30 Sep in UTC), done 23:30 local 16 Oct: late (Maria)
         _follow_up(session, i4, site, maria, utc(2026, 9, 30, 22, 30), status="done",
                    completed=utc(2026, 10, 16, 21, 30))
-    return {"tom": tom, "lena": lena, "maria": maria}
+    return {"tom": tom, "lena": lena, "maria": maria, "ana": ana}
 
 
 def test_every_figure_matches_the_hand_count(desk: Actor, history: dict[str, int]) -> None:
@@ -116,7 +116,7 @@ def test_every_figure_matches_the_hand_count(desk: Actor, history: dict[str, int
 
     assert list(figures) == ["period", "incidents", "trend", "by_category", "by_hour", "by_category_hour",
                              "by_weekday", "by_product", "root_causes", "remedies", "follow_through", "promises",
-                             "recovery", "people"]
+                             "recovery", "people", "repeat_customers"]
     assert figures["period"] == {"first_day": "2026-10-01", "last_day": "2026-10-21", "site": "Bistro Berlin",
                                  "all_sites": False, "category": None}
     assert figures["incidents"] == {"total": 4, "minor": 2, "moderate": 1, "major": 1, "critical": 0}
@@ -150,6 +150,13 @@ def test_every_figure_matches_the_hand_count(desk: Actor, history: dict[str, int
     # baseline: Cleo (back after 36 days) and Dan (back the next day); Eve is too recent
     assert recovery["baseline_came_back_30d"] == {"count": 1, "n": 2, "share": 0.5}
     assert recovery["baseline_came_back_90d"]["n"] == 0
+    # by category, from each customer's first incident of it: Ana's food (back), Ben's wait (not back)
+    assert recovery["by_category"] == [
+        {"key": "food", "label": "Food and drink", "came_back_30d": {"count": 1, "n": 1, "share": 1.0},
+         "came_back_90d": {"count": 0, "n": 0, "share": None}},
+        {"key": "wait", "label": "Wait or delay", "came_back_30d": {"count": 0, "n": 1, "share": 0.0},
+         "came_back_90d": {"count": 0, "n": 0, "share": None}},
+    ]
 
     assert figures["people"] == [
         {"staff_id": history["lena"], "name": "Lena", "follow_ups_owned": 2, "follow_ups_on_time": 1,
@@ -159,6 +166,11 @@ def test_every_figure_matches_the_hand_count(desk: Actor, history: dict[str, int
         {"staff_id": history["tom"], "name": "Tom", "follow_ups_owned": 2, "follow_ups_on_time": 1,
          "promises_made": 2, "promises_kept": 1, "handoffs_checked": 1, "recoveries": 1},
     ]
+    # Ana: I1 and I2 in the period, I0 before it; two visits; 14.00 + 6.00 EUR given. Ben had one incident.
+    assert figures["repeat_customers"] == [
+        {"customer_id": history["ana"], "name": "Ana Adler", "customer_since": "2026-11-20", "tenure_days": 0,
+         "visits": 2, "incidents": 2, "incidents_ever": 3, "incidents_per_visit": 1.5,
+         "remedy_totals": {"EUR": 2000}}]
 
 
 def test_one_category_narrows_incidents_and_follow_ups(desk: Actor, history: dict[str, int]) -> None:
