@@ -71,6 +71,32 @@ def level_due(clock_at: datetime, now: datetime, tz: ZoneInfo, lead_days: int,
     return 0, None
 
 
+NEAR = timedelta(hours=2)
+"""How far past the exact boundary the candidate filter reaches when no clock change is near it."""
+
+
+def candidate_cut(now: datetime, tz: ZoneInfo, days: int) -> datetime:
+    """Clock starts before this instant may have crossed `days` by `now` (`level_due` says which did).
+
+    The boundary is the instant whose local day and time are `days` before
+    now's; a clock started later has not crossed. Near a change of the zone's
+    offset (a day either side of the boundary or of now) that can be off by
+    the change, so the filter then keeps the day's margin it always had;
+    otherwise two hours. A day's margin returned every follow-up within a
+    day of a threshold on every queue load (about 710 at 10,000 open), each
+    converted twice in Python; two hours return about a twelfth of them.
+    """
+    day = timedelta(days=1)
+    steady = all(
+        (moment - day).astimezone(tz).utcoffset() == (moment + day).astimezone(tz).utcoffset()
+        for moment in (now, now - timedelta(days=days))
+    )
+    if not steady:
+        return now - timedelta(days=days - 1)
+    wall = timing.local(now, tz)
+    return timing.at_local(wall.date() - timedelta(days=days), wall.time().replace(tzinfo=None), tz) + NEAR
+
+
 def _site_rules(session: Session) -> dict[int, tuple[ZoneInfo, int, int]]:
     return {
         site.id: (timing.zone(site.time_zone), int(site_setting(session, site.id, "escalate_lead_after_days") or 0),
@@ -90,9 +116,9 @@ def escalate_due(actor: Actor) -> int:
         rules = _site_rules(session)
         found = []
         for site_id, (tz, lead_days, manager_days) in rules.items():
-            # A day's margin for clock changes; the exact local-day test is below.
-            lead_cut = now - timedelta(days=lead_days - 1)
-            manager_cut = now - timedelta(days=manager_days - 1)
+            # A candidate filter only; the exact local-day test is below.
+            lead_cut = candidate_cut(now, tz, lead_days)
+            manager_cut = candidate_cut(now, tz, manager_days)
             rows = session.execute(
                 select(FollowUp.id, FollowUp.escalation, FollowUp.escalation_clock_at).where(
                     FollowUp.site_id == site_id, FollowUp.status == "open",

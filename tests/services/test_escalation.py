@@ -7,6 +7,8 @@ manager's reschedule with a reason, or a reassignment, restarts the clock.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from _support import follow_ups_of, step, utc
 from sqlalchemy import select, text
@@ -193,3 +195,28 @@ def test_0009_turns_needs_lead_into_escalation_1(empty_url, clock):
             assert rows[0].escalated_at == rows[0].updated_at and rows[1].escalated_at is None
     finally:
         store.dispose()
+
+
+@pytest.mark.parametrize("zone, now", [
+    ("Europe/Berlin", datetime(2026, 3, 29, 1, 30, tzinfo=UTC)),     # spring forward, at now
+    ("Europe/Berlin", datetime(2026, 3, 30, 12, 0, tzinfo=UTC)),     # a day after it: near the boundary
+    ("America/New_York", datetime(2026, 11, 2, 7, 0, tzinfo=UTC)),   # fall back
+    ("America/New_York", datetime(2026, 11, 4, 5, 30, tzinfo=UTC)),  # near a 3-day boundary
+    ("Australia/Lord_Howe", datetime(2026, 4, 5, 15, 0, tzinfo=UTC)),  # half-hour change
+    ("Pacific/Apia", datetime(2011, 12, 31, 12, 0, tzinfo=UTC)),     # the day Samoa skipped
+    ("Pacific/Apia", datetime(2012, 1, 2, 12, 0, tzinfo=UTC)),
+    ("Asia/Kolkata", datetime(2026, 6, 1, 9, 45, tzinfo=UTC)),
+])
+def test_the_candidate_filter_keeps_every_follow_up_that_crossed(zone: str, now: datetime) -> None:
+    """Every clock start whose threshold is reached by now passes the SQL pre-filter, across clock changes."""
+    from zoneinfo import ZoneInfo
+
+    from frontdesk.services.escalation import candidate_cut, threshold
+
+    tz = ZoneInfo(zone)
+    for days in (0, 1, 2, 3, 7):
+        cut = candidate_cut(now, tz, days)
+        for step in range(-6 * 24 * 4, 3 * 24 * 4):  # every 15 minutes, from 6 days before to 3 after the boundary
+            clock_at = now - timedelta(days=days) + timedelta(minutes=15 * step)
+            if threshold(clock_at, days, tz) <= now:
+                assert clock_at < cut, (zone, days, clock_at)
