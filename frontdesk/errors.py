@@ -35,6 +35,15 @@ class NotAllowed(FrontdeskError):
     """The action breaks a rule (closing with follow-ups open, a host clearing a flag)."""
 
 
+class ApprovalNeeded(NotAllowed):
+    """A remedy above the signed-in person's limit (issue 15): a lead's or manager's PIN approves it at save, or
+    the incident saves with it pending approval. Nothing was written; `approvers` are (id, name) who may approve."""
+
+    def __init__(self, message: str, approvers: tuple[tuple[int, str], ...]) -> None:
+        super().__init__(message)
+        self.approvers = approvers
+
+
 class Conflict(FrontdeskError):
     """Another terminal changed the record first; nothing was changed here."""
 

@@ -31,20 +31,22 @@ from sqlalchemy import func, select
 from frontdesk import timing
 from frontdesk.clock import Clock, FixedClock
 from frontdesk.demo.data import People, Story, demo_data, email_local_part, fill_phone
-from frontdesk.errors import NotAllowed
+from frontdesk.errors import ApprovalNeeded, NotAllowed
 from frontdesk.schemas.inputs import (
     CustomerInput,
     FlagInput,
+    IncidentInput,
     OutcomeInput,
     SiteInput,
     SkipInput,
     StaffInput,
 )
-from frontdesk.schemas.reads import FollowUpBrief, SiteInfo
+from frontdesk.schemas.reads import FollowUpBrief, LogResult, SiteInfo
 from frontdesk.schemas.vocab import Outcome
 from frontdesk.services import customers, episodes, flags, followups, incidents, setup
 from frontdesk.services.alerts import acknowledge_alert
 from frontdesk.services.context import Actor
+from frontdesk.services.remedies import RemedyApproval
 from frontdesk.store.db import Store
 from frontdesk.store.models import Alert, Customer, Flag, FollowUp, Incident, Visit
 
@@ -340,6 +342,19 @@ def _log_action(demo: Demo, guest: Guest | None, story: Story, severity: str, oc
     return log
 
 
+def _log_with_approval(actor: Actor, data: IncidentInput, age: timedelta) -> LogResult:
+    """Log; a remedy above the logger's limit is approved by the first lead or manager who may (their PIN from
+    demo.toml), or, logged in the last two days, left pending approval so the queue shows one."""
+    try:
+        return incidents.log_incident(actor, data)
+    except ApprovalNeeded as needed:
+        pins = {member.name: member.pin for member in demo_data().staff}
+        if age < timedelta(days=2) or not needed.approvers:
+            return incidents.log_incident(actor, data, approval=RemedyApproval(pending=True))
+        approver_id, name = needed.approvers[0]
+        return incidents.log_incident(actor, data, approval=RemedyApproval(approver_id, pins[name]))
+
+
 def _log(demo: Demo, guest: Guest | None, story: Story, severity: str, occurred: datetime, kind: str) -> None:
     """Depose an incident (full, quick, or about a guest not yet identified) and plan its follow-through."""
     rng = demo.rng
@@ -377,7 +392,7 @@ def _log(demo: Demo, guest: Guest | None, story: Story, severity: str, occurred:
             raw.update(handoff_to=story.handoff,
                        handoff_expected_at=demo.local(timing.local(demo.clock.now(), demo.tz).date()
                                                       + timedelta(days=rng.randrange(1, 3)), time(16)))
-        result = incidents.log_incident(actor, incidents.parse_incident(actor, raw))
+        result = _log_with_approval(actor, incidents.parse_incident(actor, raw), age)
     fate = "settled" if age > SETTLED_AFTER else "fresh" if age < FRESH_BEFORE else "active"
     episode = Episode(
         incident_id=result.incident_id, occurred_at=occurred, ally_id=demo.staff[ally_name],

@@ -9,7 +9,8 @@ from typing import Literal, get_args
 
 Severity = Literal["minor", "moderate", "major", "critical"]
 Role = Literal["host", "staff", "lead", "manager"]
-FollowUpKind = Literal["check_in", "handoff_check", "wrap_up", "promise_check", "incomplete_deposition"]
+FollowUpKind = Literal["check_in", "handoff_check", "wrap_up", "promise_check", "incomplete_deposition",
+                       "remedy_approval"]
 Channel = Literal["call", "text", "email", "note", "in_person"]
 FollowUpStatus = Literal["open", "done", "skipped"]
 Outcome = Literal["reached_satisfied", "reached_unhappy", "no_answer", "left_message"]
@@ -63,6 +64,7 @@ LABELS: dict[str, str] = {
     "wrap_up": "wrap-up",
     "promise_check": "promise check",
     "incomplete_deposition": "finish deposition",
+    "remedy_approval": "approve remedy",
     "call": "call",
     "text": "text",
     "email": "email",

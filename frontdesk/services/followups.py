@@ -69,7 +69,7 @@ Scope = Literal["mine", "everyone"]
 Window = Literal["overdue", "today", "week", "all"]
 PAGE = 50
 OUTCOME_OPTIONAL_CHANNELS = frozenset({"note"})
-OUTCOME_OPTIONAL_KINDS = frozenset({"incomplete_deposition"})
+OUTCOME_OPTIONAL_KINDS = frozenset({"incomplete_deposition", "remedy_approval"})
 
 
 def _when(instant: datetime, now: datetime, tz: ZoneInfo) -> str:

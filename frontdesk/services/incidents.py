@@ -36,11 +36,13 @@ from frontdesk.schemas.reads import (
     PlanStepPreview,
 )
 from frontdesk.schemas.vocab import FLAG_LEVEL_FOR, SERIOUS, label
-from frontdesk.services import audit, episodes
+from frontdesk.services import audit, episodes, remedies
 from frontdesk.services.authority import require, require_staff
 from frontdesk.services.context import Actor
 from frontdesk.services.customers import flag_infos, follow_up_brief
 from frontdesk.services.drafts import DraftKey, discard_in
+from frontdesk.services.pins import verify_approver
+from frontdesk.services.remedies import RemedyApproval
 from frontdesk.services.playbooks import (
     Step,
     check_step,
@@ -286,16 +288,23 @@ def _finish_log(
     )
 
 
-def log_incident(actor: Actor, data: IncidentInput, *, draft: DraftKey | None = None) -> LogResult:
+def log_incident(actor: Actor, data: IncidentInput, *, draft: DraftKey | None = None,
+                 approval: RemedyApproval | None = None) -> LogResult:
     """Record a full deposition and everything it sets in motion, in one transaction.
 
     `draft`: the draft the form was kept as; it goes in the same transaction.
+    `approval`: the answer to ApprovalNeeded for a remedy above the logger's limit (see services/remedies.py);
+    an approver's PIN is checked first, outside the transaction.
     """
+    if approval is not None and approval.approver_id is not None:
+        verify_approver(actor, approval.approver_id, approval.pin)
     with actor.store.begin() as session:
         if draft is not None:
             discard_in(session, draft)
         staff = require_staff(session, actor, "log_incident")
         _check_references(session, data)
+        remedy_approval, approved_by = remedies.decide(session, actor, None if actor.store_authority else staff,
+                                                       data.remedy_cost, approval)
         tz = actor.zone(session)
         ally_id = data.ally_id or staff.id
         handoff = bool(data.handoff_to or data.handoff_staff_id)
@@ -308,8 +317,13 @@ def log_incident(actor: Actor, data: IncidentInput, *, draft: DraftKey | None = 
             promise_status="pending" if data.promise_text else None,
             handoff_status="pending" if handoff else None,
             complete=True,
+            remedy_approval=remedy_approval,
+            remedy_approved_by_id=approved_by,
         )
         incident = _new_incident(session, actor, tz, values)
+        if approved_by is not None:
+            audit.record(session, actor.as_staff(approved_by), "remedy_approved", "incident", incident.id,
+                         ("remedy_approval", "remedy_approved_by_id"))
         plan = data.plan if data.plan is not None else _plan(
             session,
             tz,
@@ -322,6 +336,8 @@ def log_incident(actor: Actor, data: IncidentInput, *, draft: DraftKey | None = 
             handoff_expected_at=data.handoff_expected_at,
             promise_due_at=data.promise_due_at,
         )
+        if remedy_approval == "pending":
+            plan = [*plan, remedies.approval_step(session, actor.site_id, data.remedy_cost, staff.id, actor.now())]
         want_flag = data.raise_flag if data.raise_flag is not None else data.severity in SERIOUS
         return _finish_log(
             session, actor, tz, incident, want_flag=want_flag, flag_spec=data.flag, plan=plan,

@@ -165,7 +165,7 @@ def _by_pin(actor: Actor, staff_id: int, pin: str, new_pin: str | None, *, actio
     from frontdesk.services.settings import store_setting
     from frontdesk.services.setup import staff_info
 
-    signed, refused = actor.as_staff(staff_id), actor.as_staff(None)
+    signed = actor.as_staff(staff_id)
     with actor.store.read() as session:
         staff = _staff(session, staff_id)
         if permission is not None:
@@ -196,16 +196,44 @@ def _by_pin(actor: Actor, staff_id: int, pin: str, new_pin: str | None, *, actio
             first = action == "sign_in" and _first_sign_in_today(session, actor, staff.id)
             audit.record(session, signed, action, "staff", staff.id, ("pin_hash",) if fresh else ())
             return staff_info(staff).model_copy(update={"first_sign_in_today": first})
-        staff.failed_pins += 1
-        audit.record(session, refused, "sign_in_refused", "staff", staff.id)
-        if staff.failed_pins >= TRIES:
-            lasts = min(FIRST_LOCKOUT * 2**staff.lockouts, LONGEST_LOCKOUT)
-            until = actor.now() + lasts
-            staff.locked_until, staff.failed_pins, staff.lockouts = until, 0, staff.lockouts + 1
-            audit.record(session, refused, "locked_out", "staff", staff.id, ("locked_until",))
-            left = f"; {staff.name} is locked out until {_until_text(session, actor, until)}"
-        else:
-            left = f" ({TRIES - staff.failed_pins} more before a lockout)"
+        left = _count_wrong_pin(session, actor, staff)
+    raise NotAllowed(f"That PIN is not right{left}.")
+
+
+def _count_wrong_pin(session: Session, actor: Actor, staff: Staff) -> str:
+    """Count a wrong PIN towards a lockout (audited); the rest of the refusal's sentence."""
+    refused = actor.as_staff(None)
+    staff.failed_pins += 1
+    audit.record(session, refused, "sign_in_refused", "staff", staff.id)
+    if staff.failed_pins >= TRIES:
+        lasts = min(FIRST_LOCKOUT * 2**staff.lockouts, LONGEST_LOCKOUT)
+        until = actor.now() + lasts
+        staff.locked_until, staff.failed_pins, staff.lockouts = until, 0, staff.lockouts + 1
+        audit.record(session, refused, "locked_out", "staff", staff.id, ("locked_until",))
+        return f"; {staff.name} is locked out until {_until_text(session, actor, until)}"
+    return f" ({TRIES - staff.failed_pins} more before a lockout)"
+
+
+def verify_approver(actor: Actor, staff_id: int, pin: str) -> None:
+    """Check a lead's or manager's PIN for approving a remedy at someone else's save (issue 15).
+
+    Someone whose role may not approve is refused before their PIN is looked
+    at; a wrong PIN counts towards their lockout, as at sign-in; a right one
+    writes nothing here (the save records the approval). The slow hash runs
+    outside any write transaction.
+    """
+    with actor.store.read() as session:
+        staff = _staff(session, staff_id)
+        require(session, actor.as_staff(staff_id), "approve_remedy")
+        if (until := _locked_until(staff, actor.now())) is not None:
+            raise LockedOut(staff.name, until, _until_text(session, actor, until))
+        stored = staff.pin_hash
+        if stored is None:
+            raise NotAllowed(f"{staff.name} has no PIN yet: a manager sets one (frontdesk staff set-pin)")
+    if pin_matches(pin, stored):
+        return
+    with actor.store.begin() as session:
+        left = _count_wrong_pin(session, actor, _staff(session, staff_id))
     raise NotAllowed(f"That PIN is not right{left}.")
 
 

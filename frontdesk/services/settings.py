@@ -8,11 +8,13 @@ an empty value means "none" (no limit, no retention period).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from frontdesk.errors import InvalidInput, NotAllowed, NotFound
+from frontdesk.money import minor_digits
 from frontdesk.services import audit
 from frontdesk.services.authority import require
 from frontdesk.services.context import Actor
@@ -42,6 +44,10 @@ SITE: dict[str, Spec] = {
                                                "(empty: no limit)", True)
        for role in ("host", "staff", "lead", "manager")},
 }
+REMEDY_LIMITS: dict[str, Decimal | None] = {"host": Decimal(0), "staff": Decimal("20.00"), "lead": Decimal("100.00"),
+                                            "manager": None}
+"""Default remedy limits in the site's currency (issue 15), used in its minor units (frontdesk.money); None: no
+limit. An explicit empty setting also means no limit."""
 
 
 @dataclass(frozen=True)
@@ -85,9 +91,23 @@ def store_setting(session: Session, name: str) -> Value:
     return _read(STORE[name], session.scalar(select(StoreSetting.value).where(StoreSetting.name == name)))
 
 
+def site_default(session: Session, site_id: int, name: str) -> Value:
+    """A per-site setting's default; a remedy limit's is its amount in the site currency's minor units."""
+    role = name.removeprefix("remedy_limit_")
+    if role == name:
+        return SITE[name].default
+    major = REMEDY_LIMITS[role]
+    site = session.get(Site, site_id)
+    if major is None or site is None:
+        return None
+    return int(major.scaleb(minor_digits(site.currency)))
+
+
 def site_setting(session: Session, site_id: int, name: str) -> Value:
     row = session.get(SiteSetting, (site_id, name))
-    return _read(SITE[name], None if row is None else row.value)
+    if row is None:
+        return site_default(session, site_id, name)
+    return _read(SITE[name], row.value)
 
 
 def check_lock_after(actor: Actor, lock_after_seconds: int) -> None:
@@ -104,7 +124,8 @@ def list_settings(actor: Actor) -> list[SettingInfo]:
         found = [SettingInfo(name, None, store_setting(session, name), spec.default, spec.about)
                  for name, spec in STORE.items()]
         for site in session.scalars(select(Site).order_by(Site.id)):
-            found += [SettingInfo(name, site.name, site_setting(session, site.id, name), spec.default, spec.about)
+            found += [SettingInfo(name, site.name, site_setting(session, site.id, name),
+                                  site_default(session, site.id, name), spec.about)
                       for name, spec in SITE.items()]
         return found
 
@@ -131,7 +152,7 @@ def set_setting(actor: Actor, name: str, text: str, site_name: str | None = None
         site_row.value = stored
         session.add(site_row)
         audit.record(session, actor, "setting_change", "site", site.id, (name,))
-        return SettingInfo(name, site.name, _read(spec, stored), spec.default, spec.about)
+        return SettingInfo(name, site.name, _read(spec, stored), site_default(session, site.id, name), spec.about)
 
 
 def _site(session: Session, name: str | None) -> Site:

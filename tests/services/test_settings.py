@@ -17,7 +17,8 @@ def test_defaults(desk: Actor) -> None:
     assert values(desk) == {
         (None, "require_pin"): True, (None, "retention_days"): None, (None, "keep_backups_days"): 30,
         ("Bistro Berlin", "escalate_lead_after_days"): 1, ("Bistro Berlin", "escalate_manager_after_days"): 3,
-        **{("Bistro Berlin", f"remedy_limit_{role}"): None for role in ("host", "staff", "lead", "manager")},
+        **{("Bistro Berlin", f"remedy_limit_{role}"): limit  # issue 15: 0, 20.00 and 100.00 EUR, no limit
+           for role, limit in (("host", 0), ("staff", 2000), ("lead", 10000), ("manager", None))},
     }
 
 
