@@ -74,6 +74,10 @@ def test_demo_restaurant(store: Any, clock: FixedClock) -> None:
     assert any(incident["handoff_status"] == "fixed" for incident in logged)
     assert any(not incident["complete"] for incident in logged)
     assert any(incident["guest_description"] for incident in logged)
+    approvals = {incident["remedy_approval"] for incident in logged}
+    assert {"approved", "pending"} <= approvals, "remedies above the logger's limit, approved or waiting"
+    assert all(bool(incident["remedy_approved_by_id"]) == (incident["remedy_approval"] == "approved")
+               for incident in logged)
     assert all(instant(incident["occurred_at"]) <= instant(incident["logged_at"]) <= now for incident in logged)
 
     assert {episode["status"] for episode in data["episodes"]} == {"open", "closed"}

@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 from frontdesk import timing
 from frontdesk.clock import Clock, FixedClock
 from frontdesk.demo.data import People, Story, demo_data, email_local_part, fill_phone
-from frontdesk.errors import ApprovalNeeded, NotAllowed
+from frontdesk.errors import NotAllowed
 from frontdesk.schemas.inputs import (
     CustomerInput,
     FlagInput,
@@ -46,7 +46,7 @@ from frontdesk.schemas.vocab import Outcome
 from frontdesk.services import customers, episodes, flags, followups, incidents, setup
 from frontdesk.services.alerts import acknowledge_alert
 from frontdesk.services.context import Actor
-from frontdesk.services.remedies import RemedyApproval
+from frontdesk.services.remedies import RemedyApproval, approval_needed
 from frontdesk.store.db import Store
 from frontdesk.store.models import Alert, Customer, Flag, FollowUp, Incident, Visit
 
@@ -342,17 +342,18 @@ def _log_action(demo: Demo, guest: Guest | None, story: Story, severity: str, oc
     return log
 
 
-def _log_with_approval(actor: Actor, data: IncidentInput, age: timedelta) -> LogResult:
-    """Log; a remedy above the logger's limit is approved by the first lead or manager who may (their PIN from
-    demo.toml), or, logged in the last two days, left pending approval so the queue shows one."""
-    try:
+def _log_with_approval(actor: Actor, data: IncidentInput) -> LogResult:
+    """Log; a remedy above the logger's limit is approved by a lead (their PIN from demo.toml); one that only a
+    manager may approve is left pending approval, as if no manager was at hand, so the queue shows one."""
+    needed = approval_needed(actor, data.remedy_cost)  # asked first: the demo is built in one transaction
+    if needed is None:
         return incidents.log_incident(actor, data)
-    except ApprovalNeeded as needed:
-        pins = {member.name: member.pin for member in demo_data().staff}
-        if age < timedelta(days=2) or not needed.approvers:
-            return incidents.log_incident(actor, data, approval=RemedyApproval(pending=True))
-        approver_id, name = needed.approvers[0]
-        return incidents.log_incident(actor, data, approval=RemedyApproval(approver_id, pins[name]))
+    pins = {member.name: member.pin for member in demo_data().staff}
+    leads = {member.name for member in demo_data().staff if member.role == "lead"}
+    if not needed.approvers or needed.approvers[0][1] not in leads:
+        return incidents.log_incident(actor, data, approval=RemedyApproval(pending=True))
+    approver_id, name = needed.approvers[0]
+    return incidents.log_incident(actor, data, approval=RemedyApproval(approver_id, pins[name]))
 
 
 def _log(demo: Demo, guest: Guest | None, story: Story, severity: str, occurred: datetime, kind: str) -> None:
@@ -392,7 +393,7 @@ def _log(demo: Demo, guest: Guest | None, story: Story, severity: str, occurred:
             raw.update(handoff_to=story.handoff,
                        handoff_expected_at=demo.local(timing.local(demo.clock.now(), demo.tz).date()
                                                       + timedelta(days=rng.randrange(1, 3)), time(16)))
-        result = _log_with_approval(actor, incidents.parse_incident(actor, raw), age)
+        result = _log_with_approval(actor, incidents.parse_incident(actor, raw))
     fate = "settled" if age > SETTLED_AFTER else "fresh" if age < FRESH_BEFORE else "active"
     episode = Episode(
         incident_id=result.incident_id, occurred_at=occurred, ally_id=demo.staff[ally_name],
@@ -443,8 +444,8 @@ def _finish_deposition(demo: Demo, episode: Episode, story: Story) -> None:
 def _plan_follow_up(demo: Demo, episode: Episode, brief: FollowUpBrief) -> None:
     """Decide when (and whether) a follow-up gets done, by how old its incident is now."""
     rng = demo.rng
-    if brief.kind == "incomplete_deposition":
-        return  # closed by finishing the deposition, or left to show as overdue
+    if brief.kind in ("incomplete_deposition", "remedy_approval"):
+        return  # closed by finishing the deposition, or left to show as overdue; an approval waits for a manager
     if episode.fate == "fresh":
         return
     if (episode.fate == "active" and not demo.unreachable_planned and brief.kind == "check_in"
@@ -574,7 +575,8 @@ def _desk_work(demo: Demo) -> None:
         open_ids = session.scalars(
             select(FollowUp.id)
             .where(FollowUp.site_id == demo.site.id, FollowUp.status == "open", FollowUp.escalation == 0,
-                   FollowUp.kind.in_(("check_in", "wrap_up")), FollowUp.channel.in_(("call", "text")))
+                   FollowUp.kind.in_(("check_in", "wrap_up")), FollowUp.channel.in_(("call", "text")),
+                   FollowUp.owner_id != demo.staff["staff"])  # the first is reassigned to them
             .order_by(FollowUp.due_at.desc())
         ).all()
     if len(open_ids) > 3:

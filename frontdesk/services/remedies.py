@@ -88,14 +88,27 @@ def decide(session: Session, actor: Actor, staff: Staff | None, cost: int,
     return "approved", approver.id
 
 
+def approval_needed(actor: Actor, cost: int) -> ApprovalNeeded | None:
+    """What saving a remedy of `cost` by this person would ask (None: nothing), without saving: for a caller that
+    cannot retry after a refusal (the demo builds inside one transaction)."""
+    with actor.store.read() as session:
+        staff = None if actor.store_authority or actor.staff_id is None else session.get(Staff, actor.staff_id)
+        try:
+            decide(session, actor, staff, cost, None)
+        except ApprovalNeeded as needed:
+            return needed
+    return None
+
+
 def _currency(session: Session, site_id: int) -> str:
     site = session.get(Site, site_id)
     return site.currency if site else ""
 
 
 def approval_step(session: Session, site_id: int, cost: int, logger_id: int, now: datetime) -> PlannedStep:
-    """The follow-up that asks the site's leads to approve a pending remedy: the first lead who may, due now."""
-    able = approvers(session, site_id, cost, None)
+    """The follow-up that asks the site's leads to approve a pending remedy: the first lead (by name), due now; a
+    lead whose own limit is lower takes it to a manager."""
+    able = approvers(session, site_id, 0, None)
     owner = able[0][0] if able else logger_id
     return PlannedStep.model_construct(
         kind="remedy_approval", channel="in_person", due_at=now, owner_id=owner, local_time=None,
