@@ -408,7 +408,8 @@ class FollowUp(Base):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        Index("ix_follow_ups_site_id_status_due_at", "site_id", "status", "due_at"),
+        # escalation and its clock: the queue's counts and escalate_due read only this index (migration 0012).
+        Index("ix_follow_ups_site_id_status_due_at", "site_id", "status", "due_at", "escalation", "escalation_clock_at"),
         Index("ix_follow_ups_owner_id_status_due_at", "owner_id", "status", "due_at"),
         Index("ix_follow_ups_status_due_at", "status", "due_at"),
     )
