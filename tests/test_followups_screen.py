@@ -547,9 +547,9 @@ async def test_reassign_gives_it_to_the_chosen_person(shift: Shift, clock: Any) 
         await press(pilot, "a")  # Hana, Lena, Maria, Tom (owns it): Hana is highlighted first
         await press(pilot, "down", "enter")
         moved = row(shift.desk, shift.follow_ups["ana_call"])
-        assert moved.owner_id == shift.staff["Lena"]
+        assert (moved.owner_id, moved.escalation, moved.escalation_clock_at) == (shift.staff["Lena"], 0, clock.now())
         assert audit_actions(shift.desk, "follow_up", moved.id)[-1] == "reassign"
-        assert "Reassigned: Ana García is now with Lena." in message_line(app)
+        assert "Reassigned: Ana García is now with Lena. The escalation clock starts again." in message_line(app)
         assert "Lena" in next(line for line in screen_text(app).splitlines() if "Ana García" in line)
 
 

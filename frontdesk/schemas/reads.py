@@ -334,6 +334,8 @@ class FollowUpDetail(ReadModel):
     words: str | None
     note: str | None
     skip_reason: str | None
+    reschedule_reason: str | None = None
+    """Why it was last moved with a reason (a lead's or manager's restarted the escalation clock)."""
     completed_at: datetime | None
     completed_by: str | None
     attempts: tuple[Attempt, ...]

@@ -400,7 +400,8 @@ class ReassignDialog(FollowUpDialog["int | None"]):
         from frontdesk.services.followups import reassign
 
         owner = reassign(self.desk, self.item.id, self.item.version, values)
-        return ActionDone(f"Reassigned: {who(self.item)} is now with {owner}.")
+        restarted = " The escalation clock starts again." if self.item.escalation else ""
+        return ActionDone(f"Reassigned: {who(self.item)} is now with {owner}.{restarted}")
 
 
 class SkipDialog(FollowUpDialog[str]):

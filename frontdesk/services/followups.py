@@ -427,6 +427,7 @@ def follow_up_detail(actor: Actor, follow_up_id: int) -> FollowUpDetail:
             words=row.words,
             note=row.note,
             skip_reason=row.skip_reason,
+            reschedule_reason=row.reschedule_reason,
             completed_at=row.completed_at,
             completed_by=names.get(row.completed_by_id) if row.completed_by_id else None,
             attempts=tuple(

@@ -122,6 +122,8 @@ def detail_text(detail: FollowUpDetail, now: datetime, tz: ZoneInfo) -> Renderab
     else:
         grid.add_row("Tries", Text("none yet"))
     grid.add_row("Contact", _contact(detail))
+    if detail.reschedule_reason:
+        grid.add_row("Moved", literal(detail.reschedule_reason))
     grid.add_row("Say", literal(detail.words) if detail.words else Text("no suggested words", style="italic"))
     keys = Text(("o customer card · " if item.customer_id else "") + "i open the incident to amend it",
                 style="italic")

@@ -124,6 +124,7 @@ def test_a_leads_reschedule_with_a_reason_restarts_the_clock(desk, clock, as_sta
         assert row is not None
         assert (row.escalation, row.escalated_at, row.escalation_clock_at, row.due_at, row.reschedule_reason) == (
             0, None, utc(2026, 11, 19, 9), utc(2026, 11, 19, 9), "Guest asked for Thursday")
+    assert followups.follow_up_detail(desk, call).reschedule_reason == "Guest asked for Thursday"
     clock.set(utc(2026, 11, 20, 8, 59))
     escalation.escalate_due(desk)
     assert level(desk, call)[0] == 0
