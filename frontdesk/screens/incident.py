@@ -31,6 +31,7 @@ from frontdesk.screens import incident_dialogs as dialogs
 from frontdesk.screens.base import DeskScreen
 from frontdesk.screens.customer_lookup import LooksUpCustomers
 from frontdesk.screens.dialogs import ConfirmDialog
+from frontdesk.screens.remedy_dialog import RemedyApprovalDialog
 from frontdesk.widgets import incident_lines as words
 from frontdesk.widgets.choice_row import Option as Choice
 from frontdesk.widgets.deposition import Deposition, IncidentDraft, Who, form_name
@@ -43,6 +44,7 @@ from frontdesk.widgets.save_preview import SavePreview
 if TYPE_CHECKING:
     from frontdesk.schemas.reads import IncidentDetail, LogResult, PlanStepPreview
     from frontdesk.services.context import Actor
+    from frontdesk.services.remedies import RemedyApproval
     from frontdesk.store.changes import Interest
 
 DRAFT_KIND = "incident"
@@ -104,6 +106,15 @@ class IncidentScreen(LooksUpCustomers, DeskScreen):
     class Amended(Message):
         detail: IncidentDetail
         changed: list[str]
+
+    @dataclass
+    class ApprovalAsked(Message):
+        """The remedy is above the signed-in person's limit: ask who approves it (issue 15)."""
+
+        raw: dict[str, Any]
+        said: tuple[str | None, str]
+        question: str
+        approvers: tuple[tuple[int, str], ...]
 
     def __init__(self) -> None:
         super().__init__()
@@ -407,15 +418,23 @@ class IncidentScreen(LooksUpCustomers, DeskScreen):
         self.write(desk, changes, self.amending, said)
 
     @work(thread=True, group="write", exit_on_error=False)
-    def write(self, desk: Actor, raw: dict[str, Any], amending: Amending | None, said: tuple[str | None, str]) -> None:
-        """Log or amend, dropping the draft in the same transaction; a refusal comes back as `dialogs.Refused`."""
+    def write(self, desk: Actor, raw: dict[str, Any], amending: Amending | None, said: tuple[str | None, str],
+              approval: RemedyApproval | None = None) -> None:
+        """Log or amend, dropping the draft in the same transaction; a refusal comes back as `dialogs.Refused`,
+        a remedy above the limit as `ApprovalAsked` (then saved again with the answer)."""
+        from frontdesk.errors import ApprovalNeeded
         from frontdesk.services import incidents
         from frontdesk.services.drafts import draft_key
 
         draft = draft_key(desk, DRAFT_KIND)
         with dialogs.refusals(self, form_name):
             if amending is None:
-                result = incidents.log_incident(desk, incidents.parse_incident(desk, raw), draft=draft)
+                try:
+                    result = incidents.log_incident(desk, incidents.parse_incident(desk, raw), draft=draft,
+                                                    approval=approval)
+                except ApprovalNeeded as needed:
+                    self.post_message(self.ApprovalAsked(raw, said, str(needed), needed.approvers))
+                    return
                 self.post_message(self.Logged(result, *said))
                 return
             detail = incidents.amend_incident(desk, amending.detail.id, amending.version,
@@ -430,6 +449,23 @@ class IncidentScreen(LooksUpCustomers, DeskScreen):
             self.saving = False
         if event.worker.group in ("write", "save") and failed:
             self.keeper.release()
+
+    def on_incident_screen_approval_asked(self, event: ApprovalAsked) -> None:
+        desk = self.desk
+        if desk is None:
+            return
+
+        def answered(approval: RemedyApproval | None) -> None:
+            if approval is None:
+                self.saving = False
+                self.keeper.release()
+                self.app.notify("Not saved: the remedy needs an approval, or to be saved pending one.")
+                return
+            self.saving = True
+            self.write(desk, event.raw, None, event.said, approval)
+
+        self.saving = True  # until answered: Ctrl+S does not save twice
+        self.app.push_screen(RemedyApprovalDialog(desk, event.question, event.approvers), answered)
 
     def on_refused(self, event: dialogs.Refused) -> None:
         """Each error next to its field, focus on the first; everything typed stays, and so does the draft."""
