@@ -10,6 +10,7 @@ nothing is silently allowed or refused.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -44,15 +45,13 @@ class RemedyApprovalDialog(ModalScreen["RemedyApproval | None"]):
           for number in range(1, 10)),
     ]
 
+    @dataclass
     class Refused(Message):
-        def __init__(self, problem: str) -> None:
-            super().__init__()
-            self.problem = problem
+        problem: str
 
+    @dataclass
     class Approved(Message):
-        def __init__(self, approval: RemedyApproval) -> None:
-            super().__init__()
-            self.approval = approval
+        approval: RemedyApproval
 
     def __init__(self, desk: Actor, question: str, approvers: tuple[tuple[int, str], ...]) -> None:
         super().__init__()
