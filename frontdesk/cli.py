@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--region", metavar="CC", help="default phone region, e.g. DE")
     setup.add_argument("--currency", metavar="CUR", help="e.g. EUR")
     setup.add_argument("--staff", dest="staff_name", metavar="NAME", help="the first staff member (a manager)")
+    setup.add_argument("--kind", choices=("restaurant", "hotel", "clinic"),
+                       help="the kind of business: its categories, root causes and playbooks (asked on a terminal; "
+                            "restaurant otherwise)")
     _pin_options(setup, "their PIN (asked on a terminal when not given)")
 
     staff = command("staff", "add, list or disable staff")
@@ -316,6 +319,17 @@ def _ask(prompt: str, given: str | None) -> str:
     return input(f"{prompt}: ").strip()
 
 
+def _ask_kind() -> str:
+    """The kind of business, asked on a terminal (restaurant when Enter is pressed); restaurant otherwise."""
+    kinds = ("restaurant", "hotel", "clinic")
+    if not sys.stdin.isatty():
+        return "restaurant"
+    while (answer := input("Kind of business (restaurant, hotel or clinic) [restaurant]: ").strip().lower() or
+           "restaurant") not in kinds:
+        print(f"  {answer!r} is not one of: {', '.join(kinds)}")
+    return answer
+
+
 def cmd_setup(args: argparse.Namespace) -> int:
     from frontdesk.clock import SystemClock
     from frontdesk.schemas.inputs import SiteInput, StaffInput
@@ -335,9 +349,10 @@ def cmd_setup(args: argparse.Namespace) -> int:
     )
     name = _ask("First staff member (a manager)", args.staff_name)
     staff = StaffInput.parse({"name": name, "role": "manager", "pin": _read_pin(args, ask=True)})
-    created, first = setup.setup_store(store, SystemClock(), site, staff, settings.terminal)
+    kind = args.kind or _ask_kind()
+    created, first = setup.setup_store(store, SystemClock(), site, staff, settings.terminal, kind)
     print(f"Set up {created.name} ({created.time_zone}, {created.phone_region}, {created.currency}) "
-          f"with {first.name} as manager, in {store.display_url}.")
+          f"as a {kind} with {first.name} as manager, in {store.display_url}.")
     return 0
 
 

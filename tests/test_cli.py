@@ -243,3 +243,17 @@ def test_an_unknown_or_disabled_staff_name_stops_the_app_before_any_screen(tmp_p
     env_named = subprocess.run([sys.executable, "-m", "frontdesk", "--db", url], capture_output=True, text=True,
                                timeout=60, env={**os.environ, "FRONTDESK_STAFF": "Nobody"})
     assert "no active staff member called 'Nobody'" in one_line_error(env_named)
+
+
+def test_setup_kind_seeds_that_business_and_restaurant_without_a_terminal(tmp_path: Path) -> None:
+    """Issue 15 item 6: --kind clinic seeds the clinic's categories; no --kind and no terminal: a restaurant."""
+    clinic, plain = f"sqlite:///{tmp_path / 'clinic.db'}", f"sqlite:///{tmp_path / 'plain.db'}"
+    made = frontdesk(*SETUP, "--kind", "clinic", "--db", clinic)
+    assert made.returncode == 0, made.stderr
+    assert "as a clinic" in made.stdout
+    assert frontdesk(*SETUP, "--db", plain, stdin="").returncode == 0
+    listed = frontdesk("playbooks", "list", "--db", clinic).stdout
+    assert "minor/grievance: Grievance (minor): acknowledge in 1 day, written response in 7" in listed
+    assert "grievance" not in frontdesk("playbooks", "list", "--db", plain).stdout
+    refused = frontdesk(*SETUP, "--kind", "spa", "--db", f"sqlite:///{tmp_path / 'spa.db'}")
+    assert refused.returncode == 2 and "invalid choice: 'spa'" in refused.stderr

@@ -163,8 +163,24 @@ def category_keys(session: Session) -> set[str]:
     return set(session.scalars(select(Category.key)))
 
 
-def seed_defaults(session: Session) -> None:
-    """Load the bundled categories, root causes and playbooks (on setup of a new store)."""
+KINDS = ("restaurant", "hotel", "clinic")
+"""Kinds of business with a preset (issue 15 item 6): the restaurant's is the defaults in data/, the others
+data/presets/<kind>.toml."""
+
+
+def seed_defaults(session: Session, kind: str = "restaurant") -> None:
+    """Load the bundled categories, root causes and playbooks for a kind of business (on setup of a new store)."""
+    if kind not in KINDS:
+        raise PlaybookFileError(f"no preset for {kind!r} (presets: {', '.join(KINDS)})")
+    if kind != "restaurant":
+        source = f"presets/{kind}.toml"
+        spec = parse_playbook_file(bundled(source), source)
+        _replace_categories(session, spec.category or [])
+        _replace_root_causes(session, spec.root_cause or [])
+        session.flush()
+        _check_categories(spec, category_keys(session), source)
+        _replace_playbooks(session, spec)
+        return
     _replace_categories(session, parse_categories(bundled("categories.toml"), "categories.toml"))
     _replace_root_causes(session, parse_root_causes(bundled("root_causes.toml"), "root_causes.toml"))
     session.flush()

@@ -33,8 +33,9 @@ def is_empty(store: Store) -> bool:
         return (session.scalar(select(func.count()).select_from(Site)) or 0) == 0
 
 
-def add_site(store: Store, clock: Clock, data: SiteInput, terminal: str) -> SiteInfo:
-    """Add a site; the store's first one also seeds the default categories and playbooks."""
+def add_site(store: Store, clock: Clock, data: SiteInput, terminal: str, kind: str = "restaurant") -> SiteInfo:
+    """Add a site; the store's first one also seeds the categories, root causes and playbooks of its kind of
+    business (restaurant, hotel or clinic)."""
     try:
         with store.begin() as session:
             if session.scalar(select(Site.id).where(func.lower(Site.name) == data.name.lower())):
@@ -43,7 +44,7 @@ def add_site(store: Store, clock: Clock, data: SiteInput, terminal: str) -> Site
             session.add(site)
             session.flush()
             if session.scalar(select(func.count()).select_from(Category)) == 0:
-                seed_defaults(session)
+                seed_defaults(session, kind)
             audit.record(session, Actor(store, clock, site.id, terminal), "create", "site", site.id,
                          ("name", "time_zone", "phone_region", "currency"))
             return site_info(site)
@@ -77,13 +78,14 @@ def add_staff(store: Store, clock: Clock, data: StaffInput, terminal: str, site_
         return staff_info(staff)
 
 
-def setup_store(store: Store, clock: Clock, site: SiteInput, staff: StaffInput, terminal: str) -> tuple[SiteInfo, StaffInfo]:
+def setup_store(store: Store, clock: Clock, site: SiteInput, staff: StaffInput, terminal: str,
+                kind: str = "restaurant") -> tuple[SiteInfo, StaffInfo]:
     """A new store's first site and first staff member (a manager, unless told otherwise).
 
     One transaction: a kill half-way never leaves a site nobody may work at.
     """
     with store.one_transaction() as one:
-        created = add_site(one, clock, site, terminal)
+        created = add_site(one, clock, site, terminal, kind)
         first = add_staff(one, clock, staff, terminal, site_id=created.id)
     return created, first
 
