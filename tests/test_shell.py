@@ -142,6 +142,8 @@ async def test_first_run_setup_with_errors_next_to_fields(tmp_path: Path, clock:
         await type_text(pilot, "DE")
         await pilot.press("tab")
         await type_text(pilot, "EURO")
+        await pilot.press("tab", "ctrl+u")  # the kind of business (restaurant unless changed)
+        await type_text(pilot, "clinic")
         await pilot.press("tab")
         await type_text(pilot, "Maria")
         await pilot.press("tab")
@@ -159,7 +161,7 @@ async def test_first_run_setup_with_errors_next_to_fields(tmp_path: Path, clock:
         await type_text(pilot, "Europe/Berlin")
         await pilot.press("tab", "tab", "ctrl+u")
         await type_text(pilot, "EUR")
-        await pilot.press("tab", "tab", "ctrl+u")
+        await pilot.press("tab", "tab", "tab", "ctrl+u")
         await type_text(pilot, "2580")
         await pilot.press("tab", "ctrl+u")
         await type_text(pilot, "2580")
@@ -175,6 +177,9 @@ async def test_first_run_setup_with_errors_next_to_fields(tmp_path: Path, clock:
     sites = setup.list_sites(store)
     assert [(site.name, site.time_zone, site.currency) for site in sites] == [("Bistro Mitte", "Europe/Berlin", "EUR")]
     assert [staff.role for staff in setup.list_staff(store)] == ["manager"]
+    from frontdesk.services import playbooks
+
+    assert "grievance" in dict(playbooks.categories(store)), "the clinic preset (issue 15 item 6)"
     store.dispose()
 
 

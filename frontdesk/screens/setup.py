@@ -98,6 +98,7 @@ class SetupScreen(DeskNode, ModalScreen[bool]):
         ("time_zone", "Time zone", "e.g. Europe/Berlin"),
         ("phone_region", "Default phone region", "two letters, e.g. DE"),
         ("currency", "Currency", "three letters, e.g. EUR"),
+        ("kind", "Kind of business", "restaurant, hotel or clinic: its categories and playbooks"),
         ("staff_name", "First manager's name", "your name"),
         ("pin", "Their PIN", "4 to 12 digits, not a run like 1234"),
         ("pin_again", "The PIN again", "the same digits"),
@@ -115,7 +116,7 @@ class SetupScreen(DeskNode, ModalScreen[bool]):
         self.terminal = terminal
 
     def compose(self) -> ComposeResult:
-        defaults = {"time_zone": local_zone_name()}
+        defaults = {"time_zone": local_zone_name(), "kind": "restaurant"}
         with VerticalScroll(classes="dialog"):
             yield Label("Set up this store", classes="dialog-title")
             for field, title, placeholder in self.FIELDS:
@@ -144,6 +145,9 @@ class SetupScreen(DeskNode, ModalScreen[bool]):
 
         errors: dict[str, str] = {}
         site = staff = None
+        kind = values["kind"].strip().lower()
+        if kind not in ("restaurant", "hotel", "clinic"):
+            errors["kind"] = "restaurant, hotel or clinic"
         try:
             site = SiteInput.parse({key: values[key] for key in ("name", "time_zone", "phone_region", "currency")})
         except InvalidInput as exc:
@@ -158,7 +162,7 @@ class SetupScreen(DeskNode, ModalScreen[bool]):
             errors.update({"staff_name" if key == "name" else key: message for key, message in exc.errors.items()})
         if site is not None and staff is not None and not errors:
             try:
-                setup.setup_store(self.store, self.clock, site, staff, self.terminal)
+                setup.setup_store(self.store, self.clock, site, staff, self.terminal, kind)
             except InvalidInput as exc:
                 errors.update(exc.errors)
         self.post_message(self.Done(errors or None))
