@@ -7,8 +7,8 @@ times such as "20m ago" or "fri 12:00".
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
-from typing import Annotated, Any
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -381,3 +381,28 @@ class FollowUpInput(Input):
     due_at: RequiredDue
     owner_id: OptionalId = None
     words: OptionalText = None
+
+
+class GrievanceResponse(Input):
+    """The written response to a grievance (CMS guidance on 42 CFR 482.13): a resolution that names the contact
+    person, the steps taken, the results and the date of completion; or an interim letter that says when the
+    response will come (a new due date)."""
+
+    kind: Literal["resolution", "interim"]
+    contact_person: OptionalLine = None
+    steps_taken: OptionalText = None
+    results: OptionalText = None
+    completed_on: date | None = None
+    new_due_at: Due = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> GrievanceResponse:
+        if self.kind == "resolution":
+            missing = {"contact_person": "name the contact person", "steps_taken": "say what steps were taken",
+                       "results": "say what the results were", "completed_on": "give the date of completion"}
+            errors = {field: message for field, message in missing.items() if not getattr(self, field)}
+        else:
+            errors = {} if self.new_due_at else {"new_due_at": "say when the written response will come"}
+        if errors:
+            raise FieldErrors(errors)
+        return self

@@ -34,10 +34,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from frontdesk import timing
-from frontdesk.errors import Conflict, InvalidInput, NotFound
+from frontdesk.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from frontdesk.schemas.base import Input
 from frontdesk.schemas.inputs import (
     FollowUpInput,
+    GrievanceResponse,
     OutcomeInput,
     PlannedStep,
     RescheduleInput,
@@ -160,6 +161,9 @@ def complete(actor: Actor, follow_up_id: int, expected_version: int | None,
 
     def change(session: Session, row: FollowUp) -> CompletionResult:
         data = _read(OutcomeInput, given, session, actor)
+        if _is_grievance_response(session, row):
+            raise NotAllowed("a grievance's written response is done with a resolution (contact person, steps "
+                             "taken, results, date of completion) or an interim notice with a new date")
         if data.outcome is None and row.channel not in OUTCOME_OPTIONAL_CHANNELS and row.kind not in OUTCOME_OPTIONAL_KINDS:
             raise InvalidInput.one("outcome", "say how it went")
         tz = actor.zone(session)
@@ -200,6 +204,44 @@ def complete(actor: Actor, follow_up_id: int, expected_version: int | None,
             new_follow_up_due_at=new_follow_up.due_at if new_follow_up else None,
             episode=episodes.info_in(session, row.incident_id),
         )
+
+    return _guarded(actor, follow_up_id, expected_version, change)
+
+
+GRIEVANCE = "grievance"
+"""The clinic preset's category whose written response completes with a resolution or an interim notice."""
+
+
+def _is_grievance_response(session: Session, row: FollowUp) -> bool:
+    incident = session.get(Incident, row.incident_id)
+    return row.kind == "wrap_up" and incident is not None and incident.category == GRIEVANCE
+
+
+def respond_to_grievance(actor: Actor, follow_up_id: int, expected_version: int | None,
+                         given: GrievanceResponse | Mapping[str, Any]) -> str:
+    """A grievance's written response (issue 15 item 6): a resolution with its four parts completes the follow-up;
+    an interim notice moves it to the new date it promises. Returns the follow-up's status."""
+
+    def change(session: Session, row: FollowUp) -> str:
+        data = _read(GrievanceResponse, given, session, actor)
+        if not _is_grievance_response(session, row):
+            raise NotAllowed("only a grievance's written response is answered with a resolution or an interim notice")
+        if data.kind == "interim":
+            assert data.new_due_at is not None
+            row.due_at, row.local_time = data.new_due_at, None
+            row.note = f"Interim letter sent: the written response will come by {data.new_due_at:%Y-%m-%d}."
+            _touch(actor, row)
+            session.flush()
+            audit.record(session, actor, "reschedule", "follow_up", row.id, ("due_at", "note"))
+            return row.status
+        row.note = (f"Resolution. Contact person: {data.contact_person}. Steps taken: {data.steps_taken}. "
+                    f"Results: {data.results}. Completed on {data.completed_on}.")
+        row.status, row.completed_at, row.completed_by_id = "done", actor.now(), actor.staff_id
+        _touch(actor, row)
+        session.flush()
+        audit.record(session, actor, "complete", "follow_up", row.id, ("status", "note", "completed_at",
+                                                                       "completed_by_id"))
+        return row.status
 
     return _guarded(actor, follow_up_id, expected_version, change)
 

@@ -57,3 +57,58 @@ def test_an_unknown_kind_is_refused(store, clock):
     with pytest.raises(playbooks.PlaybookFileError, match="no preset for 'spa'"):
         set_up(store, clock, "spa")
     assert setup.is_empty(store)
+
+
+@pytest.fixture
+def grievance(store, clock):
+    """A clinic, and a grievance logged there: its acknowledgement and its written response follow-ups."""
+    from frontdesk.services import incidents
+    from frontdesk.services.context import Actor
+    from frontdesk.store.models import FollowUp
+
+    set_up(store, clock, "clinic")
+    site = setup.list_sites(store)[0]
+    maria = setup.list_staff(store)[0]
+    desk = Actor(store, clock, site.id, "stand", maria.id)
+    result = incidents.log_incident(desk, incidents.parse_incident(desk, {
+        "category": "grievance", "severity": "moderate", "description": "Waited three hours, nobody explained"}))
+    with store.read() as session:
+        rows = session.scalars(select(FollowUp).where(FollowUp.incident_id == result.incident_id)
+                               .order_by(FollowUp.due_at)).all()
+    assert [(row.kind, row.channel) for row in rows] == [("check_in", "note"), ("wrap_up", "note")]
+    return desk, rows[1].id
+
+
+def test_the_written_response_needs_a_resolution_or_an_interim_notice(grievance):
+    from frontdesk.errors import InvalidInput, NotAllowed
+    from frontdesk.services import followups
+
+    desk, response = grievance
+    with pytest.raises(NotAllowed, match="resolution"):
+        followups.complete(desk, response, None, {"outcome": "reached_satisfied"})
+    with pytest.raises(InvalidInput) as refused:
+        followups.respond_to_grievance(desk, response, None, {"kind": "resolution", "contact_person": "Dr Okafor"})
+    assert set(refused.value.errors) == {"steps_taken", "results", "completed_on"}
+    with pytest.raises(InvalidInput) as refused:
+        followups.respond_to_grievance(desk, response, None, {"kind": "interim"})
+    assert set(refused.value.errors) == {"new_due_at"}
+
+
+def test_an_interim_notice_sets_a_new_due_date_and_a_resolution_completes_it(grievance):
+    from frontdesk.services import followups
+    from frontdesk.store.models import FollowUp
+
+    desk, response = grievance
+    assert followups.respond_to_grievance(desk, response, None, {"kind": "interim",
+                                                                 "new_due_at": "2026-12-10 10:00"}) == "open"
+    with desk.store.read() as session:
+        row = session.get(FollowUp, response)
+        assert row is not None and row.status == "open"
+        assert (row.due_at.year, row.due_at.month, row.due_at.day) == (2026, 12, 10)
+    assert followups.respond_to_grievance(desk, response, None, {
+        "kind": "resolution", "contact_person": "Dr Okafor", "steps_taken": "Reviewed the triage rota",
+        "results": "A second nurse at triage on Mondays", "completed_on": "2026-12-09"}) == "done"
+    with desk.store.read() as session:
+        row = session.get(FollowUp, response)
+        assert row is not None and row.status == "done" and row.note is not None
+        assert "Contact person: Dr Okafor" in row.note and "Completed on 2026-12-09" in row.note
