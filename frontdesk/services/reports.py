@@ -146,6 +146,11 @@ class _Figures:
         self.today = timing.local(self.now, self.tz).date()
         self.calendar, self.earliest, self.latest = _calendar(
             zones, scope.first_day - timedelta(days=1), max(scope.last_day, self.today) + timedelta(days=1))
+        self.period = values(
+            column("tz", String), column("starts", UTCDateTime()), column("ends", UTCDateTime()), name="period",
+        ).data([(name, timing.at_local(scope.first_day, time(0), timing.zone(name)),
+                 timing.at_local(scope.last_day + timedelta(days=1), time(0), timing.zone(name))) for name in zones]
+               ).cte("period")
         self.in_period: list[ColumnElement[bool]] = [Incident.local_date >= scope.first_day,
                                                      Incident.local_date <= scope.last_day]
         if scope.site_id is not None:
@@ -362,14 +367,14 @@ class _Figures:
         """
         start = select(Incident.customer_id.label("customer_id"), func.min(Incident.occurred_at).label("at")).where(
             *self.in_period, Incident.customer_id.is_not(None)).group_by(Incident.customer_id).subquery()
-        visit, day = Visit, self.calendar
+        visit, period = Visit, self.period
+        # One row of UTC bounds per time zone (not the calendar of days): SQLite would scan the visits once a day.
         baseline_visit = (
             select(visit.customer_id.label("customer_id"), func.min(visit.checked_in_at).label("at"))
             .join(Site, Site.id == visit.site_id)
-            .join(day, and_(day.c.tz == Site.time_zone, visit.checked_in_at >= day.c.starts,
-                            visit.checked_in_at < day.c.ends))
+            .join(period, and_(period.c.tz == Site.time_zone, visit.checked_in_at >= period.c.starts,
+                               visit.checked_in_at < period.c.ends))
             .where(visit.checked_in_at >= self.earliest, visit.checked_in_at < self.latest,
-                   day.c.day >= self.scope.first_day.toordinal(), day.c.day <= self.scope.last_day.toordinal(),
                    ~exists().where(Incident.customer_id == visit.customer_id, *self.any_category))
             .group_by(visit.customer_id)
         )
