@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from frontdesk import timing
-from frontdesk.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from frontdesk.errors import ApprovalNeeded, Conflict, InvalidInput, NotAllowed, NotFound
 from frontdesk.schemas.base import Input
 from frontdesk.schemas.inputs import (
     FollowUpInput,
@@ -161,6 +161,8 @@ def complete(actor: Actor, follow_up_id: int, expected_version: int | None,
 
     def change(session: Session, row: FollowUp) -> CompletionResult:
         data = _read(OutcomeInput, given, session, actor)
+        if row.kind == "remedy_approval":
+            _approve_pending_remedy(session, actor, row)
         if _is_grievance_response(session, row):
             raise NotAllowed("a grievance's written response is done with a resolution (contact person, steps "
                              "taken, results, date of completion) or an interim notice with a new date")
@@ -206,6 +208,25 @@ def complete(actor: Actor, follow_up_id: int, expected_version: int | None,
         )
 
     return _guarded(actor, follow_up_id, expected_version, change)
+
+
+def _approve_pending_remedy(session: Session, actor: Actor, row: FollowUp) -> None:
+    """Done on an approval follow-up approves the pending remedy, as the person doing it (issue 15 item 3): they
+    must be a lead or manager whose own limit covers it."""
+    from frontdesk.services.remedies import decide
+
+    incident = session.get(Incident, row.incident_id)
+    if incident is None or incident.remedy_approval != "pending":
+        return
+    staff = require_staff(session, actor, "approve_remedy")
+    try:
+        decide(session, actor, staff, incident.remedy_cost, None)
+    except ApprovalNeeded:
+        raise NotAllowed("This remedy is above your own limit too: a manager approves it.") from None
+    incident.remedy_approval, incident.remedy_approved_by_id = "approved", staff.id
+    session.flush()
+    audit.record(session, actor, "remedy_approved", "incident", incident.id,
+                 ("remedy_approval", "remedy_approved_by_id"))
 
 
 GRIEVANCE = "grievance"

@@ -115,3 +115,23 @@ def test_a_quick_log_is_never_held_up(as_staff, desk):
     result = incidents.quick_log(hana, incidents.parse_quick_log(hana, {
         "category": "food", "severity": "major", "description": "Glass in the salad"}))
     assert stored(desk, result.incident_id).remedy_approval is None
+
+
+def test_done_on_the_approval_follow_up_approves_the_pending_remedy(as_staff, desk, staff):
+    from frontdesk.services import followups
+
+    tom = as_staff("Tom")
+    data = incidents.parse_incident(tom, {"category": "food", "severity": "minor", "description": "Cold",
+                                          "remedy_kind": "refund", "remedy_cost": "150.00", "plan": []})
+    result = incidents.log_incident(tom, data, approval=RemedyApproval(pending=True))
+    (approval,) = follow_ups_of(desk, result.incident_id)
+    assert approval.owner_id == staff["Lena"], "it goes to the site's lead"
+
+    with pytest.raises(NotAllowed, match="above your own limit too"):  # 150.00 is above Lena's 100.00
+        followups.complete(as_staff("Lena"), approval.id, None, {"note": "ok by me"})
+    assert stored(desk, result.incident_id).remedy_approval == "pending"
+
+    followups.complete(desk, approval.id, None, {"note": "Approved: a fair refund"})  # Maria, the manager
+    row = stored(desk, result.incident_id)
+    assert (row.remedy_approval, row.remedy_approved_by_id) == ("approved", staff["Maria"])
+    assert follow_ups_of(desk, result.incident_id)[0].status == "done"
