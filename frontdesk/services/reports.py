@@ -375,7 +375,9 @@ class _Figures:
             .join(period, and_(period.c.tz == Site.time_zone, visit.checked_in_at >= period.c.starts,
                                visit.checked_in_at < period.c.ends))
             .where(visit.checked_in_at >= self.earliest, visit.checked_in_at < self.latest,
-                   ~exists().where(Incident.customer_id == visit.customer_id, *self.any_category))
+                   # not a correlated NOT EXISTS: SQLite searched the period's incidents by site for every visit
+                   visit.customer_id.not_in(select(Incident.customer_id).where(
+                       *self.any_category, Incident.customer_id.is_not(None))))
             .group_by(visit.customer_id)
         )
         if self.scope.site_id is not None:
