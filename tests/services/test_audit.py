@@ -88,7 +88,7 @@ def test_every_write_is_audited_without_personal_data(desk, clock, staff, as_sta
         ("attempt", "follow_up", first.id, "attempts,due_at,outcome"),
         ("complete", "follow_up", first.id, "attempts,completed_at,completed_by_id,outcome,status"),
         ("reschedule", "follow_up", second.id, "due_at"),
-        ("reassign", "follow_up", second.id, "owner_id"),
+        ("reassign", "follow_up", second.id, "escalation,escalation_clock_at,owner_id"),  # a reassignment restarts the clock
         ("skip", "follow_up", note.id, "skip_reason,status"),
         ("complete", "follow_up", second.id, "attempts,completed_at,completed_by_id,outcome,status"),
     ]
