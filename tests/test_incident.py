@@ -635,18 +635,3 @@ async def test_draft_is_kept_within_about_a_second_of_typing(sqlite_desk, clock)
         await open_form(pilot)
         await type_text(pilot, "Mr Braun")
         await until(pilot, lambda: drafts.load_draft(desk, "incident") is not None, timeout=3)
-
-
-def test_every_incident_style_rule_is_scoped_to_its_screen() -> None:
-    """Every .tcss is loaded app-wide: a rule in incident.tcss that does not start with IncidentScreen
-    would style other screens' widgets too (an #outcome or .hint elsewhere)."""
-    import re
-    from pathlib import Path
-
-    import frontdesk.screens
-
-    text = (Path(frontdesk.screens.__file__).parent / "incident.tcss").read_text()
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    selectors = [selector.strip() for block in re.findall(r"([^{}]+)\{", text) for selector in block.split(",")]
-    assert selectors, "no rules read"
-    assert [selector for selector in selectors if not selector.startswith("IncidentScreen")] == []

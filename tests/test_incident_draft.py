@@ -78,7 +78,9 @@ class Terminal:
     def keys(self, *keys: str, pause: float = 0.15) -> None:
         for key in keys:
             os.write(self.master, key.encode())
-            time.sleep(pause)
+            # A lone Esc byte is a key only once nothing follows it for a moment: sent sooner, the next key's
+            # bytes (F4 is Esc O S) arrive with it and the pair reads as neither (seen on a loaded machine).
+            time.sleep(max(pause, 1.0) if key == "\x1b" else pause)
 
     def type(self, text: str) -> None:
         self.keys(*text, pause=0.05)
