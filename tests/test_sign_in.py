@@ -298,3 +298,16 @@ async def test_sign_in_by_taps_only(sqlite_desk: Actor, clock: FixedClock) -> No
         await pilot.click("#pin-ok")
         await until(pilot, lambda: app.staff is not None and app.staff.name == "Lena")
         assert app.desk is not None and app.desk.pin_always and app.desk.terminal == app.settings.terminal
+
+
+async def test_a_pin_and_enter_read_at_once_sign_in(sqlite_desk: Actor, clock: FixedClock) -> None:
+    """Enter is a priority key, read before the digits typed ahead of it reach the PIN field: a fast "2580 Enter"
+    on a busy terminal checked a partial PIN (seen in tmux) and counted towards a lockout. It now waits for them."""
+    from tests.test_incident_typing import read_at_once
+
+    app = make_app(url_of(sqlite_desk), clock, staff="Tom", pin="")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: on_sign_in(app) and "Tom" in screen_text(app))
+        await read_at_once(pilot, *"2580", "enter")
+        await ready(pilot)
+        assert app.staff is not None and app.staff.name == "Tom" and not on_sign_in(app)

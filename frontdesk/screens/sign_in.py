@@ -177,6 +177,15 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
             self.check_pin(staff.id, "")  # no PIN: the store says whether the name alone will do
 
     def action_choose(self) -> None:
+        """Enter, read as a priority key before the keys typed ahead of it reach their field: answer once that
+        field has handled them (its messages are handled in order), so a fast "2580 Enter" checks 2580."""
+        focused = self.focused
+        if isinstance(focused, Input):
+            focused.call_later(self.choose)
+        else:
+            self.choose()
+
+    def choose(self) -> None:
         if self.chosen is not None:
             pin = self.query_one("#staff-pin", Input)
             typed, pin.value = pin.value, ""
