@@ -409,11 +409,16 @@ def run_bench(
     if database_url:
         print(f"The synthetic store stays in {where}.", file=out)
     if json_path:
-        path = Path(json_path).expanduser()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-        print(f"Figures written to {path}", file=out)
+        write_figures(figures, json_path, out)
     return 0
+
+
+def write_figures(figures: dict[str, Any], json_path: str, out: TextIO) -> None:
+    """The figures as JSON at `json_path` (its folder made if need be), and where they went."""
+    path = Path(json_path).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    print(f"Figures written to {path}", file=out)
 
 
 def _load() -> float | None:

@@ -20,7 +20,6 @@ own site and at other sites, mean per terminal) and `errors`.
 
 from __future__ import annotations
 
-import json
 import math
 import multiprocessing
 import os
@@ -34,7 +33,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, TextIO
 
 MIX: tuple[tuple[str, int], ...] = (
@@ -508,10 +506,9 @@ def run_terminals(
     print_terminals(figures["terminals"], out)
     print(f"The synthetic store stays in {figures_where}.", file=out)
     if json_path:
-        path = Path(json_path).expanduser()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-        print(f"Figures written to {path}", file=out)
+        from frontdesk.bench.run import write_figures
+
+        write_figures(figures, json_path, out)
     return figures
 
 
