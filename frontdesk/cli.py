@@ -241,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = command("bench", "measure search, logging and the queue on a synthetic store")
     bench.add_argument("--customers", type=int, default=100_000, metavar="N")
+    bench.add_argument("--incidents", type=int, metavar="N",
+                       help="that many incidents over the store's history (default: one per 20 customers)")
     bench.add_argument("--json", metavar="PATH", help="write the figures as JSON here")
     bench.add_argument("--force", action="store_true", help="use a --db store that already has data")
     bench.add_argument("--seed", type=int, default=7)
@@ -790,6 +792,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         force=args.force,
         seed=args.seed,
         screens=args.screens,
+        incidents=args.incidents,
     )
 
 

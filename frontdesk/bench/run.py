@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from frontdesk import __version__
+from frontdesk.bench.report_figures import REPORT_RUNS, measure_report
 
 SEARCHES = 240
 """Queries timed; at least a fifth of them are one or two characters long."""
@@ -313,6 +314,8 @@ def run_bench(
     queue_repeats: int = QUEUE_REPEATS,
     queue_open: int = QUEUE_OPEN,
     pin_verifies: int = PIN_VERIFIES,
+    incidents: int | None = None,
+    report_runs: int = REPORT_RUNS,
     out: TextIO | None = None,
 ) -> int:
     """Build, measure, print a table, and write the JSON; returns the exit status.
@@ -328,6 +331,8 @@ def run_bench(
     out = out or sys.stdout
     if customers < 100:
         raise InvalidInput.one("customers", "at least 100 (the figures mean little below that)")
+    if incidents is not None and not 1 <= incidents <= customers:
+        raise InvalidInput.one("incidents", f"between 1 and the number of customers ({customers:,})")
     rng = random.Random(seed)
     figures: dict[str, Any] = {"customers": customers}
     with _bench_store(database_url, force) as store:
@@ -339,7 +344,8 @@ def run_bench(
         progress = Progress(out)
         now = datetime.now(UTC)
         sites = synth.set_up_group(store, FixedClock(now - timedelta(days=synth.HISTORY_DAYS + 2)), seed)
-        counts = synth.build(store, sites, customers=customers, now=now, seed=seed, progress=progress)
+        counts = synth.build(store, sites, customers=customers, now=now, seed=seed, progress=progress,
+                             incidents=incidents)
         progress.say(f"setting exactly {queue_open:,} open follow-ups at {sites[0].name}")
         open_follow_ups = synth.set_open_follow_ups(store, sites[0].id, queue_open, now=now, seed=seed)
         build_s = time.perf_counter() - started
@@ -365,6 +371,7 @@ def run_bench(
         manager = next(s for s in setup.list_staff(store, site_id=site.id) if s.role == "manager" and s.site_id == site.id)
         log_samples = measure_log_incident(actor.as_staff(manager.id), customer_ids, depositions, rng)
         pin_samples = measure_pin_verify(actor, pin_verifies)
+        report_ms, report_incidents = measure_report(actor.as_staff(manager.id), report_runs)
         figures.update({
             "backend": backend,
             "build_s": round(build_s, 1),
@@ -372,6 +379,9 @@ def run_bench(
             "log_incident_ms": summary(log_samples.wall),
             "queue_page_ms": {**summary(queue_samples.wall), "open_follow_ups": open_follow_ups},
             "pin_verify_ms": {**summary(pin_samples.wall), "n": len(pin_samples.wall)},
+            "report_ms": report_ms,
+            "report_detail": {"scope": "last 4 weeks, first site", "incidents": report_incidents,
+                              "runs": report_runs},
         })
         figures.update({
             "peak_rss_mb": peak_rss_mb(),
@@ -440,6 +450,16 @@ GOALS: dict[str, tuple[str, float, str]] = {
 }
 
 
+def _print_report(figures: dict[str, Any], out: TextIO) -> None:
+    """The report's sections on two lines, slowest first (goal ≤ 1 s each, ≤ 3 s in all)."""
+    report = figures["report_ms"]
+    sections = sorted(((ms, name) for name, ms in report.items() if name != "total"), reverse=True)
+    met = "met" if report["total"] <= 3000 and sections[0][0] <= 1000 else "missed"
+    print(f"  report, last 4 weeks ({figures['report_detail']['incidents']:,} incidents): {report['total']:.0f} ms "
+          f"in all (goal ≤ 3 s, each section ≤ 1 s: {met}); slowest sections:", file=out)
+    print("    " + ", ".join(f"{name} {ms:.0f}" for ms, name in sections[:5]) + " ms", file=out)
+
+
 def _print_table(figures: dict[str, Any], out: TextIO, screens: bool) -> None:
     rows: list[tuple[str, str, str, str, str]] = []
     for key, (field, goal, label) in GOALS.items():
@@ -460,6 +480,7 @@ def _print_table(figures: dict[str, Any], out: TextIO, screens: bool) -> None:
           f"{verify['p95']:.1f} ms over {verify['n']} (no goal: each guess costs the same)", file=out)
     print(f"  peak RSS of the bench process: {figures['bench_peak_rss_mb']:.0f} MB; machine load while measuring: "
           f"{figures['load_average']['before']} → {figures['load_average']['after']} on {_cpus()} cores", file=out)
+    _print_report(figures, out)
     if screens and "startup_ms" in figures:
         startup = figures["startup_ms"]
         keys, stall, queue = figures["keystroke_to_render_ms"], figures["main_thread_stall_ms"], figures.get("queue_open_ms")

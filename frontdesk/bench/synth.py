@@ -54,6 +54,7 @@ from frontdesk.store.models import (
     Episode,
     FollowUp,
     Incident,
+    RootCause,
     SearchToken,
     Staff,
     Visit,
@@ -75,6 +76,9 @@ TERMINAL = "bench"
 BULK_TABLES = (Customer, SearchToken, Visit)
 """Tables whose secondary indexes are built after the load rather than during it."""
 SEVERITY_WEIGHTS = (45, 35, 15, 5)
+OUTCOMES = ("recovered", "not_recovered", "unknown")
+OUTCOME_WEIGHTS = (60, 15, 25)
+"""How closed episodes ended; the root cause is "unknown" for about one in six (see _root_cause_weights)."""
 DAY = 86_400
 EPOCH = datetime(1970, 1, 1)
 
@@ -308,11 +312,14 @@ def build(
     now: datetime,
     seed: int = 7,
     progress: Progress = _quiet,
+    incidents: int | None = None,
 ) -> SynthCounts:
     """Write `customers` customers with their visits, search tokens, incidents, episodes, flags, alerts and follow-ups.
 
     `sites` come from `set_up_group`; the first gets the most customers and
-    the guests in house now.
+    the guests in house now. `incidents` asks for that many incidents (at
+    most, drawn from all the visits of the four years of history, so they
+    are spread as the visits are) instead of one per twenty customers.
     """
     rng = random.Random(seed)
     data = demo_data()
@@ -322,6 +329,8 @@ def build(
         plans: dict[tuple[str, str], list[Step]] = {(severity, story.category): plan_steps(session, severity, story.category)
                  for story in data.stories for severity in SEVERITIES}
         checks = {kind: check_step(session, kind) for kind in ("handoff_check", "promise_check")}
+        causes = list(session.scalars(select(RootCause.key).where(RootCause.active.is_(True))
+                                      .order_by(RootCause.position, RootCause.key)))
     group = []
     for info in sites:
         staff: dict[str, list[int]] = {}
@@ -340,10 +349,10 @@ def build(
                 "follow_up_attempts")}
         with _indexes_built_after(writer, progress):
             visits, tokens, in_house, candidates = _write_customers(
-                writer, stamp, rng, group, clockwork, customers, now_s, ids, progress)
+                writer, stamp, rng, group, clockwork, customers, now_s, ids, progress, incidents)
         progress("incidents and follow-ups", 0, len(candidates))
         written = _write_incidents(writer, stamp, rng, group, candidates, customers, now_s, ids, plans, checks,
-                                   labels)
+                                   labels, causes)
         progress("incidents and follow-ups", len(candidates), len(candidates))
         if not writer.is_sqlite:
             for table in ids:
@@ -358,7 +367,7 @@ def build(
 
 def _write_customers(
     writer: Writer, stamp: Stamps, rng: random.Random, group: Sequence[_Site], clockwork: _Clockwork,
-    count: int, now_s: int, ids: dict[str, int], progress: Progress,
+    count: int, now_s: int, ids: dict[str, int], progress: Progress, incidents: int | None = None,
 ) -> tuple[int, int, int, list[_Candidate]]:
     """Customers, their visits and search tokens, a batch per transaction; returns the incident candidates.
 
@@ -375,6 +384,8 @@ def _write_customers(
     hosts = [site.staff["host"] for site in group]
     site_ids = [site.info.id for site in group]
     incident_chance = INCIDENTS_PER_CUSTOMER / VISITS_PER_CUSTOMER
+    if incidents is not None:  # a fifth more candidates than asked for, then exactly `incidents` drawn from them
+        incident_chance = min(1.0, 1.2 * incidents / (count * VISITS_PER_CUSTOMER))
     yesterday = now_s // DAY - 1
     in_house_every = max(1, count // max(3, min(40, count // 2_500)))
     visit_id, customer_id = ids["visits"], ids["customers"]
@@ -441,6 +452,9 @@ def _write_customers(
         counted_visits += len(visit_rows)
         counted_tokens += len(token_rows)
         progress("customers, visits and search tokens", min(start + BATCH, count), count)
+    if incidents is not None and len(candidates) > incidents:
+        kept = sorted(rng.sample(range(len(candidates)), incidents))
+        candidates = [candidates[number] for number in kept]
     return counted_visits, counted_tokens, in_house, candidates
 
 
@@ -452,7 +466,7 @@ INCIDENT_COLUMNS = (
     "complete", "version",
 )
 EPISODE_COLUMNS = ("id", "incident_id", "status", "opened_at", "closed_at", "closed_by_id", "reopened_count",
-                   "version")
+                   "root_cause", "outcome", "version")
 FLAG_COLUMNS = ("id", "customer_id", "incident_id", "level", "headline", "message", "greeting", "active",
                 "created_at", "created_by_id", "cleared_at", "cleared_by_id", "version")
 ALERT_COLUMNS = ("id", "incident_id", "site_id", "headline", "created_at", "created_terminal", "acknowledged_at",
@@ -494,14 +508,15 @@ class _FollowUp:
 def _write_incidents(
     writer: Writer, stamp: Stamps, rng: random.Random, group: Sequence[_Site], candidates: list[_Candidate],
     customers: int, now_s: int, ids: dict[str, int], plans: dict[tuple[str, str], list[Step]],
-    checks: dict[str, Step], labels: dict[str, str],
+    checks: dict[str, Step], labels: dict[str, str], causes: Sequence[str],
 ) -> dict[str, int]:
     """Incidents on some visits, with their episodes, flags, alerts, follow-ups and attempts.
 
     The follow-ups still open are those due in the future and then the most
     recently overdue, up to one per fifty customers; earlier ones are done
-    (a few skipped). Episodes with nothing open are closed; active flags go
-    to the open episodes first, up to one per two hundred customers.
+    (a few skipped). Episodes with nothing open are closed, each with a root
+    cause and an outcome; active flags go to the open episodes first, up to
+    one per two hundred customers.
     """
     made = [_incident(rng, group[candidate.site_index], candidate, now_s) for candidate in candidates]
     follow_ups: list[_FollowUp] = []
@@ -533,6 +548,7 @@ def _write_incidents(
     serious = [number for number, incident in enumerate(made) if incident.severity in SERIOUS]
     serious.sort(key=lambda number: (made[number].closed_at is None, made[number].logged), reverse=True)
     active = set(serious[:target_active])
+    cause_weights = _root_cause_weights(causes)
 
     incident_rows, episode_rows, flag_rows, alert_rows = [], [], [], []
     incident_id, flag_id, alert_id = ids["incidents"], ids["flags"], ids["alerts"]
@@ -561,8 +577,12 @@ def _write_incidents(
             incident.ally, story.handoff if incident.handoff_expected else None, stamp(incident.handoff_expected),
             handoff_status, True, 1,
         ))
+        cause = outcome = None
+        if closed is not None and causes:
+            cause = rng.choices(causes, weights=cause_weights)[0]
+            outcome = rng.choices(OUTCOMES, weights=OUTCOME_WEIGHTS)[0]
         episode_rows.append((ids["episodes"] + number, incident_id, "open" if closed is None else "closed",
-                             stamp(incident.logged), stamp(closed), lead if closed else None, 0, 1))
+                             stamp(incident.logged), stamp(closed), lead if closed else None, 0, cause, outcome, 1))
         if incident.severity in SERIOUS:
             headline = f"{labels.get(story.category, story.category)} follow-up · {local_date:%d %b}"
             is_active = number in active
@@ -618,6 +638,13 @@ def _write_incidents(
             writer.commit()
     return {"incidents": len(made), "follow_ups": len(follow_ups), "open_follow_ups": open_count,
             "active_flags": len(active)}
+
+
+def _root_cause_weights(causes: Sequence[str]) -> list[float]:
+    """A Pareto-like spread (the first causes of the list most often), "unknown" about one in six."""
+    weights = [1 / (position + 1) for position in range(len(causes))]
+    known = sum(weight for cause, weight in zip(causes, weights, strict=True) if cause != "unknown")
+    return [known / 5 if cause == "unknown" else weight for cause, weight in zip(causes, weights, strict=True)]
 
 
 def _incident(rng: random.Random, site: _Site, candidate: _Candidate, now_s: int) -> _Incident:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
+from time import perf_counter as time_now
 from datetime import date, datetime, time, timedelta
 from typing import Any, TextIO
 
@@ -68,6 +70,9 @@ WINDOWS = (30, 90)
 OPEN_AGES = ((0, 6, "0-6"), (7, 13, "7-13"), (14, 29, "14-29"), (30, None, "30+"))
 OUTCOMES = ("recovered", "not_recovered", "unknown")
 FORMATS = ("text", "csv", "json")
+SECTIONS = ("period", "incidents", "trend", "by_category", "by_hour", "by_category_hour", "by_weekday", "by_product",
+            "root_causes", "remedies", "follow_through", "promises", "recovery", "people", "repeat_customers")
+"""The JSON's sections, in order; each is computed on its own (_Figures.sections), so each can be timed."""
 
 
 @dataclass(frozen=True)
@@ -124,13 +129,16 @@ def report(actor: Actor, days: int = 30, *, all_sites: bool = False) -> Report:
     return build(actor, scope)
 
 
-def build(actor: Actor, scope: Scope) -> Report:
-    """Every figure of the report for `scope`, from one read transaction after the due escalations ran."""
+def build(actor: Actor, scope: Scope, timings: dict[str, float] | None = None) -> Report:
+    """Every figure of the report for `scope`, from one read transaction after the due escalations ran.
+
+    `timings`, if given, gets the milliseconds each section took (keys SECTIONS), for `frontdesk bench`.
+    """
     with actor.store.read() as session:
         require(session, actor, "reports")  # before the escalation writes anything
     escalation.escalate_due(actor)  # counted as the queue would show them now
     with actor.store.read() as session:
-        return _Figures(session, scope, actor).report()
+        return _Figures(session, scope, actor).report(timings)
 
 
 class _Figures:
@@ -163,76 +171,127 @@ class _Figures:
         statement = select(*columns, func.count()).where(*(where or self.in_period)).group_by(*columns)
         return [row for row in self.session.execute(statement) if row[0] is not None]
 
-    def report(self) -> Report:
-        scope, session = self.scope, self.session
-        categories = dict(session.execute(select(Category.key, Category.label)).all())
-        total = session.scalar(select(func.count()).select_from(Incident).where(*self.in_period)) or 0
-        by_hour = dict(self.grouped(Incident.local_hour))
-        by_weekday = dict(self.grouped(Incident.local_weekday))
+    def report(self, timings: dict[str, float] | None = None) -> Report:
+        """Every section in turn (`timings`, if given, gets each one's wall time in ms)."""
+        fields: dict[str, Any] = {}
+        for name, section in self.sections().items():
+            started = time_now()
+            fields.update(section())
+            if timings is not None:
+                timings[name] = (time_now() - started) * 1000
+        return Report(**fields)
+
+    def sections(self) -> dict[str, Callable[[], dict[str, Any]]]:
+        """The report's fields by the JSON section that shows them (SECTIONS, in that order).
+
+        What two sections share (the follow-ups and promises per person, the
+        category labels) is computed by the first that needs it.
+        """
+        return {
+            "period": self.period_fields, "incidents": self.incident_fields, "trend": self.trend_fields,
+            "by_category": self.by_category, "by_hour": self.by_hour, "by_category_hour": self.by_category_hour,
+            "by_weekday": self.by_weekday, "by_product": self.by_product, "root_causes": self.root_cause_fields,
+            "remedies": self.remedy_fields, "follow_through": self.follow_through_fields,
+            "promises": self.promise_fields, "recovery": self.recovery_fields, "people": self.people_fields,
+            "repeat_customers": self.repeat_fields,
+        }
+
+    def period_fields(self) -> dict[str, Any]:
+        scope = self.scope
+        return {"first_day": scope.first_day, "last_day": scope.last_day, "site_name": scope.site_name,
+                "category": scope.category}
+
+    def incident_fields(self) -> dict[str, Any]:
+        total = self.session.scalar(select(func.count()).select_from(Incident).where(*self.in_period)) or 0
         by_severity = dict(self.grouped(Incident.severity))
-        remedies = self.remedies(categories)
+        return {"incidents": total, "by_severity": tuple(
+            Count(key=severity, label=label(severity), count=by_severity.get(severity, 0)) for severity in SEVERITIES
+        )}
+
+    def trend_fields(self) -> dict[str, Any]:
+        return {"trend": self.trend()}
+
+    def by_category(self) -> dict[str, Any]:
+        return {"by_category": _counts(self.grouped_by_count(Incident.category), self.categories)}
+
+    def by_hour(self) -> dict[str, Any]:
+        by_hour = dict(self.grouped(Incident.local_hour))
+        return {"by_hour": tuple(Count(key=str(hour), label=f"{hour:02d}", count=by_hour.get(hour, 0))
+                                 for hour in range(24))}
+
+    def by_category_hour(self) -> dict[str, Any]:
+        categories = self.categories
+        return {"by_category_hour": tuple(
+            Count(key=f"{category}|{hour}", label=f"{categories.get(category, category)} {hour:02d}", count=count)
+            for category, hour, count in sorted(self.grouped(Incident.category, Incident.local_hour))
+        )}
+
+    def by_weekday(self) -> dict[str, Any]:
+        by_weekday = dict(self.grouped(Incident.local_weekday))
+        return {"by_weekday": tuple(Count(key=str(day), label=timing.WEEKDAY_NAMES[day][:3],
+                                          count=by_weekday.get(day, 0)) for day in range(7))}
+
+    def by_product(self) -> dict[str, Any]:
+        return {"by_product": _counts(self.grouped_by_count(Incident.product, limit=TOP_PRODUCTS))}
+
+    def root_cause_fields(self) -> dict[str, Any]:
+        return {"root_causes": self.root_causes()}
+
+    def remedy_fields(self) -> dict[str, Any]:
+        remedies = self.remedies(self.categories)
         totals: dict[str, int] = defaultdict(int)
         for line in remedies:
             totals[line.currency] += line.total
-        owners = self.follow_through()
+        return {"remedies": remedies, "remedy_totals": dict(totals)}
+
+    def follow_through_fields(self) -> dict[str, Any]:
+        owners = self.owners
         due = {key: sum(figures[key] for figures in owners.values())
-               for key in ("due", "on_time", "late", "overdue", "escalated", "handoffs")}
+               for key in ("due", "on_time", "late", "overdue", "escalated")}
+        histogram = self.first_contact_histogram()
+        return {
+            "follow_ups_due": due["due"], "follow_ups_on_time": due["on_time"], "follow_ups_late": due["late"],
+            "follow_ups_overdue": due["overdue"], "follow_ups_escalated": due["escalated"],
+            "median_days_to_first_contact": _median(histogram), "first_contacts": sum(histogram.values()),
+            "episodes_open": self.episodes_open(),
+        }
+
+    def promise_fields(self) -> dict[str, Any]:
+        promised = {status: sum(by_ally.get(status, 0) for by_ally in self.promises.values())
+                    for status in ("kept", "broken", "pending")}
+        return {"promises_made": sum(promised.values()), "promises_kept": promised["kept"],
+                "promises_broken": promised["broken"], "promises_pending": promised["pending"]}
+
+    def recovery_fields(self) -> dict[str, Any]:
+        customers, returned = self.came_back_ever()
+        return {"customers_with_incidents": customers, "customers_returned": returned, "outcomes": self.outcomes(),
+                "came_back": self.came_back_within(), "came_back_by_category": self.came_back_by_category()}
+
+    def people_fields(self) -> dict[str, Any]:
+        return {"people": self.people(self.owners, self.promises)}
+
+    def repeat_fields(self) -> dict[str, Any]:
+        return {"repeat_customers": self.repeat_customers()}
+
+    @cached_property
+    def categories(self) -> dict[str, str]:
+        return dict(self.session.execute(select(Category.key, Category.label)).all())
+
+    @cached_property
+    def owners(self) -> dict[int, dict[str, int]]:
+        return self.follow_through()
+
+    @cached_property
+    def promises(self) -> dict[int, dict[str, int]]:
+        """Promises of the period's incidents per ally, by status (pending if unsettled)."""
         promises: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for ally, status, count in session.execute(
+        for ally, status, count in self.session.execute(
             select(Incident.ally_id, Incident.promise_status, func.count())
             .where(*self.in_period, Incident.promise_text.is_not(None))
             .group_by(Incident.ally_id, Incident.promise_status)
         ):
             promises[ally][status or "pending"] += count
-        promised = {status: sum(by_ally.get(status, 0) for by_ally in promises.values())
-                    for status in ("kept", "broken", "pending")}
-        customers, returned = self.came_back_ever()
-        histogram = self.first_contact_histogram()
-        return Report(
-            first_day=scope.first_day,
-            last_day=scope.last_day,
-            site_name=scope.site_name,
-            category=scope.category,
-            incidents=total,
-            by_category=_counts(self.grouped_by_count(Incident.category), categories),
-            by_product=_counts(self.grouped_by_count(Incident.product, limit=TOP_PRODUCTS)),
-            by_hour=tuple(Count(key=str(hour), label=f"{hour:02d}", count=by_hour.get(hour, 0)) for hour in range(24)),
-            by_weekday=tuple(
-                Count(key=str(day), label=timing.WEEKDAY_NAMES[day][:3], count=by_weekday.get(day, 0))
-                for day in range(7)
-            ),
-            by_severity=tuple(
-                Count(key=severity, label=label(severity), count=by_severity.get(severity, 0))
-                for severity in SEVERITIES
-            ),
-            remedy_totals=dict(totals),
-            follow_ups_due=due["due"],
-            follow_ups_on_time=due["on_time"],
-            follow_ups_late=due["late"],
-            follow_ups_overdue=due["overdue"],
-            follow_ups_escalated=due["escalated"],
-            promises_made=sum(promised.values()),
-            promises_kept=promised["kept"],
-            promises_broken=promised["broken"],
-            promises_pending=promised["pending"],
-            customers_with_incidents=customers,
-            customers_returned=returned,
-            trend=self.trend(),
-            by_category_hour=tuple(
-                Count(key=f"{category}|{hour}", label=f"{categories.get(category, category)} {hour:02d}", count=count)
-                for category, hour, count in sorted(self.grouped(Incident.category, Incident.local_hour))
-            ),
-            root_causes=self.root_causes(),
-            remedies=remedies,
-            median_days_to_first_contact=_median(histogram),
-            first_contacts=sum(histogram.values()),
-            episodes_open=self.episodes_open(),
-            outcomes=self.outcomes(),
-            came_back=self.came_back_within(),
-            came_back_by_category=self.came_back_by_category(),
-            people=self.people(owners, promises),
-            repeat_customers=self.repeat_customers(),
-        )
+        return promises
 
     def grouped_by_count(self, column_: Any, limit: int | None = None) -> list[Any]:
         statement = (select(column_, func.count()).where(*self.in_period).group_by(column_)
