@@ -303,6 +303,25 @@ def parse_due(text: str, now: datetime, tz: ZoneInfo) -> Resolved:
     return resolved
 
 
+def parse_done_day(text: str, now: datetime, tz: ZoneInfo) -> date:
+    """The local day something was done: "today", "yesterday", "mon", "2026-12-09", "9.12." (a weekday is the
+    last one, today included). A day still ahead is refused: it was done, not planned."""
+    raw = " ".join(text.lower().split())
+    if not raw:
+        raise TimeInputError("say on which day, e.g. today, yesterday or 2026-11-20")
+    today = local(now, tz).date()
+    day = _parse_day(raw, today)
+    if day is None and (weekday := _weekday(raw)) is not None:
+        day = today - timedelta(days=(today.weekday() - weekday) % 7)
+    if day is None:
+        raise TimeInputError("not a date: try today, yesterday, mon or 2026-11-20")
+    if day > today:
+        raise TimeInputError("that day is still ahead; on which day was it done?")
+    if (today - day) > HORIZON:
+        raise TimeInputError(f"that is more than {HORIZON.days // 365} years ago")
+    return day
+
+
 def describe_due(due: datetime, now: datetime, tz: ZoneInfo) -> str:
     """How due something is, in words: "2 days overdue", "today 15:00", "Fri 10:00"."""
     wall, today = local(due, tz), local(now, tz).date()

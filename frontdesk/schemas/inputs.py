@@ -8,7 +8,7 @@ times such as "20m ago" or "fri 12:00".
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -16,6 +16,8 @@ import pycountry
 from pydantic import (
     BeforeValidator,
     Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -33,6 +35,7 @@ from frontdesk.schemas.base import (
     Phone,
     RequiredLine,
     RequiredText,
+    field_errors,
     problem,
     record_id,
 )
@@ -383,26 +386,60 @@ class FollowUpInput(Input):
     words: OptionalText = None
 
 
+def done_day(value: Any, info: ValidationInfo) -> date | None:
+    """The local day something was done, typed ("today", "2026-12-09") or given as a date; never a day ahead."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    now, tz = _context(info)
+    if isinstance(value, datetime):
+        value = timing.local(value, tz).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        value = value.isoformat()
+    if not isinstance(value, str):
+        raise problem("must be a date such as 2026-11-20")
+    try:
+        return timing.parse_done_day(value, now, tz)
+    except timing.TimeInputError as exc:
+        raise problem(str(exc)) from None
+
+
 class GrievanceResponse(Input):
     """The written response to a grievance (CMS guidance on 42 CFR 482.13): a resolution that names the contact
     person, the steps taken, the results and the date of completion; or an interim letter that says when the
-    response will come (a new due date)."""
+    response will come (a new due date). Every missing or unreadable part is named at once."""
 
     kind: Literal["resolution", "interim"]
     contact_person: OptionalLine = None
     steps_taken: OptionalText = None
     results: OptionalText = None
-    completed_on: date | None = None
+    completed_on: Annotated[date | None, BeforeValidator(done_day)] = None
     new_due_at: Due = None
 
-    @model_validator(mode="after")
-    def _complete(self) -> GrievanceResponse:
-        if self.kind == "resolution":
-            missing = {"contact_person": "name the contact person", "steps_taken": "say what steps were taken",
-                       "results": "say what the results were", "completed_on": "give the date of completion"}
-            errors = {field: message for field, message in missing.items() if not getattr(self, field)}
-        else:
-            errors = {} if self.new_due_at else {"new_due_at": "say when the written response will come"}
-        if errors:
-            raise FieldErrors(errors)
-        return self
+    MISSING: ClassVar[dict[str, dict[str, str]]] = {
+        "resolution": {"contact_person": "name the contact person", "steps_taken": "say what steps were taken",
+                       "results": "say what the results were", "completed_on": "give the date of completion"},
+        "interim": {"new_due_at": "say when the written response will come"},
+    }
+    """What each kind of response needs, and what its absence says."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _complete(cls, data: Any, handler: ModelWrapValidatorHandler[GrievanceResponse]) -> GrievanceResponse:
+        """The parts this kind needs that are missing, with any that do not read, all in one refusal."""
+        try:
+            model = handler(data)
+        except ValidationError as exc:
+            if not isinstance(data, dict):
+                raise
+            errors = field_errors(exc)
+            needed = cls.MISSING.get(str(data.get("kind")), {})
+            for field, message in needed.items():
+                value = data.get(field)
+                if field not in errors and (value is None or (isinstance(value, str) and not value.strip())):
+                    errors[field] = message
+            raise FieldErrors(errors) from None
+        missing = {field: message for field, message in cls.MISSING[model.kind].items()
+                   if not getattr(model, field)}
+        if missing:
+            raise FieldErrors(missing)
+        return model

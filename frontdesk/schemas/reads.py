@@ -275,6 +275,8 @@ class DueItem(ReadModel):
     incident_summary: str
     local_time: time | None = None
     """The local time it is planned for (timing.due_note says if a clock change moved it)."""
+    grievance_response: bool = False
+    """A grievance's written response: done with a resolution or an interim notice, not an outcome."""
 
 
 class DueCounts(ReadModel):
@@ -422,6 +424,15 @@ class CompletionResult(ReadModel):
     new_follow_up_due_at: datetime | None
     episode: EpisodeInfo
     """The episode as this completion left it, read in the same transaction."""
+
+
+class GrievanceAnswered(ReadModel):
+    """Where a grievance's written response stands after a resolution (done) or an interim notice (moved)."""
+
+    status: str
+    due_at: datetime
+    episode: EpisodeInfo
+    """The episode as the response left it, read in the same transaction."""
 
 
 class Rescheduled(ReadModel):

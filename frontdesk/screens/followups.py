@@ -35,6 +35,7 @@ from frontdesk.screens.followup_dialogs import (
     RescheduleDialog,
     SkipDialog,
 )
+from frontdesk.screens.grievance_dialog import GrievanceResponseDialog
 from frontdesk.timing import zone
 from frontdesk.widgets.due_table import LEAD_MARK, DueTable, row_text
 from frontdesk.widgets.follow_up_detail import FollowUpDetailPanel, detail_text
@@ -84,7 +85,8 @@ class FollowUpsScreen(DeskScreen):
     AUTO_FOCUS = "#due-rows"
     BINDINGS = [
         Binding("enter", "done", "Done", priority=True,
-                tooltip="Record how it went (an unfinished deposition opens on F3 to finish it)"),
+                tooltip="Record how it went (an unfinished deposition opens on F3 to finish it; a grievance's "
+                        "written response takes a resolution or an interim letter)"),
         Binding("r", "reschedule", "Resched.", tooltip="Move it: +1 day, +3 days, +1 week or a date"),
         Binding("a", "reassign", "Reassign", tooltip="Give it to someone else (a lead or manager)"),
         Binding("s", "skip", "Skip", tooltip="Decide not to do it, and say why (a lead or manager)"),
@@ -338,7 +340,8 @@ class FollowUpsScreen(DeskScreen):
             return self.desk is not None or None
         return True
 
-    def act(self, dialog_type: type[OutcomeDialog | RescheduleDialog | ReassignDialog | SkipDialog]) -> None:
+    def act(self, dialog_type: type[OutcomeDialog | RescheduleDialog | ReassignDialog | SkipDialog |
+                                    GrievanceResponseDialog]) -> None:
         item = self.selected
         if item is None or self.desk is None:
             return
@@ -348,6 +351,9 @@ class FollowUpsScreen(DeskScreen):
         if self.selected is not None and self.selected.kind == "incomplete_deposition":
             self.say(ActionDone("Finish the deposition on F3; saving it as complete closes this follow-up."))
             self.post_message(AmendIncident(self.selected.incident_id))
+            return
+        if self.selected is not None and self.selected.grievance_response:
+            self.act(GrievanceResponseDialog)  # a resolution or an interim letter, not an outcome
             return
         self.act(OutcomeDialog)
 

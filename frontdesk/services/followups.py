@@ -53,6 +53,7 @@ from frontdesk.schemas.reads import (
     DueQueue,
     EpisodeInfo,
     FollowUpDetail,
+    GrievanceAnswered,
     NoteToWrite,
     Rescheduled,
 )
@@ -163,7 +164,7 @@ def complete(actor: Actor, follow_up_id: int, expected_version: int | None,
         data = _read(OutcomeInput, given, session, actor)
         if row.kind == "remedy_approval":
             _approve_pending_remedy(session, actor, row)
-        if _is_grievance_response(session, row):
+        if _is_grievance_response(row, session.get(Incident, row.incident_id)):
             raise NotAllowed("a grievance's written response is done with a resolution (contact person, steps "
                              "taken, results, date of completion) or an interim notice with a new date")
         if data.outcome is None and row.channel not in OUTCOME_OPTIONAL_CHANNELS and row.kind not in OUTCOME_OPTIONAL_KINDS:
@@ -233,36 +234,35 @@ GRIEVANCE = "grievance"
 """The clinic preset's category whose written response completes with a resolution or an interim notice."""
 
 
-def _is_grievance_response(session: Session, row: FollowUp) -> bool:
-    incident = session.get(Incident, row.incident_id)
+def _is_grievance_response(row: FollowUp, incident: Incident | None) -> bool:
     return row.kind == "wrap_up" and incident is not None and incident.category == GRIEVANCE
 
 
 def respond_to_grievance(actor: Actor, follow_up_id: int, expected_version: int | None,
-                         given: GrievanceResponse | Mapping[str, Any]) -> str:
+                         given: GrievanceResponse | Mapping[str, Any]) -> GrievanceAnswered:
     """A grievance's written response (issue 15 item 6): a resolution with its four parts completes the follow-up;
-    an interim notice moves it to the new date it promises. Returns the follow-up's status."""
+    an interim notice moves it to the new date it promises. Says where that leaves it and its episode."""
 
-    def change(session: Session, row: FollowUp) -> str:
+    def change(session: Session, row: FollowUp) -> GrievanceAnswered:
         data = _read(GrievanceResponse, given, session, actor)
-        if not _is_grievance_response(session, row):
+        if not _is_grievance_response(row, session.get(Incident, row.incident_id)):
             raise NotAllowed("only a grievance's written response is answered with a resolution or an interim notice")
         if data.kind == "interim":
             assert data.new_due_at is not None
             row.due_at, row.local_time = data.new_due_at, None
-            row.note = f"Interim letter sent: the written response will come by {data.new_due_at:%Y-%m-%d}."
-            _touch(actor, row)
-            session.flush()
-            audit.record(session, actor, "reschedule", "follow_up", row.id, ("due_at", "note"))
-            return row.status
-        row.note = (f"Resolution. Contact person: {data.contact_person}. Steps taken: {data.steps_taken}. "
-                    f"Results: {data.results}. Completed on {data.completed_on}.")
-        row.status, row.completed_at, row.completed_by_id = "done", actor.now(), actor.staff_id
+            by = timing.local(data.new_due_at, actor.zone(session))
+            row.note = f"Interim letter sent: the written response will come by {by:%Y-%m-%d}."
+            fields: tuple[str, ...] = ("due_at", "note")
+            action = "reschedule"
+        else:
+            row.note = (f"Resolution. Contact person: {data.contact_person}. Steps taken: {data.steps_taken}. "
+                        f"Results: {data.results}. Completed on {data.completed_on}.")
+            row.status, row.completed_at, row.completed_by_id = "done", actor.now(), actor.staff_id
+            fields, action = ("status", "note", "completed_at", "completed_by_id"), "complete"
         _touch(actor, row)
         session.flush()
-        audit.record(session, actor, "complete", "follow_up", row.id, ("status", "note", "completed_at",
-                                                                       "completed_by_id"))
-        return row.status
+        audit.record(session, actor, action, "follow_up", row.id, fields)
+        return GrievanceAnswered(status=row.status, due_at=row.due_at, episode=episodes.info_in(session, row.incident_id))
 
     return _guarded(actor, follow_up_id, expected_version, change)
 
@@ -464,6 +464,7 @@ def _due_item(row: FollowUp, incident: Incident, customer_name: str | None, name
         escalated_at=row.escalated_at,
         incident_summary=summary_line(incident),
         local_time=row.local_time,
+        grievance_response=_is_grievance_response(row, incident),
     )
 
 

@@ -92,6 +92,19 @@ def test_the_written_response_needs_a_resolution_or_an_interim_notice(grievance)
     with pytest.raises(InvalidInput) as refused:
         followups.respond_to_grievance(desk, response, None, {"kind": "interim"})
     assert set(refused.value.errors) == {"new_due_at"}
+    with pytest.raises(InvalidInput) as refused:  # an unreadable date and the missing parts, all at once
+        followups.respond_to_grievance(desk, response, None, {"kind": "resolution", "completed_on": "someday",
+                                                              "results": "  "})
+    assert refused.value.errors == {"completed_on": "not a date: try today, yesterday, mon or 2026-11-20",
+                                    "contact_person": "name the contact person",
+                                    "steps_taken": "say what steps were taken",
+                                    "results": "say what the results were"}
+    with pytest.raises(InvalidInput) as refused:
+        followups.respond_to_grievance(desk, response, None, {
+            "kind": "resolution", "contact_person": "Dr Okafor", "steps_taken": "Called", "results": "Apologised",
+            "completed_on": "2026-12-09"})
+    assert refused.value.errors == {"completed_on": "that day is still ahead; on which day was it done?"}
+    assert followups.follow_up_detail(desk, response).status == "open"
 
 
 def test_an_interim_notice_sets_a_new_due_date_and_a_resolution_completes_it(grievance):
@@ -99,16 +112,19 @@ def test_an_interim_notice_sets_a_new_due_date_and_a_resolution_completes_it(gri
     from frontdesk.store.models import FollowUp
 
     desk, response = grievance
-    assert followups.respond_to_grievance(desk, response, None, {"kind": "interim",
-                                                                 "new_due_at": "2026-12-10 10:00"}) == "open"
+    moved = followups.respond_to_grievance(desk, response, None, {"kind": "interim", "new_due_at": "2026-12-10 20:00"})
+    assert (moved.status, moved.episode.status) == ("open", "open")
     with desk.store.read() as session:
         row = session.get(FollowUp, response)
         assert row is not None and row.status == "open"
-        assert (row.due_at.year, row.due_at.month, row.due_at.day) == (2026, 12, 10)
-    assert followups.respond_to_grievance(desk, response, None, {
+        assert (row.due_at.month, row.due_at.day, row.due_at.hour) == (12, 11, 2)  # 20:00 in Chicago
+        assert row.note == "Interim letter sent: the written response will come by 2026-12-10."
+    answered = followups.respond_to_grievance(desk, response, None, {
         "kind": "resolution", "contact_person": "Dr Okafor", "steps_taken": "Reviewed the triage rota",
-        "results": "A second nurse at triage on Mondays", "completed_on": "2026-12-09"}) == "done"
+        "results": "A second nurse at triage on Mondays", "completed_on": "2026-11-19"})
+    assert answered.status == "done"
+    assert answered.episode.blockers, "the acknowledgement is still open"
     with desk.store.read() as session:
         row = session.get(FollowUp, response)
         assert row is not None and row.status == "done" and row.note is not None
-        assert "Contact person: Dr Okafor" in row.note and "Completed on 2026-12-09" in row.note
+        assert "Contact person: Dr Okafor" in row.note and "Completed on 2026-11-19" in row.note
