@@ -524,7 +524,7 @@ def customer_card(actor: Actor, customer_id: int) -> CustomerCard:
                     episode_outcome=episode.outcome if episode else None,
                     episode_root_cause=causes.get(episode.root_cause or "") if episode else None,
                     repeat=episode is not None and repeat_of(
-                        incident.occurred_at, episode.closed_at if episode.status == "closed" else None,
+                        episode.closed_at if episode.status == "closed" else None,
                         [(other.id, other.occurred_at) for other in incidents]) is not None,
                     complete=incident.complete,
                     promise=promise_of(incident, names),

@@ -149,21 +149,27 @@ REPEAT_WINDOW = timedelta(days=30)
 """A later incident for the same customer this soon after an episode closed makes it a repeat (issue 15)."""
 
 
-def repeat_of(occurred_at: datetime, closed_at: datetime | None, later: list[tuple[int, datetime]]) -> int | None:
-    """The first of the customer's `later` incidents (id, occurred at) that came after this one and no more than
-    REPEAT_WINDOW after its episode closed; None for an open episode or none such."""
+def repeat_of(closed_at: datetime | None, later: list[tuple[int, datetime]]) -> int | None:
+    """The first of the customer's incidents (id, occurred at) that happened after the episode closed and no more
+    than REPEAT_WINDOW after; None for an open episode or none such.
+
+    One that happened while the episode was still open is not a repeat: the
+    closer saw it on the card; a repeat is a failure after the customer was
+    thought recovered.
+    """
     if closed_at is None:
         return None
     return next((other_id for other_id, at in sorted(later, key=lambda pair: pair[1])
-                 if occurred_at < at <= closed_at + REPEAT_WINDOW), None)
+                 if closed_at < at <= closed_at + REPEAT_WINDOW), None)
 
 
 def repeat_in(session: Session, incident: Incident, episode: Episode) -> int | None:
-    """`repeat_of` for one incident, reading the customer's later incidents."""
-    if incident.customer_id is None or episode.status != "closed":
+    """`repeat_of` for one incident, reading the customer's incidents in the window after its episode closed."""
+    if incident.customer_id is None or episode.status != "closed" or episode.closed_at is None:
         return None
     later = session.execute(
         select(Incident.id, Incident.occurred_at)
-        .where(Incident.customer_id == incident.customer_id, Incident.occurred_at > incident.occurred_at)
+        .where(Incident.customer_id == incident.customer_id, Incident.occurred_at > episode.closed_at,
+               Incident.occurred_at <= episode.closed_at + REPEAT_WINDOW)
     ).all()
-    return repeat_of(incident.occurred_at, episode.closed_at, [(row.id, row.occurred_at) for row in later])
+    return repeat_of(episode.closed_at, [(row.id, row.occurred_at) for row in later])

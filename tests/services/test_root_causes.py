@@ -188,3 +188,33 @@ def test_an_incident_more_than_30_days_after_the_close_is_no_repeat(desk, staff,
     log(occurred_at="19:00", plan=[])  # someone else's (an unknown guest)
 
     assert incidents.incident_detail(desk, first.incident_id).repeat_incident_id is None
+
+
+def test_only_an_incident_after_the_close_makes_a_repeat(desk, log, new_customer, clock):
+    """An incident while the episode was still open is on the card when it closes: no repeat. One in the 30 days
+    after the close is (the 30th day's end included)."""
+    from frontdesk.services import incidents
+    from frontdesk.services.customers import customer_card
+
+    ana = new_customer("Ana García")
+    first = log(customer_id=ana, plan=[])
+    clock.advance(timedelta(days=2))
+    log(customer_id=ana, plan=[])  # while the first episode is open
+    clock.advance(timedelta(hours=1))
+    episodes.close_episode(desk, first.incident_id, root_cause="unknown")
+    assert incidents.incident_detail(desk, first.incident_id).repeat_incident_id is None
+    assert not next(brief for brief in customer_card(desk, ana).incidents if brief.id == first.incident_id).repeat
+
+    clock.advance(timedelta(days=30))  # exactly 30 days after the close
+    edge = log(customer_id=ana, occurred_at="now", plan=[])
+    assert incidents.incident_detail(desk, first.incident_id).repeat_incident_id == edge.incident_id
+    assert next(brief for brief in customer_card(desk, ana).incidents if brief.id == first.incident_id).repeat
+
+
+def test_the_repeat_window_is_the_30_days_after_the_close():
+    from frontdesk.store.queries import repeat_of
+
+    closed = utc(2026, 11, 20, 18)
+    assert repeat_of(closed, [(1, closed - timedelta(minutes=1)), (2, closed)]) is None
+    assert repeat_of(closed, [(3, closed + timedelta(days=30, seconds=1)), (4, closed + timedelta(days=30))]) == 4
+    assert repeat_of(None, [(5, closed + timedelta(days=1))]) is None
