@@ -97,6 +97,26 @@ async def test_the_app_times_lock_and_unlock(tmp_path: Path) -> None:
     assert figures["unlock_ms"]["pin_check_in_app_p50"] > 0
 
 
+def test_bench_sets_the_app_against_a_bare_textual_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the screens, the JSON has the bare Textual app's startup and keystroke figures beside ours and our
+    figures as positive multiples of its (a small store, one startup run, one lock)."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    target = tmp_path / "bench.json"
+    quick = {"searches": 40, "depositions": 3, "queue_repeats": 2, "queue_open": 50, "pin_verifies": 2}
+    assert run_bench(300, None, str(target), False, 5, True, **quick, startup_runs=1, locks=1,
+                     out=io.StringIO()) == 0
+
+    figures = json.loads(target.read_text())
+    startup, keys = figures["startup_ms"], figures["keystroke_to_render_ms"]
+    assert startup["frontdesk"] > 0 and startup["bare_textual"] > 0 and startup["runs"] == 1
+    assert isinstance(startup["ratio"], float) and startup["ratio"] > 0
+    assert {"p50", "p95", "n", "bare_textual", "ratio_p95"} <= set(keys)
+    bare = keys["bare_textual"]
+    assert set(bare) == {"p50", "p95", "n"} and 0 < bare["p50"] <= bare["p95"]
+    assert bare["n"] == 2 * keys["n"] > 0, "the bare app types the same words, before ours and after"
+    assert isinstance(keys["ratio_p95"], float) and keys["ratio_p95"] == pytest.approx(keys["p95"] / bare["p95"], rel=0.01)
+
+
 def test_bench_on_a_given_store_refuses_data_unless_forced(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """--db fills an empty store; a store with data is refused, unless --force adds another group beside it."""
     quick = {"searches": 40, "depositions": 3, "queue_repeats": 2, "queue_open": 500, "out": io.StringIO()}

@@ -137,8 +137,8 @@ def measure_startup(store_url: str, site: str, staff: str, runs: int = STARTUP_R
 # -- the bare app ------------------------------------------------------------------
 
 
-def run_bare() -> None:
-    """A bare Textual app of the same shape as the greet screen's first frame."""
+def bare_app_class() -> type[Any]:
+    """A bare Textual app of the same shape as the greet screen's first frame: Header, Input, a 20-row list, Footer."""
     from textual.app import App, ComposeResult
     from textual.widgets import Footer, Header, Input, OptionList
 
@@ -151,7 +151,12 @@ def run_bare() -> None:
             yield OptionList(*[f"Guest number {number}" for number in range(20)])
             yield Footer()
 
-    BareApp().run()
+    return BareApp
+
+
+def run_bare() -> None:
+    """The bare app on the terminal, for the startup comparison."""
+    bare_app_class()().run()
 
 
 # -- inside the app, headless ------------------------------------------------------
@@ -231,6 +236,64 @@ class Painted:
             self.lock.setdefault("answer", time.perf_counter())
 
 
+async def _type_words(app: Any, pilot: Any, words: list[str], drawn: dict[str, float],
+                      watch: LoopWatch) -> list[float]:
+    """Type `words` letter by letter at 20 keys a second, each after Ctrl+U; per key, ms to its answer drawn.
+
+    `drawn` is filled by the app's message hook with when each text's answer
+    reached the screen; `watch` records the event loop's stalls meanwhile.
+    """
+    watcher = asyncio.create_task(watch.run())
+    latencies: list[float] = []
+    for word in words:
+        await pilot.press("ctrl+u")
+        drawn.clear()
+        typed = ""
+        for character in word:
+            typed += character
+            pressed = time.perf_counter()
+            _send_key(app, character)
+            await _wait(lambda: typed in drawn)  # awaited here, so the closure sees this `typed`
+            latencies.append((drawn[typed] - pressed) * 1000)
+            await asyncio.sleep(0.05)  # a fast typist: 20 keys a second
+    watch.running = False
+    await watcher
+    return latencies
+
+
+def _spread(latencies: list[float]) -> dict[str, Any]:
+    return {"p50": _percentile(latencies, 0.50), "p95": _percentile(latencies, 0.95), "n": len(latencies)}
+
+
+class Echoes:
+    """When a key typed into the bare app reaches its screen: the refresh after its Input's `Changed`.
+
+    The framework's floor for a keystroke on a screen of the greet screen's
+    shape: the key echoed into the Input, the 20-row list shown beside it.
+    Seen the way `Painted` sees our answers, through the public message hook.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.answers: dict[str, float] = {}
+
+    def __call__(self, message: Any) -> None:
+        from textual.widgets import Input
+
+        if isinstance(message, Input.Changed) and message.value not in self.answers:
+            text = message.value
+            self.app.screen.call_after_refresh(lambda: self.answers.setdefault(text, time.perf_counter()))
+
+
+async def _bare_keystrokes(words: list[str]) -> list[float]:
+    """Keystroke to render in the bare app, typed and timed exactly as in ours (same size, pace, loop watch)."""
+    app = bare_app_class()()
+    echoes = Echoes(app)
+    async with app.run_test(size=(120, 40), message_hook=echoes) as pilot:
+        await pilot.pause(0.5)
+        return await _type_words(app, pilot, words, echoes.answers, LoopWatch())
+
+
 async def _inside_app(store_url: str, site: str, staff: str, words: list[str], pin: str,
                       locks: int = LOCKS) -> dict[str, Any]:
     from frontdesk.app import FrontdeskApp
@@ -245,24 +308,8 @@ async def _inside_app(store_url: str, site: str, staff: str, words: list[str], p
         await _wait(lambda: app.desk is not None, timeout=60)
         await pilot.pause(0.5)
         watch = LoopWatch()
-        watcher = asyncio.create_task(watch.run())
-        latencies: list[float] = []
-        for word in words:
-            await pilot.press("ctrl+u")
-            drawn.clear()
-            typed = ""
-            for character in word:
-                typed += character
-                pressed = time.perf_counter()
-                _send_key(app, character)
-                await _wait(lambda: typed in drawn)  # awaited here, so the closure sees this `typed`
-                latencies.append((drawn[typed] - pressed) * 1000)
-                await asyncio.sleep(0.05)  # a fast typist: 20 keys a second
-        watch.running = False
-        await watcher
-        figures["keystroke_to_render_ms"] = {
-            "p50": _percentile(latencies, 0.50), "p95": _percentile(latencies, 0.95), "n": len(latencies),
-        }
+        latencies = await _type_words(app, pilot, words, drawn, watch)
+        figures["keystroke_to_render_ms"] = _spread(latencies)
         figures["main_thread_stall_ms"] = {
             "p99": _percentile(watch.gaps, 0.99), "max": round(max(watch.gaps, default=0.0), 2),
             "samples": len(watch.gaps),
@@ -329,31 +376,56 @@ def _open_follow_ups(app: Any) -> int:
 
 def app_main(args: argparse.Namespace) -> None:
     words = json.loads(args.words) if args.words else ["gar", "mar", "jo", "smi", "ann", "li"]
-    figures = asyncio.run(_inside_app(args.db, args.site, args.staff, words, args.pin))
+    figures = asyncio.run(_inside_app(args.db, args.site, args.staff, words, args.pin, args.locks))
     print(json.dumps(figures))
 
 
-def measure_inside_app(store_url: str, site: str, staff: str, words: list[str], pin: str) -> dict[str, Any]:
-    """Run the headless measurements in a child process (its peak RSS is the app's)."""
-    result = subprocess.run(
-        [sys.executable, "-m", "frontdesk.bench.in_app", "app", "--db", store_url, "--site", site, "--staff", staff,
-         "--pin", pin, "--words", json.dumps(words)],
-        capture_output=True, text=True, timeout=1800,
-    )
+def _child(arguments: list[str], what: str) -> Any:
+    """Run `python -m frontdesk.bench.in_app ARGUMENTS` and read the JSON on its last line."""
+    result = subprocess.run([sys.executable, "-m", "frontdesk.bench.in_app", *arguments],
+                            capture_output=True, text=True, timeout=1800)
     if result.returncode != 0:
-        raise RuntimeError(f"the app measurement failed: {result.stderr.strip().splitlines()[-1:]}")
-    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+        raise RuntimeError(f"the {what} measurement failed: {result.stderr.strip().splitlines()[-1:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def measure_inside_app(store_url: str, site: str, staff: str, words: list[str], pin: str,
+                       locks: int = LOCKS) -> dict[str, Any]:
+    """Run the headless measurements in a child process (its peak RSS is the app's)."""
+    figures: dict[str, Any] = _child(["app", "--db", store_url, "--site", site, "--staff", staff, "--pin", pin,
+                                      "--words", json.dumps(words), "--locks", str(locks)], "app")
     return figures
 
 
-def app_figures(store_url: str, *, site: str, staff: str, words: list[str], pin: str, out: TextIO) -> dict[str, Any]:
-    out.write("Measuring startup (5 alternating runs: frontdesk as a kiosk starts, a bare Textual app, "
+def measure_bare_keystrokes(words: list[str]) -> list[float]:
+    """Keystroke to render in the bare Textual app, in a child process of its own: each key's ms."""
+    latencies: list[float] = _child(["bare-keys", "--words", json.dumps(words)], "bare app's keystroke")
+    return latencies
+
+
+def against_bare(ours: dict[str, Any], bare: list[float]) -> dict[str, Any]:
+    """Our keystroke figure with the bare app's beside it and our p95 as a multiple of its p95."""
+    theirs = _spread(bare)
+    return {**ours, "bare_textual": theirs, "ratio_p95": round(ours["p95"] / theirs["p95"], 3)}
+
+
+def app_figures(store_url: str, *, site: str, staff: str, words: list[str], pin: str, out: TextIO,
+                startup_runs: int = STARTUP_RUNS, locks: int = LOCKS) -> dict[str, Any]:
+    """Startup on a pty, then the headless figures, keystrokes also in a bare Textual app (before and after ours).
+
+    `startup_runs` and `locks` exist so a test can run it quickly.
+    """
+    out.write(f"Measuring startup ({startup_runs} alternating runs: frontdesk as a kiosk starts, a bare Textual app, "
               "frontdesk --staff)…\n")
     out.flush()
-    figures: dict[str, Any] = {"startup_ms": measure_startup(store_url, site, staff)}
-    out.write("Measuring keystroke to render, main-thread stalls, queue open, lock and unlock in the app…\n")
+    figures: dict[str, Any] = {"startup_ms": measure_startup(store_url, site, staff, startup_runs)}
+    out.write("Measuring keystroke to render in a bare Textual app, then keystroke to render, main-thread stalls, "
+              "queue open, lock and unlock in the app, then the bare app again…\n")
     out.flush()
-    figures.update(measure_inside_app(store_url, site, staff, words, pin))
+    bare = measure_bare_keystrokes(words)
+    figures.update(measure_inside_app(store_url, site, staff, words, pin, locks))
+    bare += measure_bare_keystrokes(words)
+    figures["keystroke_to_render_ms"] = against_bare(figures["keystroke_to_render_ms"], bare)
     return figures
 
 
@@ -361,15 +433,19 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m frontdesk.bench.in_app")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("bare")
+    commands.add_parser("bare-keys").add_argument("--words", required=True)
     app = commands.add_parser("app")
     app.add_argument("--db", required=True)
     app.add_argument("--site", required=True)
     app.add_argument("--staff", required=True)
     app.add_argument("--words")
     app.add_argument("--pin", required=True)
+    app.add_argument("--locks", type=int, default=LOCKS)
     args = parser.parse_args(argv)
     if args.command == "bare":
         run_bare()
+    elif args.command == "bare-keys":
+        print(json.dumps(asyncio.run(_bare_keystrokes(json.loads(args.words)))))
     else:
         app_main(args)
 
