@@ -311,3 +311,19 @@ async def test_a_pin_and_enter_read_at_once_sign_in(sqlite_desk: Actor, clock: F
         await read_at_once(pilot, *"2580", "enter")
         await ready(pilot)
         assert app.staff is not None and app.staff.name == "Tom" and not on_sign_in(app)
+
+
+async def test_a_name_and_enter_read_at_once_choose_that_name(sqlite_desk: Actor, clock: FixedClock) -> None:
+    """A name typed and chosen with Enter faster than the list narrows ("len Enter" read before the name field
+    has handled a key) chooses the person typed, not whoever headed the list before it narrowed."""
+    from tests.test_incident_typing import read_at_once
+
+    app = make_app(url_of(sqlite_desk), clock, staff=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: on_sign_in(app) and "Lena" in screen_text(app))
+        await read_at_once(pilot, *"len", "enter")
+        await until(pilot, lambda: getattr(app.screen, "chosen", None) is not None)
+        assert getattr(app.screen, "chosen").name == "Lena"
+        await read_at_once(pilot, *"1357", "enter")
+        await until(pilot, lambda: app.staff is not None)
+        assert app.staff is not None and app.staff.name == "Lena" and not on_sign_in(app)

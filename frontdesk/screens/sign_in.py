@@ -73,6 +73,8 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
         self.new_pin: str | None = None
         """A manager choosing their first PIN: the first typing, waiting for the second."""
         self.choosing = False
+        self.listed_for = ""
+        """The name typed that the list shows the matches of: Enter may come before the list has narrowed."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="sign-in"):
@@ -97,6 +99,7 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
             self.ask_pin(self.chosen)
 
     def show_staff(self, text: str) -> None:
+        self.listed_for = text
         options = self.query_one("#staff-list", OptionList)
         options.clear_options()
         needle = text.strip().lower()
@@ -130,7 +133,8 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
 
     @on(Input.Changed, "#staff-filter")
     def narrow(self, event: Input.Changed) -> None:
-        self.show_staff(event.value)
+        if event.input.value != self.listed_for:  # a late message for text Enter has narrowed to already
+            self.show_staff(event.input.value)
 
     def action_move(self, step: int) -> None:
         options = self.query_one("#staff-list", OptionList)
@@ -202,6 +206,9 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
             else:
                 self.check_pin(self.chosen.id, "", typed)
             return
+        typed = self.query_one("#staff-filter", Input).value
+        if typed != self.listed_for:  # its Changed message is still on its way: narrow now, as it will
+            self.show_staff(typed)
         options = self.query_one("#staff-list", OptionList)
         if options.highlighted is None:
             return
