@@ -217,18 +217,30 @@ candidates AS (SELECT DISTINCT customer_id FROM hits {where} LIMIT :bound),
 
 
 _HIT_FIELDS = frozenset(SearchHit.model_fields)
+_new_hit = SearchHit.__new__
+_set = object.__setattr__
 
 
 def _hits(rows: Iterable[Sequence[Any]], instant: Callable[[Any], Any] | None = None) -> list[SearchHit]:
-    """Rows of the ranking SQL as read models; `instant` reads last_visit_at when it comes raw from the driver."""
-    return [
-        SearchHit.model_construct(
-            _fields_set=_HIT_FIELDS,  # type: ignore[arg-type]  # one frozenset shared by every (frozen) hit
-            customer_id=row[0], name=row[1], phone=row[2], email=row[3],
-            last_visit_at=instant(row[4]) if instant else row[4], flag_level=row[5], flag_headline=row[6],
-        )
-        for row in rows
-    ]
+    """Rows of the ranking SQL as read models; `instant` reads last_visit_at when it comes raw from the driver.
+
+    Built as `model_construct` builds a model (its fields, the set of fields
+    given, no extra and no private attributes), without its loop over the
+    fields' aliases and defaults: that loop took 150 µs for a screen of 20
+    hits, a seventh of a search's budget at a million customers.
+    """
+    hits = []
+    for row in rows:
+        hit = _new_hit(SearchHit)
+        _set(hit, "__dict__", {
+            "customer_id": row[0], "name": row[1], "phone": row[2], "email": row[3],
+            "last_visit_at": instant(row[4]) if instant else row[4], "flag_level": row[5], "flag_headline": row[6],
+        })
+        _set(hit, "__pydantic_fields_set__", _HIT_FIELDS)
+        _set(hit, "__pydantic_extra__", None)
+        _set(hit, "__pydantic_private__", None)
+        hits.append(hit)
+    return hits
 
 
 def search_parameters(prefixes: Sequence[Sequence[str]], limit: int) -> tuple[TextualSelect, dict[str, Any]]:

@@ -128,3 +128,23 @@ def test_an_edited_name_is_found_by_its_new_words_only(desk, people):
     assert found(desk, "schafer") == ["Ana Schäfer"]
     assert found(desk, "muller") == []
     assert found(desk, "ana@sch") == ["Ana Schäfer"]
+
+
+def test_hits_are_the_read_models_validation_would_build(desk, log, people):
+    """The search builds its hits without pydantic's per-field loop: each equals the model validated from its
+    own fields, keeps it frozen, and dumps the same."""
+    from pydantic import ValidationError
+
+    from frontdesk.schemas.reads import SearchHit
+
+    customers.check_in(desk, people["Ana Müller"])
+    log(customer_id=people["Ana García"], severity="moderate")
+    hits = find_customers(desk.store, "ana")
+    assert {hit.name for hit in hits} == {"Ana García", "Ana Müller"}
+    for hit in hits:
+        validated = SearchHit.model_validate(hit.model_dump())
+        assert hit == validated and hit.model_dump() == validated.model_dump() and hash(hit) == hash(validated)
+        assert hit.model_fields_set == validated.model_fields_set
+        with pytest.raises(ValidationError):
+            hit.name = "someone else"  # type: ignore[misc]
+    assert any(hit.flag_level for hit in hits)
