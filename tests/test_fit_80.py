@@ -8,16 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from frontdesk.screens.reports import figures
 from tests.test_followups_screen import Shift, app_for, open_queue, shift  # noqa: F401
 from tests.test_greet import greet_scene, greeting
 from tests.ui import at_the_stand, screen_text, settle, type_text, until
-
-
-def test_figures_break_between_parts_never_inside_one() -> None:
-    parts = ["4", "minor 1", "moderate 3", "major 0", "critical 0"]
-    assert figures(parts, 45).plain == "4 · minor 1 · moderate 3 · major 0 ·\ncritical 0"
-    assert figures(parts, 0).plain == "4 · minor 1 · moderate 3 · major 0 · critical 0"
 
 
 async def test_reports_queue_and_card_at_80_columns(shift: Shift, clock: Any) -> None:
@@ -34,7 +27,6 @@ async def test_reports_queue_and_card_at_80_columns(shift: Shift, clock: Any) ->
         await until(pilot, lambda: "critical" in screen_text(app))
         lines = screen_text(app).splitlines()
         assert any(line.rstrip().endswith("critical 0") for line in lines), "a figure keeps its count"
-        assert any("still open past due 1" in line for line in lines)
 
         await open_queue(pilot)
         await settle(pilot)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from frontdesk.clock import FixedClock
+from frontdesk.errors import InvalidInput
 from frontdesk.schemas.inputs import OutcomeInput
 from frontdesk.services import customers, followups, incidents, reports
 from frontdesk.services.context import Actor
-from tests.ui import make_app, ready, screen_text
 
 
 def _history(actor: Actor, clock: FixedClock) -> dict[str, int]:
@@ -68,41 +68,29 @@ def test_a_shorter_period_leaves_older_incidents_out(desk: Actor, clock: FixedCl
     assert reports.report(desk, 90).incidents == 3
 
 
-async def test_reports_screen_by_keys(sqlite_desk: Actor, clock: FixedClock) -> None:
-    _history(sqlite_desk, clock)
-    app = make_app(sqlite_desk.store.url.render_as_string(hide_password=False), clock)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
-        await pilot.press("f5")
-        await ready(pilot)
-        text = screen_text(app)
-        assert "Last 30 days" in text and "Incidents                    3 · minor 1" in text
-        assert "Came back after an incident  1 of 2 customers" in text
-        assert "…" not in text.split("By category")[1], "at 80 columns every bar ends inside its column"
-        food = next(line for line in text.splitlines() if "Food and drink" in line)
-        await pilot.resize_terminal(120, 40)
-        await ready(pilot)
-        wide = next(line for line in screen_text(app).splitlines() if "Food and drink" in line)
-        assert wide.count("█") == 24 > food.count("█"), "bars are drawn again for the new width"
-        await pilot.press("p")
-        await ready(pilot)
-        assert "Last 90 days" in screen_text(app)
-        await pilot.press("a")
-        await ready(pilot)
-        assert "all sites" in screen_text(app)
+def test_named_periods_end_today_in_the_sites_zone() -> None:
+    friday = date(2026, 11, 20)
+    assert reports.period_days("week", friday) == (date(2026, 11, 16), friday)
+    assert reports.period_days("4w", friday) == (date(2026, 10, 24), friday)
+    assert reports.period_days("quarter", friday) == (date(2026, 10, 1), friday)
+    assert reports.period_days("quarter", date(2026, 3, 31)) == (date(2026, 1, 1), date(2026, 3, 31))
+    with pytest.raises(InvalidInput):
+        reports.period_days("fortnight", friday)
 
 
-@pytest.mark.parametrize("size", [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")])
-def test_reports_snapshot(snap_compare, sqlite_desk: Actor, clock: FixedClock, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
-    """Last 30 days at Bistro Berlin: 3 incidents, follow-through lines (label, then figures that wrap in
-    their own column at 80), bars by category, product (the bracketed product shown literally), weekday
-    and hour, the longest bar of each chart ending inside its column."""
-    _history(sqlite_desk, clock)
-    app = make_app(sqlite_desk.store.url.render_as_string(hide_password=False), clock)
-
-    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
-        await ready(pilot)
-        await pilot.press("f5")
-        await ready(pilot)
-
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+def test_the_screens_one_call_counts_the_named_period_or_the_typed_days(desk: Actor, clock: FixedClock) -> None:
+    """F5's view: the period by name or typed, scope and category checked as the command checks them, and
+    the categories to choose from."""
+    _history(desk, clock)  # incidents on Thursday 19 and Friday 20 Nov; the clock is now four days on
+    week = reports.view(desk, period="week")
+    assert (week.report.first_day, week.report.last_day) == (date(2026, 11, 23), date(2026, 11, 24))
+    assert week.report.incidents == 0
+    four_weeks = reports.view(desk)
+    assert four_weeks.period == "4w" and four_weeks.report.incidents == 3
+    assert four_weeks.report == reports.build(desk, reports.parse_scope(desk))
+    typed = reports.view(desk, period="custom", first_day="2026-11-20", last_day="2026-11-20", category="food")
+    assert (typed.report.incidents, typed.report.category) == (2, "food")
+    assert ("food", "Food and drink") in typed.categories
+    with pytest.raises(InvalidInput) as refused:
+        reports.view(desk, period="custom", first_day="2026-11-20", last_day="2026-11-19")
+    assert "to" in refused.value.errors

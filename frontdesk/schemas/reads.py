@@ -556,6 +556,16 @@ class Report(ReadModel):
     """The most frequent first (at most 20)."""
 
 
+class ReportView(ReadModel):
+    """What F5 shows: the report for the period asked for, and the categories it may be narrowed to."""
+
+    period: str
+    """week, 4w, quarter or custom (typed days)."""
+    report: Report
+    categories: tuple[tuple[str, str], ...]
+    """Active categories as (key, label), in their file order."""
+
+
 class MergeResult(ReadModel):
     """What `customers merge` moved from the other customer to the one kept."""
 

@@ -1,134 +1,158 @@
-"""Reports (F5): recurring problems and follow-through, for the manager.
+"""Reports (F5): what recurs and whether follow-through happens, for the manager.
 
-Counts by category, product, hour and weekday show what recurs; the
-follow-through lines show whether the practice works: follow-ups done on
-time, promises kept, and whether customers came back after an incident.
+The manager picks the period (this week, the last 4 weeks, this quarter, or
+typed dates), this site or all, and optionally one category; the choice is
+the report's title. One service call (`reports.view`) in a worker counts
+everything; the screen draws it: the weekly trend as a Sparkline, weekdays,
+a category × hour heat table, top products, root causes as a Pareto list,
+remedies, follow-through, recovery beside its baseline, people (closing
+loops, never speed) and repeat customers.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from rich.cells import cell_len
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Static
+from textual.widgets import Input, Label, Sparkline, Static
 
 from frontdesk.money import format_money
 from frontdesk.screens.base import DeskScreen
-from frontdesk.widgets.safe import label_grid, literal
+from frontdesk.widgets import report_charts as charts
+from frontdesk.widgets.safe import literal
 
 if TYPE_CHECKING:
-    from frontdesk.schemas.reads import Count, Report
+    from frontdesk.schemas.reads import Report, ReportView
     from frontdesk.store.changes import Interest
 
-PERIODS = (7, 30, 90, 365)
-BAR_WIDTH = 24
-NAME_WIDTH = 22
-LABEL_GAP = 2
-"""Cells between a summary line's label and its figures."""
+PERIODS = ("week", "4w", "quarter")
+"""The named periods `p` steps through; typed dates (`d`) are "custom"."""
+PERIOD_NAMES = {"week": "This week", "4w": "Last 4 weeks", "quarter": "This quarter", "custom": "Dates"}
+WIDE = 100
+"""From this many columns, follow-through and remedies stand side by side."""
+TREND_HEIGHT = 3
+WEEK_COLUMNS = 6
+"""The most cells a week of the trend takes."""
 
 
-def percent(part: int, whole: int) -> str:
-    return f"{round(100 * part / whole)}%" if whole else "–"
+@dataclass(frozen=True)
+class Choice:
+    """What the manager asked for: the period, typed days for "custom", all sites or this one, a category."""
 
-
-def figures(parts: list[str], width: int) -> Text:
-    """Parts joined by " · ", starting a new line before a part that would not fit (width ≤ 0: one line)."""
-    lines: list[str] = []
-    for part in parts:
-        if lines and (width <= 0 or cell_len(f"{lines[-1]} · {part}") <= width):
-            lines[-1] = f"{lines[-1]} · {part}"
-        elif lines:
-            lines[-1] += " ·"
-            lines.append(part)
-        else:
-            lines.append(part)
-    return Text("\n".join(lines), end="")
-
-
-def bars(title: str, counts: tuple[Count, ...], width: int, *, literal_labels: bool = False) -> Table:
-    """A count per row with a bar of block characters (readable without colour), `width` cells in all.
-
-    The bars share what the name and count leave, up to BAR_WIDTH, so the longest bar ends inside
-    its column and bars stay in proportion at 80 columns (a column not laid out yet gets BAR_WIDTH).
-    """
-    table = Table(title=title, title_justify="left", show_header=False, box=None, pad_edge=False, expand=False,
-                  min_width=len(title) + 2)
-    peak = max((count.count for count in counts), default=0)
-    name_width = min(NAME_WIDTH, max((cell_len(count.label) for count in counts), default=6))
-    table.add_column(no_wrap=True, overflow="ellipsis", width=name_width)
-    table.add_column(justify="right", no_wrap=True)
-    table.add_column(no_wrap=True)
-    room = min(BAR_WIDTH, max(4, width - name_width - len(str(peak)) - 5)) if width > 0 else BAR_WIDTH  # 5: gaps
-    for count in counts:
-        cells = round(room * count.count / peak) if peak else 0
-        name = literal(count.label) if literal_labels else Text(count.label)
-        table.add_row(name, str(count.count), Text("█" * cells, style="bold"))
-    if not counts:
-        table.add_row("(none)", "", "")
-    return table
+    period: str = "4w"
+    first_day: str = ""
+    last_day: str = ""
+    all_sites: bool = False
+    category: str | None = None
 
 
 class ReportsScreen(DeskScreen):
     MODE = "reports"
     BINDING_GROUP_TITLE = "Reports"
     CSS_PATH = "reports.tcss"
+    AUTO_FOCUS = "#report"
     BINDINGS = [
-        Binding("p", "next_period", "Period", tooltip="Last 7, 30, 90 or 365 days"),
-        Binding("a", "toggle_sites", "All sites", tooltip="This site only, or every site of the store"),
-        Binding("r", "reload", "Reload", tooltip="Count again now"),
-        Binding("t", "audit_trail", "Audit trail", tooltip="Who did what to which record, when (a manager)"),
+        Binding("p", "next_period", "Period", tooltip="This week, the last 4 weeks or this quarter"),
+        Binding("d", "type_dates", "Dates", tooltip="Type the first and last day (YYYY-MM-DD), then Enter"),
+        Binding("a", "toggle_sites", "Sites", tooltip="This site only, or every site of the store"),
+        Binding("c", "next_category", "Category", tooltip="Every category, or one at a time"),
+        Binding("w", "period('week')", "This week", show=False, tooltip="From Monday to today"),
+        Binding("4", "period('4w')", "Last 4 weeks", show=False, tooltip="The last 28 days, today included"),
+        Binding("q", "period('quarter')", "This quarter", show=False, tooltip="From the quarter's first day"),
+        Binding("r", "reload", "Reload", show=False, tooltip="Count again now"),
+        Binding("t", "audit_trail", "Audit", tooltip="Who did what to which record, when (a manager)"),
+        Binding("escape", "close_dates", "Back", show=False, tooltip="Leave the typed dates as they were"),
     ]
 
-    period: reactive[int] = reactive(30)
-    """Days counted, up to today."""
-    all_sites: reactive[bool] = reactive(False)
-    report: Report | None = None
-    """The last report shown: drawn again when the terminal is resized."""
+    choice: reactive[Choice] = reactive(Choice, always_update=True, init=False)
+    """The period and scope asked for; every change loads the report again."""
+    view: ReportView | None = None
+    """The last report shown."""
 
     class Loaded(Message):
-        def __init__(self, report: Report, period: int, all_sites: bool) -> None:
+        def __init__(self, choice: Choice, view: ReportView) -> None:
             super().__init__()
-            self.report = report
-            self.period = period
-            self.all_sites = all_sites
+            self.choice = choice
+            self.view = view
+
+    class Refused(Message):
+        """What was typed cannot be counted: which field, and why."""
+
+        def __init__(self, choice: Choice, field: str, reason: str) -> None:
+            super().__init__()
+            self.choice = choice
+            self.field = field
+            self.reason = reason
 
     def compose_body(self) -> ComposeResult:
+        with Vertical(id="report-top"):
+            yield Label("Counting…", id="report-title")
+            with Horizontal(id="report-dates", classes="-hidden"):
+                yield Label("From", classes="report-caption")
+                yield Input(placeholder="YYYY-MM-DD", id="report-from", max_length=10, compact=True)
+                yield Label("To", classes="report-caption")
+                yield Input(placeholder="YYYY-MM-DD", id="report-to", max_length=10, compact=True)
+                yield Label("Enter: count · Esc: back", classes="report-hint")
+            yield Label(id="report-error", classes="-hidden")
         with VerticalScroll(id="report", can_focus=True):
-            yield Static("Counting…", id="report-summary")
-            with Horizontal(id="report-charts"):
-                yield Static(id="report-what")
-                yield Static(id="report-when")
+            yield Static(id="report-summary")
+            with Horizontal(classes="report-pair"):
+                with Vertical(id="report-trend-box"):
+                    yield Static(charts.title("Incidents per week"))
+                    yield Sparkline([], id="report-trend")
+                    yield Static(id="report-trend-figures")
+                yield Static(id="report-weekday")
+            yield Static(id="report-heat")
+            with Horizontal(classes="report-pair"):
+                yield Static(id="report-products")
+                yield Static(id="report-causes")
+            with Horizontal(classes="report-pair report-wide-pair"):
+                yield Static(id="report-follow")
+                yield Static(id="report-remedies")
+            yield Static(id="report-recovery")
+            yield Static(id="report-people")
+            yield Static(id="report-repeats")
 
     def shows(self) -> Interest:
         """Everything at this site, or at every site when the report covers them all."""
         from frontdesk.store.changes import ALL_ANYWHERE, ALL_HERE
 
-        return ALL_ANYWHERE if self.all_sites else ALL_HERE
+        return ALL_ANYWHERE if self.choice.all_sites else ALL_HERE
 
     def refresh_data(self) -> None:
         if self.desk is not None:
-            self.load(self.period, self.all_sites)
+            self.load(self.choice)
 
-    def watch_period(self) -> None:
+    def watch_choice(self) -> None:
         self.refresh_data()
 
-    def watch_all_sites(self) -> None:
-        self.refresh_data()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_dates":
+            return not self.query_one("#report-dates").has_class("-hidden")
+        return True
 
     def action_next_period(self) -> None:
-        self.period = PERIODS[(PERIODS.index(self.period) + 1) % len(PERIODS)]
+        now = self.choice.period
+        self.choice = replace(self.choice, period=PERIODS[(PERIODS.index(now) + 1) % len(PERIODS)] if now in PERIODS
+                                      else PERIODS[0])
+
+    def action_period(self, period: str) -> None:
+        self.choice = replace(self.choice, period=period)
 
     def action_toggle_sites(self) -> None:
-        self.all_sites = not self.all_sites
+        self.choice = replace(self.choice, all_sites=not self.choice.all_sites)
+
+    def action_next_category(self) -> None:
+        keys: list[str | None] = [None, *(key for key, _ in self.view.categories)] if self.view else [None]
+        now = keys.index(self.choice.category) if self.choice.category in keys else 0
+        self.choice = replace(self.choice, category=keys[(now + 1) % len(keys)])
 
     def action_reload(self) -> None:
         self.refresh_data()
@@ -138,64 +162,121 @@ class ReportsScreen(DeskScreen):
 
         open_audit_trail(self.app)
 
+    def action_type_dates(self) -> None:
+        """Show the two date fields, filled with the days shown, the first one focused."""
+        first, last = self.query_one("#report-from", Input), self.query_one("#report-to", Input)
+        if self.view is not None:
+            first.value, last.value = self.view.report.first_day.isoformat(), self.view.report.last_day.isoformat()
+        self.query_one("#report-dates").remove_class("-hidden")
+        first.focus()
+        self.refresh_bindings()
+
+    def action_close_dates(self) -> None:
+        self.query_one("#report-dates").add_class("-hidden")
+        self.query_one("#report-error").add_class("-hidden")
+        self.query_one("#report", VerticalScroll).focus()
+        self.refresh_bindings()
+
+    @on(Input.Submitted)
+    def count_typed_dates(self) -> None:
+        self.choice = replace(self.choice, period="custom", first_day=self.query_one("#report-from", Input).value,
+                                      last_day=self.query_one("#report-to", Input).value)
+
     @work(thread=True, exclusive=True, group="report", exit_on_error=False)
-    def load(self, period: int, all_sites: bool) -> None:
-        from frontdesk.services.reports import report
+    def load(self, choice: Choice) -> None:
+        from frontdesk.errors import InvalidInput
+        from frontdesk.services import reports
 
         assert self.desk is not None
-        self.post_message(self.Loaded(report(self.desk, period, all_sites=all_sites), period, all_sites))
+        try:
+            view = reports.view(self.desk, period=choice.period, first_day=choice.first_day or None,
+                                last_day=choice.last_day or None, all_sites=choice.all_sites,
+                                category=choice.category)
+        except InvalidInput as exc:
+            field, reason = next(iter(exc.errors.items()))
+            self.post_message(self.Refused(choice, field, reason))
+        else:
+            self.post_message(self.Loaded(choice, view))
+
+    def on_reports_screen_refused(self, event: Refused) -> None:
+        if event.choice != self.choice:
+            return
+        caption = {"from": "From", "to": "To"}.get(event.field, event.field.capitalize())
+        error = self.query_one("#report-error", Label)
+        error.update(literal(f"⚠ {caption}: {event.reason}", style="bold"))
+        error.remove_class("-hidden")
+        self.query_one("#report-dates").remove_class("-hidden")
+        self.query_one("#report-to" if event.field == "to" else "#report-from", Input).focus()
+        self.refresh_bindings()
 
     def on_reports_screen_loaded(self, event: Loaded) -> None:
-        if (event.period, event.all_sites) != (self.period, self.all_sites):
+        if event.choice != self.choice:
             return  # an older request; the newer one is on its way
-        self.show(event.report)
+        if event.choice.period == "custom":
+            self.action_close_dates()
+        self.show(event.view)
 
     def on_resize(self) -> None:
-        if self.report is not None:
-            self.call_after_refresh(self.show, self.report)  # the charts' bars fit their new width
+        self.set_class(self.size.width < WIDE, "-narrow")
+        if self.view is not None:
+            self.call_after_refresh(self.fit_trend, self.view.report)
 
-    def show(self, report: Report) -> None:
-        self.report = report
-        where = report.site_name or "all sites"
-        heading = Text()
-        heading.append(f"Last {self.period} days", style="bold")
-        heading.append(f" ({report.first_day:%d %b %Y} – {report.last_day:%d %b %Y}) · ")
-        heading.append(literal(where))
-        remedies = ", ".join(format_money(amount, currency) for currency, amount in sorted(report.remedy_totals.items()))
-        settled = report.promises_kept + report.promises_broken
-        rows: list[tuple[str | Text, list[str]]] = [
-            ("Incidents", [str(report.incidents), *(f"{count.label} {count.count}" for count in report.by_severity)]),
-            ("Remedies given", [remedies or "none"]),
-            ("", []),
-            (Text("Follow-through", style="bold"), []),
-            ("Follow-ups due", [
-                str(report.follow_ups_due),
-                f"done on time {report.follow_ups_on_time} ({percent(report.follow_ups_on_time, report.follow_ups_due)})",
-                f"late {report.follow_ups_late}", f"still open past due {report.follow_ups_overdue}",
-                f"escalated {report.follow_ups_escalated}"]),
-            ("Promises made", [
-                str(report.promises_made), f"kept {report.promises_kept} ({percent(report.promises_kept, settled)} of settled)",
-                f"broken {report.promises_broken}", f"pending {report.promises_pending}"]),
-            ("Came back after an incident", [
-                f"{report.customers_returned} of {report.customers_with_incidents} customers "
-                f"({percent(report.customers_returned, report.customers_with_incidents)})"]),
-        ]
-        # Label and figures in two columns; the figures break between parts, never inside one (at 80 columns
-        # Rich's own wrapping left "critical" at the end of a line and its "0" alone on the next).
-        label_width = max(cell_len(str(label)) for label, _ in rows)
-        room = self.query_one("#report-summary", Static).content_size.width - label_width - LABEL_GAP
-        lines = label_grid(gap=LABEL_GAP)
-        for label, parts in rows:
-            lines.add_row(label, figures(parts, room))
-        self.query_one("#report-summary", Static).update(Group(heading, Text(), lines))
-        what_box, when_box = self.query_one("#report-what", Static), self.query_one("#report-when", Static)
-        what = Table.grid(padding=(1, 0))
-        what.add_row(bars("By category", report.by_category, what_box.content_size.width))
-        what.add_row(bars("Top products and services", report.by_product, what_box.content_size.width,
-                          literal_labels=True))
-        what_box.update(what)
-        when = Table.grid(padding=(1, 0))
-        when.add_row(bars("By weekday", report.by_weekday, when_box.content_size.width))
-        busy = tuple(count for count in report.by_hour if count.count) or report.by_hour[11:14]
-        when.add_row(bars("By hour of day", busy, when_box.content_size.width))
-        when_box.update(when)
+    def heading(self, view: ReportView) -> Text:
+        """The report's title: the period and its days, the site or all sites, the category or all."""
+        report = view.report
+        line = Text(end="")
+        if view.period != "custom":
+            line.append(PERIOD_NAMES[view.period], style="bold")
+            line.append(" · ")
+        first = f"{report.first_day:%d %b}" if report.first_day.year == report.last_day.year else \
+            f"{report.first_day:%d %b %Y}"
+        line.append(f"{first} – {report.last_day:%d %b %Y}",
+                    style="bold" if view.period == "custom" else "")
+        line.append(" · ")
+        line.append(literal(report.site_name) if report.site_name else Text("all sites"))
+        line.append(" · ")
+        labels = dict(view.categories)
+        line.append(labels.get(report.category, report.category) if report.category else "every category")
+        return line
+
+    def show(self, view: ReportView) -> None:
+        self.view = view
+        report = view.report
+        self.query_one("#report-title", Label).update(self.heading(view))
+        self.query_one("#report-summary", Static).update(self.summary(report))
+        self.query_one("#report-trend", Sparkline).data = [week.count for week in report.trend]
+        self.fit_trend(report)
+        self.query_one("#report-weekday", Static).update(
+            charts.Fitted(lambda width: charts.bars("By weekday", report.by_weekday, width)))
+        self.query_one("#report-heat", Static).update(charts.Fitted(lambda width: charts.heat_table(report, width)))
+        self.query_one("#report-products", Static).update(charts.Fitted(
+            lambda width: charts.bars("Top products and services", report.by_product, width, customer_text=True)))
+        self.query_one("#report-causes", Static).update(charts.Fitted(lambda width: charts.pareto(report, width)))
+        self.query_one("#report-follow", Static).update(charts.follow_through(report))
+        self.query_one("#report-recovery", Static).update(charts.Fitted(lambda width: charts.recovery(report, width)))
+        self.query_one("#report-remedies", Static).update(
+            charts.Fitted(lambda width: charts.remedies(report.remedies, width)))
+        self.query_one("#report-people", Static).update(
+            charts.Fitted(lambda width: charts.people(report.people, width)))
+        self.query_one("#report-repeats", Static).update(
+            charts.Fitted(lambda width: charts.repeat_customers(report.repeat_customers, width)))
+
+    def summary(self, report: Report) -> Text:
+        """The period's incidents by severity, and the remedies given."""
+        line = Text("Incidents ", style="bold", end="")
+        line.append(str(report.incidents), style="bold")
+        line.append("  " + " · ".join(f"{count.label} {count.count}" for count in report.by_severity))
+        given = ", ".join(format_money(amount, currency) for currency, amount in sorted(report.remedy_totals.items()))
+        line.append("\nRemedies ", style="bold")
+        line.append(given or "none")
+        return line
+
+    def fit_trend(self, report: Report) -> None:
+        """Give each week the same cells of the sparkline, with its count under it."""
+        box = self.query_one("#report-trend-box")
+        weeks = max(1, len(report.trend))
+        columns = max(1, min(WEEK_COLUMNS, (box.content_size.width or 36) // weeks))
+        sparkline = self.query_one("#report-trend", Sparkline)
+        sparkline.styles.width = weeks * columns
+        sparkline.styles.height = TREND_HEIGHT
+        self.query_one("#report-trend-figures", Static).update(charts.trend_figures(report.trend, columns))

@@ -39,11 +39,12 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from frontdesk import timing
 from frontdesk.errors import InvalidInput
-from frontdesk.schemas.reads import Count, PersonFigures, Rate, RemedyLine, RepeatCustomer, Report
+from frontdesk.schemas.reads import Count, PersonFigures, Rate, RemedyLine, RepeatCustomer, Report, ReportView
 from frontdesk.schemas.vocab import SEVERITIES, label
 from frontdesk.services import escalation
 from frontdesk.services.audit import parse_day
 from frontdesk.services.authority import require
+from frontdesk.services.playbooks import categories
 from frontdesk.services.context import Actor
 from frontdesk.store.models import (
     Category,
@@ -73,6 +74,8 @@ FORMATS = ("text", "csv", "json")
 SECTIONS = ("period", "incidents", "trend", "by_category", "by_hour", "by_category_hour", "by_weekday", "by_product",
             "root_causes", "remedies", "follow_through", "promises", "recovery", "people", "repeat_customers")
 """The JSON's sections, in order; each is computed on its own (_Figures.sections), so each can be timed."""
+NAMED_PERIODS = {"week": "This week", "4w": "Last 4 weeks", "quarter": "This quarter"}
+"""The periods F5 offers by name (a typed range is "custom"), each ending today."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,31 @@ def parse_scope(
     if (last - first).days >= LONGEST_DAYS:
         raise InvalidInput({"from": f"a report covers at most {LONGEST_DAYS} days (not {(last - first).days + 1})"})
     return Scope(first, last, site_id, site_name, category)
+
+
+def period_days(period: str, today: date) -> tuple[date, date]:
+    """The local days of a named period, up to today: the week from Monday, the 4 weeks, the calendar quarter."""
+    if period == "week":
+        return today - timedelta(days=today.weekday()), today
+    if period == "quarter":
+        return date(today.year, (today.month - 1) // 3 * 3 + 1, 1), today
+    if period == "4w":
+        return today - timedelta(days=DEFAULT_DAYS - 1), today
+    raise InvalidInput({"period": f"no period called {period!r} ({', '.join(NAMED_PERIODS)} or custom)"})
+
+
+def view(
+    actor: Actor, *, period: str = "4w", first_day: str | None = None, last_day: str | None = None,
+    all_sites: bool = False, category: str | None = None,
+) -> ReportView:
+    """F5's one call: a named period (or typed days for "custom") checked as the command checks its flags,
+    every figure, and the categories to narrow it to."""
+    if period != "custom":
+        with actor.store.read() as session:
+            today = timing.local(actor.now(), actor.zone(session)).date()
+        first_day, last_day = (day.isoformat() for day in period_days(period, today))
+    scope = parse_scope(actor, first_day=first_day, last_day=last_day, all_sites=all_sites, category=category)
+    return ReportView(period=period, report=build(actor, scope), categories=tuple(categories(actor.store)))
 
 
 def report(actor: Actor, days: int = 30, *, all_sites: bool = False) -> Report:

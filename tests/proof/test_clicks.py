@@ -101,7 +101,7 @@ class Failures:
         monkeypatch.setattr(ApologyScreen, "__init__", apology)
 
 
-TEXT_TABLES = ("#report-what", "#report-when")
+TEXT_TABLES = ("#report-heat", "#report-products")
 """The reports' tables, drawn as text in a Static each."""
 
 

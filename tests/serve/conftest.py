@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -14,6 +12,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.templates import built_once, copied
 
 SERVER_START_SECONDS = 30.0
 SERVER_STOP_SECONDS = 20.0
@@ -34,26 +34,17 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> P
     Under xdist the workers share one build (the first to take the lock makes it, in the folder their
     base temporary folders share): it costs about 20 s of a CI machine's CPU.
     """
-    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
-    folder = shared / "serve-demo"
-    folder.mkdir(exist_ok=True)
-    path = folder / "demo.db"
-    with (folder / "lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (folder / "built").exists():
-            path.unlink(missing_ok=True)
-            subprocess.run([sys.executable, "-m", "frontdesk", "--db", f"sqlite:///{path}", "demo"], check=True,
-                           capture_output=True, timeout=300, env=plain_env(folder))
-            (folder / "built").touch()
-    return path
+    def build(path: Path) -> None:
+        subprocess.run([sys.executable, "-m", "frontdesk", "--db", f"sqlite:///{path}", "demo"], check=True,
+                       capture_output=True, timeout=300, env=plain_env(path.parent))
+
+    return built_once(tmp_path_factory, worker_id, "serve-demo", build)
 
 
 @pytest.fixture
 def demo_url(demo_template: Path, tmp_path: Path) -> str:
     """A fresh copy of the demo store for this test."""
-    path = tmp_path / "demo.db"
-    shutil.copyfile(demo_template, path)
-    return f"sqlite:///{path}"
+    return copied(demo_template, tmp_path)
 
 
 def free_port() -> int:
