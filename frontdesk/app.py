@@ -90,6 +90,8 @@ def _reports() -> Screen[Any]:
 DESK_MODES = {"greet": _greet, "incident": _incident, "followups": _followups, "reports": _reports}
 HANDOVER = "handover"
 """A blank mode shown for a moment while every desk mode is made anew for another person (see start_clean)."""
+SIGN_IN = "sign-in"
+"""The installed sign-in screen: shown at start and again at every lock."""
 ESCALATION_CHECK_SECONDS = 60
 """How often a terminal looks for follow-ups the clock has escalated (for the alert bar)."""
 
@@ -356,8 +358,14 @@ class FrontdeskApp(QuietCrashes, DeskApp):
 
         terminal = self.terminal_actor(event.site.id)
         self.locked = event.locked
-        self.push_screen(SignInScreen(terminal, event.staff, can_cancel=event.can_cancel, chosen=event.chosen,
-                                      locked=event.locked), signed_in)
+        if self.is_screen_installed(SIGN_IN):
+            sign_in = self.get_screen(SIGN_IN, SignInScreen)
+            sign_in.show_again(terminal, event.staff, can_cancel=event.can_cancel, chosen=event.chosen,
+                               locked=event.locked)
+        else:  # kept, so that a lock shows it again rather than building one (most of a lock's time)
+            self.install_screen(SignInScreen(terminal, event.staff, can_cancel=event.can_cancel, chosen=event.chosen,
+                                             locked=event.locked), SIGN_IN)
+        self.push_screen(SIGN_IN, signed_in)
 
     @work(thread=True, group="write", exit_on_error=False)
     def unlocked(self, desk: Actor) -> None:
@@ -616,13 +624,13 @@ class FrontdeskApp(QuietCrashes, DeskApp):
 
     def action_switch_staff(self) -> None:
         """Lock at once (the names are those of the last sign-in): the sign-in covers everything, the same
-        person's PIN resumes, another's switches. The audit event is written behind it."""
+        person's PIN resumes, another's switches. The audit event is written once the lock is on screen."""
         if self.locked or self.desk is None or self.site is None:
             return
         site, staff = self.known_staff or (self.site, [self.staff] if self.staff else [])
         chosen = next((person for person in staff if person.id == self.desk.staff_id), None)  # Esc: the others
         self.on_frontdesk_app_staff_needed(self.StaffNeeded(site, staff, False, chosen, locked=True))
-        self.record_lock(self.desk)
+        self.screen.call_after_refresh(self.record_lock, self.desk)  # its thread would compete with the painting
 
     @work(thread=True, group="write", exit_on_error=False)
     def record_lock(self, desk: Actor) -> None:

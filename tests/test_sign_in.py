@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual.widgets import Input
 
 from frontdesk.clock import FixedClock
 from frontdesk.schemas.inputs import StaffInput
@@ -213,6 +214,39 @@ def test_snapshot_locked(snap_compare: Any, sqlite_desk: Actor, clock: FixedCloc
     greet_scene(sqlite_desk)
     app = make_app(url_of(sqlite_desk), clock)
     assert snap_compare(app, terminal_size=size, run_before=_locked)
+
+
+async def test_the_sign_in_shown_again_at_a_lock_is_as_new(sqlite_desk: Actor, clock: FixedClock) -> None:
+    """The app keeps its one sign-in screen and shows it again at each lock (building one took most of a lock's
+    time): nothing the last showing typed or said is left (the name typed, the wrong-PIN message, the PIN), the
+    person signed in is the one chosen, and Esc shows every name again."""
+    app = make_app(url_of(sqlite_desk), clock, staff=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: on_sign_in(app) and "Lena" in screen_text(app))
+        first = app.screen
+        await type_text(pilot, "len")
+        await pilot.press("enter")
+        await type_text(pilot, "9999")
+        await pilot.press("enter")
+        await until(pilot, lambda: "not right" in screen_text(app))
+        await type_text(pilot, "1357")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.staff is not None and not on_sign_in(app))
+        for _ in range(2):
+            await pilot.press("f9")
+            await until(pilot, lambda: on_sign_in(app) and "Locked" in screen_text(app))
+            assert app.screen is first
+            shown = screen_text(app)
+            assert "Lena" in shown and "Maria" not in shown and "not right" not in shown
+            assert app.screen.query_one("#staff-pin", Input).value == ""
+            await type_text(pilot, "1357")
+            await pilot.press("enter")
+            await until(pilot, lambda: not on_sign_in(app))
+        await pilot.press("f9")
+        await until(pilot, lambda: on_sign_in(app) and "Locked" in screen_text(app))
+        await pilot.press("escape")
+        await until(pilot, lambda: all(name in screen_text(app) for name in ("Maria", "Lena", "Tom", "Hana")))
+        assert app.screen.query_one("#staff-filter", Input).value == ""
 
 
 def draft_of(desk: Actor, name: str) -> dict[str, Any] | None:

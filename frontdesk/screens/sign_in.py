@@ -73,12 +73,14 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
         self.new_pin: str | None = None
         """A manager choosing their first PIN: the first typing, waiting for the second."""
         self.choosing = False
+        self.said = ""
+        """What the line under the PIN says now (left alone when it stays empty)."""
         self.listed_for = ""
         """The name typed that the list shows the matches of: Enter may come before the list has narrowed."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="sign-in"):
-            yield Label(self.heading(), classes="dialog-title")
+            yield Label(self.heading(), id="sign-in-title", classes="dialog-title")
             yield Input(placeholder="type a name", id="staff-filter")
             yield OptionList(id="staff-list")
             yield Label("", id="staff-chosen", classes="-hidden")
@@ -97,6 +99,31 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
         self.show_staff("")
         if self.chosen is not None:
             self.ask_pin(self.chosen)
+
+    def show_again(self, desk: Actor, staff: list[StaffInfo], *, can_cancel: bool, chosen: StaffInfo | None,
+                   locked: bool) -> None:
+        """Ready this screen, kept installed by the app, for its next showing, as a new one would be.
+
+        Building a new sign-in screen (its widgets, their styles, the PIN pad)
+        took most of a lock's time; only what differs from its last showing is
+        changed, so locking again as the same person restyles nothing.
+        """
+        self.desk, self.can_cancel = desk, can_cancel
+        if locked != self.locked:
+            self.locked = locked
+            self.set_class(locked, "-locked")
+            self.query_one("#sign-in-title", Label).update(self.heading())
+        self.say("")
+        self.query_one("#staff-pin", Input).value = ""
+        if staff != self.staff or self.query_one("#staff-filter", Input).value:
+            self.staff = staff
+            self.query_one("#staff-filter", Input).value = ""
+            self.show_staff("")
+        if chosen is None:
+            self.show_names()
+        elif chosen != self.chosen or self.choosing:
+            self.show_names()
+            self.ask_pin(chosen)
 
     def show_staff(self, text: str) -> None:
         self.listed_for = text
@@ -147,22 +174,30 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
         return True
 
     def say(self, text: str) -> None:
-        self.query_one("#staff-error", Label).update(literal(text))
+        if text or self.said:
+            self.query_one("#staff-error", Label).update(literal(text))
+            self.said = text
 
     def action_cancel(self) -> None:
         if self.chosen is not None:
-            self.chosen, self.new_pin, self.choosing = None, None, False
-            pin = self.query_one("#staff-pin", Input)
-            pin.value = ""
-            pin.add_class("-hidden")
-            self.query_one("#pin-pad").add_class("-hidden")
-            self.query_one("#staff-chosen", Label).add_class("-hidden")
-            self.query_one("#staff-filter", Input).remove_class("-hidden")
-            self.query_one("#staff-list", OptionList).remove_class("-hidden")
-            self.query_one("#staff-filter", Input).focus()
+            self.show_names()
             self.say("")
             return
         self.dismiss(None)
+
+    def show_names(self) -> None:
+        """Back to the names: the PIN field steps aside, and whoever was chosen is not."""
+        if self.chosen is None:
+            return
+        self.chosen, self.new_pin, self.choosing = None, None, False
+        pin = self.query_one("#staff-pin", Input)
+        pin.value = ""
+        pin.add_class("-hidden")
+        self.query_one("#pin-pad").add_class("-hidden")
+        self.query_one("#staff-chosen", Label).add_class("-hidden")
+        self.query_one("#staff-filter", Input).remove_class("-hidden")
+        self.query_one("#staff-list", OptionList).remove_class("-hidden")
+        self.query_one("#staff-filter", Input).focus()
 
     def ask_pin(self, staff: StaffInfo, prompt: str = "PIN") -> None:
         """Show the chosen name and the PIN field (the list steps aside)."""
