@@ -68,7 +68,7 @@ class ReportsScreen(DeskScreen):
         Binding("q", "period('quarter')", "This quarter", show=False, tooltip="From the quarter's first day"),
         Binding("r", "reload", "Reload", show=False, tooltip="Count again now"),
         Binding("t", "audit_trail", "Audit", tooltip="Who did what to which record, when (a manager)"),
-        Binding("escape", "close_dates", "Back", show=False, tooltip="Leave the typed dates as they were"),
+        Binding("escape", "close_dates", "Back", tooltip="Leave the typed dates as they were"),
     ]
 
     choice: reactive[Choice] = reactive(Choice, always_update=True, init=False)
@@ -128,6 +128,11 @@ class ReportsScreen(DeskScreen):
 
     def refresh_data(self) -> None:
         if self.desk is not None:
+            title = self.query_one("#report-title", Label)
+            if self.view is not None:
+                counting = self.heading(self.view)
+                counting.append(" · counting…", style="italic")
+                title.update(counting)
             self.load(self.choice)
 
     def watch_choice(self) -> None:
@@ -201,6 +206,8 @@ class ReportsScreen(DeskScreen):
     def on_reports_screen_refused(self, event: Refused) -> None:
         if event.choice != self.choice:
             return
+        if self.view is not None:
+            self.query_one("#report-title", Label).update(self.heading(self.view))  # no longer counting
         caption = {"from": "From", "to": "To"}.get(event.field, event.field.capitalize())
         error = self.query_one("#report-error", Label)
         error.update(literal(f"⚠ {caption}: {event.reason}", style="bold"))
