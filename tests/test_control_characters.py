@@ -43,7 +43,7 @@ TOUR: tuple[tuple[tuple[str, ...], tuple[str, ...], str | None], ...] = (
     (("i",), ("On file",), "incident amend form"),
     ((ESC, F3), ("Who and when",), None),
     (("E", "v", "e"), ("Eve^[]52",), "incident form, customer picker"),
-    ((F5,), ("Reports",), "reports"),
+    ((F5,), ("Reports", "Menu^[]52", "Bistro^[]52"), "reports: top products, the title"),
     ((F9, ESC), ("Tom^[]52",), "sign-in (locked, back to the names)"),
 )
 """Keys to press, what must then show (stored text made visible), and the screen that showed it."""

@@ -216,3 +216,20 @@ def test_reports_snapshot_scrolled_to_the_end(snap_compare: Any, demo_url: str, 
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+async def test_customer_text_shows_as_typed(sqlite_desk: Actor, clock: FixedClock) -> None:
+    """A repeat customer's name and a product that look like markup show literally, as typed."""
+    from frontdesk.services import customers, incidents
+
+    ben = customers.create_customer(sqlite_desk, customers.parse_customer(sqlite_desk, {"name": "Ben [/] [b]x"}))
+    for when in ("yesterday 19:10", "19:20"):
+        incidents.log_incident(sqlite_desk, incidents.parse_incident(sqlite_desk, {
+            "customer_id": ben, "occurred_at": when, "category": "food", "severity": "minor",
+            "product": "[red]Soup[/]", "description": "cold"}))
+    app = make_app(sqlite_desk.store.url.render_as_string(hide_password=False), clock)
+    async with app.run_test(size=(80, 70)) as pilot:
+        await open_reports(pilot)
+        lines = screen_text(app).splitlines()
+        assert any(line.strip().startswith("Ben [/] [b]x") and "2 (2)" in line for line in lines)
+        assert any(line.strip().startswith("[red]Soup[/] 2 █") for line in lines)
