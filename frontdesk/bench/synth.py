@@ -518,7 +518,10 @@ def _write_incidents(
     cause and an outcome; active flags go to the open episodes first, up to
     one per two hundred customers.
     """
-    made = [_incident(rng, group[candidate.site_index], candidate, now_s) for candidate in candidates]
+    # In the order they happened, as the app would have written them: the ids (and so the rows on disk) of a
+    # period's incidents and follow-ups are together, not spread over the table by customer.
+    ordered = sorted(candidates, key=lambda candidate: (candidate.arrival, candidate.visit_id))
+    made = [_incident(rng, group[candidate.site_index], candidate, now_s) for candidate in ordered]
     follow_ups: list[_FollowUp] = []
     for number, incident in enumerate(made):
         tz = group[incident.candidate.site_index].tz

@@ -187,13 +187,17 @@ class _Figures:
         ).data([(name, timing.at_local(scope.first_day, time(0), timing.zone(name)),
                  timing.at_local(scope.last_day + timedelta(days=1), time(0), timing.zone(name))) for name in zones]
                ).cte("period")
-        self.in_period: list[ColumnElement[bool]] = [Incident.local_date >= scope.first_day,
-                                                     Incident.local_date <= scope.last_day]
-        if scope.site_id is not None:
-            self.in_period.append(Incident.site_id == scope.site_id)
-        self.any_category = list(self.in_period)
-        if scope.category is not None:
-            self.in_period.append(Incident.category == scope.category)
+        self.in_period = self.incidents_until(scope.last_day)
+        self.any_category = self.incidents_until(scope.last_day, any_category=True)
+
+    def incidents_until(self, last_day: date, *, any_category: bool = False) -> list[ColumnElement[bool]]:
+        """The scope's incidents from its first day to `last_day` (one bound each way, for the index)."""
+        where: list[ColumnElement[bool]] = [Incident.local_date >= self.scope.first_day, Incident.local_date <= last_day]
+        if self.scope.site_id is not None:
+            where.append(Incident.site_id == self.scope.site_id)
+        if self.scope.category is not None and not any_category:
+            where.append(Incident.category == self.scope.category)
+        return where
 
     def grouped(self, *columns: Any, where: list[ColumnElement[bool]] | None = None) -> list[Any]:
         statement = select(*columns, func.count()).where(*(where or self.in_period)).group_by(*columns)
@@ -398,7 +402,9 @@ class _Figures:
             )
             .join(Site, Site.id == FollowUp.site_id)
             .join(day, and_(day.c.tz == Site.time_zone, FollowUp.due_at >= day.c.starts, FollowUp.due_at < day.c.ends))
-            .where(FollowUp.status != "skipped", FollowUp.due_at >= self.earliest, FollowUp.due_at < self.latest,
+            # Each day's own bounds are the index range (site, status, due): not `status != "skipped"`, and no
+            # bounds of the whole period, which SQLite took instead and so read the period once a day.
+            .where(FollowUp.status.in_(("open", "done")),
                    day.c.day >= self.scope.first_day.toordinal(), day.c.day <= self.scope.last_day.toordinal())
             .group_by(FollowUp.owner_id)
         )
@@ -452,8 +458,38 @@ class _Figures:
         Each customer counts from their first incident (baseline: their first
         visit) in the period, and only once that is at least the window ago.
         """
-        start = select(Incident.customer_id.label("customer_id"), func.min(Incident.occurred_at).label("at")).where(
-            *self.in_period, Incident.customer_id.is_not(None)).group_by(Incident.customer_id).subquery()
+        rates: dict[str, Rate] = {}
+        for window in WINDOWS:
+            cutoff = self.now - timedelta(days=window)
+            for name, source in (("", self.first_incidents(cutoff)), ("baseline_", self.first_visits(cutoff))):
+                n, count = self.session.execute(self.came_back_rate(source, window)).one() if self.reaches(cutoff) \
+                    else (0, 0)
+                rates[f"{name}{window}d"] = Rate(count=int(count or 0), n=n)
+        return {f"{name}{window}d": rates[f"{name}{window}d"] for name in ("", "baseline_") for window in WINDOWS}
+
+    def reaches(self, cutoff: datetime) -> bool:
+        """Whether anything in the period can be before `cutoff` (the last 4 weeks are never 30 days ago)."""
+        return cutoff >= self.earliest
+
+    def first_incidents(self, cutoff: datetime, *by: Any) -> Any:
+        """Each customer's first incident in the period (per `by`, e.g. category), for those whose first is before
+        `cutoff`.
+
+        A customer's first is before the cutoff exactly when one of theirs is,
+        so the incidents after it are left out before grouping: the same
+        customers and the same first instants, without reading the recent rows
+        (a local day is within a day of the UTC one, so none after the next).
+        """
+        last_day = min(self.scope.last_day, cutoff.date() + timedelta(days=1))
+        return (
+            select(Incident.customer_id.label("customer_id"), *by, func.min(Incident.occurred_at).label("at"))
+            .where(*self.incidents_until(last_day), Incident.customer_id.is_not(None), Incident.occurred_at <= cutoff)
+            .group_by(Incident.customer_id, *by).subquery()
+        )
+
+    def first_visits(self, cutoff: datetime) -> Any:
+        """The baseline: each visitor's first visit in the period, for visitors without an incident in it and whose
+        first visit is before `cutoff` (left out before grouping, as in first_incidents)."""
         visit, period = Visit, self.period
         # One row of UTC bounds per time zone (not the calendar of days): SQLite would scan the visits once a day.
         baseline_visit = (
@@ -461,7 +497,8 @@ class _Figures:
             .join(Site, Site.id == visit.site_id)
             .join(period, and_(period.c.tz == Site.time_zone, visit.checked_in_at >= period.c.starts,
                                visit.checked_in_at < period.c.ends))
-            .where(visit.checked_in_at >= self.earliest, visit.checked_in_at < self.latest,
+            .where(visit.checked_in_at >= self.earliest,
+                   visit.checked_in_at <= cutoff if cutoff < self.latest else visit.checked_in_at < self.latest,
                    # not a correlated NOT EXISTS: SQLite searched the period's incidents by site for every visit
                    visit.customer_id.not_in(select(Incident.customer_id).where(
                        *self.any_category, Incident.customer_id.is_not(None))))
@@ -469,24 +506,16 @@ class _Figures:
         )
         if self.scope.site_id is not None:
             baseline_visit = baseline_visit.where(visit.site_id == self.scope.site_id)
-        baseline = baseline_visit.subquery()
-        rates: dict[str, Rate] = {}
-        for name, source in (("", start), ("baseline_", baseline)):
-            for window in WINDOWS:
-                n, count = self.session.execute(self.came_back_rate(source, window)).one()
-                rates[f"{name}{window}d"] = Rate(count=int(count or 0), n=n)
-        return rates
+        return baseline_visit.subquery()
 
     def came_back_by_category(self) -> dict[str, dict[str, Rate]]:
         """Came back within 30 and 90 days, per category, from each customer's first incident of it."""
-        start = (
-            select(Incident.customer_id.label("customer_id"), Incident.category.label("category"),
-                   func.min(Incident.occurred_at).label("at"))
-            .where(*self.in_period, Incident.customer_id.is_not(None))
-            .group_by(Incident.customer_id, Incident.category).subquery()
-        )
         rates: dict[str, dict[str, Rate]] = defaultdict(dict)
         for window in WINDOWS:
+            cutoff = self.now - timedelta(days=window)
+            if not self.reaches(cutoff):
+                continue
+            start = self.first_incidents(cutoff, Incident.category.label("category"))
             rows = self.session.execute(self.came_back_rate(start, window, start.c.category)
                                         .group_by(start.c.category).order_by(start.c.category))
             for category, n, count in rows:

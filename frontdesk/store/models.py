@@ -192,6 +192,7 @@ class Visit(Base):
     __table_args__ = (
         Index("ix_visits_customer_id_checked_in_at", "customer_id", "checked_in_at"),
         Index("ix_visits_site_id_checked_out_at", "site_id", "checked_out_at"),
+        Index("ix_visits_site_id_checked_in_at_customer_id", "site_id", "checked_in_at", "customer_id"),
     )
 
 
