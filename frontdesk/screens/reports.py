@@ -104,17 +104,17 @@ class ReportsScreen(DeskScreen):
         with VerticalScroll(id="report", can_focus=True):
             yield Static(id="report-summary")
             with Horizontal(classes="report-pair"):
-                with Vertical(id="report-trend-box"):
+                with Vertical(id="report-trend-box", classes="report-left"):
                     yield Static(charts.title("Incidents per week"))
                     yield Sparkline([], id="report-trend")
                     yield Static(id="report-trend-figures")
                 yield Static(id="report-weekday")
             yield Static(id="report-heat")
             with Horizontal(classes="report-pair"):
-                yield Static(id="report-products")
+                yield Static(id="report-products", classes="report-left")
                 yield Static(id="report-causes")
             with Horizontal(classes="report-pair report-wide-pair"):
-                yield Static(id="report-follow")
+                yield Static(id="report-follow", classes="report-left")
                 yield Static(id="report-remedies")
             yield Static(id="report-recovery")
             yield Static(id="report-people")
