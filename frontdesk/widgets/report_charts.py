@@ -229,8 +229,8 @@ def recovery(report: Report, width: int) -> Group:
     outcomes = {outcome.key: outcome.count for outcome in report.outcomes}
     labels = {count.key: count.label for count in report.by_category}
     came_back = report.came_back
-    label_width = max(10, min(LABEL_WIDTH, width - 2 * 12))
-    table = _grid(label_width, 11, 11)
+    label_width = max(10, min(LABEL_WIDTH + 4, width - 2 * 13))
+    table = _grid(label_width, 12, 12)
     table.add_row(Text("Came back within", style="italic"), "30 days", "90 days", style="italic")
     table.add_row("after an incident", rate_text(came_back.get("30d")), rate_text(came_back.get("90d")))
     table.add_row("visitors without one", rate_text(came_back.get("baseline_30d")),
