@@ -361,3 +361,24 @@ async def test_a_name_and_enter_read_at_once_choose_that_name(sqlite_desk: Actor
         await read_at_once(pilot, *"1357", "enter")
         await until(pilot, lambda: app.staff is not None)
         assert app.staff is not None and app.staff.name == "Lena" and not on_sign_in(app)
+
+
+async def test_footers_let_go_of_the_keys_they_drop(sqlite_desk: Actor, clock: FixedClock) -> None:
+    """A footer's recompose kept its old keys alive (Textual forgets a key's binding to the footer's `compact` only
+    when that changes, and it never does): every lock and focus change grew the heap for good, and Python's full
+    collections with it. After locks and unlocks, no key that left a footer is still alive."""
+    import gc
+
+    app = make_app(url_of(sqlite_desk), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        for _ in range(3):
+            await pilot.press("f9")
+            await until(pilot, lambda: on_sign_in(app) and "Locked" in screen_text(app))
+            await type_text(pilot, "2468")
+            await pilot.press("enter")
+            await until(pilot, lambda: not on_sign_in(app))
+            await settle(pilot)
+        gc.collect()
+        dropped = [key for key in gc.get_objects() if type(key).__name__ == "FooterKey" and not key.is_attached]
+        assert dropped == []

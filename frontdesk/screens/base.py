@@ -26,11 +26,17 @@ if TYPE_CHECKING:
 
 
 class DeskFooter(Footer):
-    """Textual's Footer, recomposed only when the keys it shows have changed.
+    """Textual's Footer, recomposed only when the keys it shows have changed, and letting go of the keys it drops.
 
     Any `refresh_bindings()` recomposes the Footer (tens of milliseconds of
     widget building on a kiosk), and screens refresh bindings as their state
     changes; most of those refreshes leave the shown keys as they were.
+
+    Each key it composes is bound to its `compact`, and Textual forgets a
+    removed key's binding only when `compact` changes, which it never does
+    here: every recompose kept its old keys alive (about 15 widgets and 2,000
+    objects per lock and unlock), and Python's full collections grew longer
+    all day. After a recompose the bindings are run once, which drops them.
     """
 
     _shown: tuple[object, ...] | None = None
@@ -45,6 +51,10 @@ class DeskFooter(Footer):
             return
         self._shown = shown
         super().bindings_changed(screen)
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        self.mutate_reactive(Footer.compact)  # Textual drops the removed keys' bindings as it runs them
 
 
 class DeskScreen(DeskNode, Screen[None]):

@@ -20,10 +20,11 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, OptionList
+from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from frontdesk.desk import DeskNode
+from frontdesk.screens.base import DeskFooter
 from frontdesk.schemas.vocab import label
 from frontdesk.widgets.safe import joined, literal
 
@@ -90,7 +91,7 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
                     yield Button(PAD_LABELS.get(key, key), id=f"pin-{key}", classes="pin-key",
                                  tooltip=PAD_TOOLTIPS.get(key))
             yield Label("", id="staff-error", classes="field-error")
-        yield Footer(compact=True)  # its own keys, not the screen's underneath (issue 17)
+        yield DeskFooter(compact=True)  # its own keys, not the screen's underneath (issue 17)
 
     def heading(self) -> str:
         return "Locked. Sign in: who is at this terminal?" if self.locked else "Sign in: who is at this terminal?"
