@@ -45,17 +45,20 @@ async def test_a_leads_first_sign_in_of_the_day_opens_on_the_queue(shift: Shift,
         assert again.current_mode == "greet"
 
 
-async def test_a_manager_hears_of_what_reached_the_managers_only(shift: Shift, clock: Any) -> None:
-    app = app_for(shift.desk, clock)  # Maria, a manager: nothing is at level 2, so the bar stays empty
+async def test_a_manager_hears_of_both_levels(shift: Shift, clock: Any) -> None:
+    """Issue 15: what sits with the leads is the managers' to chase too, so a manager's bar counts both levels."""
+    app = app_for(shift.desk, clock)  # Maria, a manager: two follow-ups with the leads, none with the managers yet
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
-        await until(pilot, lambda: row(shift.desk, shift.follow_ups["ana_call"]).escalation == 1)
-        assert app.current_mode == "greet" and app.escalation_notice == ""
+        await until(pilot, lambda: "escalated to the leads" in bar(app))
+        assert row(shift.desk, shift.follow_ups["ana_call"]).escalation == 1
+        assert "! 2 follow-ups escalated to the leads · F4: the queue" in screen_text(app)
+        assert app.current_mode == "greet"
     clock.set(utc(2026, 11, 21, 9, 30))  # Sat 10:30: Ana's call (Wed 10:00) is three local days overdue
     later = app_for(shift.desk, clock)
     async with later.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        await until(pilot, lambda: "escalated to the managers" in bar(later))
-        assert row(shift.desk, shift.follow_ups["ana_call"]).escalation == 2
-        assert "!! 1 follow-up escalated to the managers · F4: the queue" in screen_text(later)
+        await until(pilot, lambda: "to the managers" in bar(later))
+        assert [row(shift.desk, shift.follow_ups[name]).escalation for name in ("ana_call", "smith_call")] == [2, 1]
+        assert "!! 2 follow-ups escalated: 1 to the managers, 1 to the leads · F4: the queue" in screen_text(later)
         assert later.current_mode == "greet", "only a lead's terminal opens on the queue"

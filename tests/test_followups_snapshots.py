@@ -27,7 +27,9 @@ def test_queue(snap_compare: Any, shift: Shift, clock: Any, size: tuple[int, int
     "! 2 days overdue" first and highlighted, then "today 22:00" Smith [/], "today 23:30" unknown guest
     (finish deposition), "tomorrow 10:00" [@click=app.quit]x[/]; at 120×40 also "! tomorrow 15:00"
     Smith [/] with 3 tries. At 80×24 each incident is on its own line under its row; at 120×40 it is the
-    last column. Ana's detail below; the footer shows Done, Resched., Reassign, Skip, Notes."""
+    last column. Ana's detail below; the footer shows Done, Resched., Reassign, Skip, Notes. Above the counts
+    the alert bar says "! 2 follow-ups escalated to the leads · F4: the queue": Maria, a manager, hears of both
+    levels (issue 15)."""
 
     async def run_before(pilot: Any) -> None:
         await open_queue(pilot)

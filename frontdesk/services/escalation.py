@@ -183,11 +183,17 @@ def counts(actor: Actor, *, all_sites: bool = False) -> EscalationCounts:
 
 
 def notice(role: str | None, found: EscalationCounts) -> str:
-    """The alert bar's words for this person: a lead hears of level 1, a manager of level 2 ("" for nothing)."""
-    number, mark, to = (found.managers, "!!", "the managers") if role == "manager" else (found.leads, "!", "the leads")
+    """The alert bar's words for this person ("" for nothing): a lead hears of level 1; a manager of both levels,
+    as what sits with the leads is theirs to chase too."""
+    number = found.leads + found.managers if role == "manager" else found.leads
     if not number:
         return ""
-    return f"{mark} {number} follow-up{'s' if number != 1 else ''} escalated to {to} · F4: the queue"
+    what = f"{number} follow-up{'s' if number != 1 else ''} escalated"
+    if role != "manager" or not found.managers:
+        return f"! {what} to the leads · F4: the queue"
+    if not found.leads:
+        return f"!! {what} to the managers · F4: the queue"
+    return f"!! {what}: {found.managers} to the managers, {found.leads} to the leads · F4: the queue"
 
 
 def escalations(actor: Actor) -> list[EscalatedItem]:
