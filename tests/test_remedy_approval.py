@@ -12,7 +12,7 @@ from frontdesk.store.models import AuditEvent, FollowUp, Incident
 from tests.conftest import DESK_PINS
 from tests.test_followups_screen import press
 from tests.test_incident import VALID, app_for, count, fill_valid_form, open_form, staff_ids
-from tests.ui import screen_text, settle, type_text, until
+from tests.ui import ready, screen_text, settle, type_text, until
 
 ABOVE = {**VALID, "remedy_cost": "45.00"}
 
@@ -86,7 +86,8 @@ def test_approval_dialog(snap_compare: Any, sqlite_desk: Any, clock: Any, size: 
     """Tom saves a 45.00 EUR voucher: "Remedy above your limit", the sentence "45.00 EUR is above your limit as a
     staff (20.00 EUR): a lead's or manager's PIN approves it, or it saves pending approval.", "Who approves it?"
     with "1 Lena" highlighted, "2 Maria", "3 nobody at hand: save it pending approval", the PIN field (dots for
-    the two digits typed) and the keys line; nothing cut off at 80×24."""
+    the two digits typed) and the keys line; nothing cut off at 80×24. At 120×40 the plan behind it ends with
+    "approve remedy · in person · Lena (if the remedy waits for approval)", partly under the dialog."""
 
     async def run_before(pilot: Any) -> None:
         await save_above_the_limit(pilot)
@@ -94,3 +95,51 @@ def test_approval_dialog(snap_compare: Any, sqlite_desk: Any, clock: Any, size: 
         await type_text(pilot, "13")
 
     assert snap_compare(app_for(sqlite_desk, clock, staff="Tom"), terminal_size=size, run_before=run_before)
+
+
+async def test_raising_the_remedy_in_an_amendment_asks_the_same_and_a_pin_approves_it(sqlite_desk, clock):
+    """Issue 15: Tom's 15.00 voucher (within his 20.00) amended to 45.00 goes through the same dialog."""
+    from frontdesk.services import incidents
+    from frontdesk.services.context import Actor
+
+    desk = sqlite_desk
+    tom = Actor(desk.store, clock, desk.site_id, "stand", staff_ids(desk)["Tom"])
+    incident_id = incidents.log_incident(tom, incidents.parse_incident(tom, {
+        "category": "food", "severity": "minor", "description": "Soup arrived cold", "remedy_kind": "voucher",
+        "remedy_cost": "15.00", "plan": []})).incident_id
+    app = app_for(desk, clock, staff="Tom")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await press(pilot, "f3", "f8", "enter")
+        await press(pilot, *["tab"] * 8, "end", *["backspace"] * 5)  # the remedy's cost
+        await type_text(pilot, "45.00")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, RemedyApprovalDialog))
+        assert "45.00 EUR is above your limit as a staff (20.00 EUR)" in screen_text(app)
+        with desk.store.read() as session:
+            assert session.get(Incident, incident_id).remedy_cost == 1500, "nothing is saved while it asks"
+
+        await press(pilot, "1", "tab")
+        await type_text(pilot, DESK_PINS["Lena"])
+        await press(pilot, "enter")
+        await until(pilot, lambda: f"Incident #{incident_id} amended" in screen_text(app))
+        with desk.store.read() as session:
+            incident = session.get(Incident, incident_id)
+            assert (incident.remedy_cost, incident.remedy_approval, incident.remedy_approved_by_id) == (
+                4500, "approved", staff_ids(desk)["Lena"])
+
+
+async def test_the_save_preview_lists_the_approval_follow_up_a_pending_remedy_adds(sqlite_desk, clock):
+    """Issue 15: above Tom's limit, what saving creates shows the leads' approval follow-up, not in the plan's keys."""
+    from frontdesk.widgets.plan_preview import PlanPreview
+
+    app = app_for(sqlite_desk, clock, staff="Tom")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_form(pilot)
+        await fill_valid_form(pilot, ABOVE)
+        plan = app.screen.query_one(PlanPreview)
+        await until(pilot, lambda: plan.if_pending is not None)
+        lines = [str(plan.get_option_at_index(index).prompt) for index in range(plan.option_count)]
+        assert lines[-1] == "Fri 20 Nov 19:30  approve remedy · in person · Lena (if the remedy waits for approval)"
+        assert len(plan.steps) == len(lines) - 1 and plan.get_option_at_index(len(lines) - 1).disabled
+        assert count(sqlite_desk, Incident) == 0

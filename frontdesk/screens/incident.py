@@ -115,6 +115,8 @@ class IncidentScreen(LooksUpCustomers, DeskScreen):
         said: tuple[str | None, str]
         question: str
         approvers: tuple[tuple[int, str], ...]
+        amending: Amending | None = None
+        """The incident on file whose amendment raised the remedy; None for a new one."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -428,17 +430,17 @@ class IncidentScreen(LooksUpCustomers, DeskScreen):
 
         draft = draft_key(desk, DRAFT_KIND)
         with dialogs.refusals(self, form_name):
-            if amending is None:
-                try:
+            try:
+                if amending is None:
                     result = incidents.log_incident(desk, incidents.parse_incident(desk, raw), draft=draft,
                                                     approval=approval)
-                except ApprovalNeeded as needed:
-                    self.post_message(self.ApprovalAsked(raw, said, str(needed), needed.approvers))
+                    self.post_message(self.Logged(result, *said))
                     return
-                self.post_message(self.Logged(result, *said))
+                detail = incidents.amend_incident(desk, amending.detail.id, amending.version,
+                                                  incidents.parse_amend(desk, raw), draft=draft, approval=approval)
+            except ApprovalNeeded as needed:  # a remedy above the limit, new or raised by the amendment
+                self.post_message(self.ApprovalAsked(raw, said, str(needed), needed.approvers, amending))
                 return
-            detail = incidents.amend_incident(desk, amending.detail.id, amending.version,
-                                              incidents.parse_amend(desk, raw), draft=draft)
             self.post_message(self.Amended(detail, list(raw)))
 
     @on(Worker.StateChanged)
@@ -462,7 +464,7 @@ class IncidentScreen(LooksUpCustomers, DeskScreen):
                 self.app.notify("Not saved: the remedy needs an approval, or to be saved pending one.")
                 return
             self.saving = True
-            self.write(desk, event.raw, None, event.said, approval)
+            self.write(desk, event.raw, event.amending, event.said, approval)
 
         self.saving = True  # until answered: Ctrl+S does not save twice
         self.app.push_screen(RemedyApprovalDialog(desk, event.question, event.approvers), answered)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from frontdesk import timing
-from frontdesk.errors import Conflict, InvalidInput, NotFound
+from frontdesk.errors import ApprovalNeeded, Conflict, InvalidInput, NotFound
 from frontdesk.money import format_money
 from frontdesk.schemas.base import ReadModel
 from frontdesk.schemas.inputs import (
@@ -392,7 +392,7 @@ def _incident(session: Session, incident_id: int) -> Incident:
 
 
 def amend_incident(actor: Actor, incident_id: int, expected_version: int, changes: IncidentAmend, *,
-                   draft: DraftKey | None = None) -> IncidentDetail:
+                   draft: DraftKey | None = None, approval: RemedyApproval | None = None) -> IncidentDetail:
     """Correct or complete a deposition; only given fields change, each change is audited; `draft` goes with it.
 
     Side effects follow the rules of logging: a new hand-off or promise gets
@@ -400,7 +400,11 @@ def amend_incident(actor: Actor, incident_id: int, expected_version: int, change
     or broken closes its promise check, attaching a customer to an unknown
     guest's serious incident raises the flag it could not have before, and
     marking the deposition complete closes its "incomplete deposition" item.
+    A remedy raised above the amender's limit asks for an approval as at
+    logging (`ApprovalNeeded`, nothing written); `approval` answers it.
     """
+    if approval is not None and approval.approver_id is not None:
+        verify_approver(actor, approval.approver_id, approval.pin)
     with actor.store.begin() as session:
         staff = require_staff(session, actor, "amend_own_incident")
         incident = _incident(session, incident_id)
@@ -434,6 +438,9 @@ def amend_incident(actor: Actor, incident_id: int, expected_version: int, change
         if handoff and not incident.handoff_status:
             incident.handoff_status = "pending"
         new_steps: list[PlannedStep] = []
+        if "remedy_cost" in changed and (incident.remedy_cost or 0) > (before["remedy_cost"] or 0):
+            new_steps += _approve_raised_remedy(session, actor, None if actor.store_authority else staff, incident,
+                                                approval, changed)
         if {"handoff_to", "handoff_staff_id", "handoff_expected_at"} & set(changed) and handoff:
             anchor = handoff_anchor(incident.occurred_at, incident.handoff_expected_at, actor.now(), tz)
             new_steps += _place_check(session, incident, "handoff_check", anchor, tz)
@@ -453,6 +460,30 @@ def amend_incident(actor: Actor, incident_id: int, expected_version: int, change
             session.flush()
             audit.record(session, actor, "amend", "incident", incident.id, changed)
         return detail_of(session, incident)
+
+
+def _approve_raised_remedy(session: Session, actor: Actor, staff: Staff | None, incident: Incident,
+                           approval: RemedyApproval | None, changed: list[str]) -> list[PlannedStep]:
+    """A remedy raised by an amendment goes through the limit check of logging (services/remedies.py): above the
+    amender's limit it is approved by the PIN given (audited under the approver, an open approval follow-up done)
+    or left pending with an approval follow-up for the leads (one is enough); without an answer, ApprovalNeeded.
+    Returns the follow-ups to add."""
+    decision, approved_by = remedies.decide(session, actor, staff, incident.remedy_cost or 0, approval)
+    if decision is None:
+        return []
+    incident.remedy_approval, incident.remedy_approved_by_id = decision, approved_by
+    changed += [field for field in ("remedy_approval", "remedy_approved_by_id") if field not in changed]
+    waiting = episodes.open_checks(session, incident.id, "remedy_approval")
+    if approved_by is not None:
+        session.flush()
+        audit.record(session, actor.as_staff(approved_by), "remedy_approved", "incident", incident.id,
+                     ("remedy_approval", "remedy_approved_by_id"))
+        episodes.close_checks(session, actor, waiting, "remedy approved with the amendment")
+        return []
+    if waiting:
+        return []
+    assert staff is not None  # a pending answer comes from a person above their limit
+    return [remedies.approval_step(session, actor.site_id, incident.remedy_cost or 0, staff.id, actor.now())]
 
 
 def _check_amended(incident: Incident) -> None:
@@ -602,6 +633,22 @@ class LogPreview(ReadModel):
     flag_by_default: bool
     """Moderate and worse flag the customer unless the person says otherwise."""
     plan: tuple[PlanStepPreview, ...]
+    approval_step: PlanStepPreview | None = None
+    """The approval follow-up for the site's leads that saving adds if the remedy, above the person's limit, is
+    left pending approval (none within the limit)."""
+
+
+def _pending_approval_step(session: Session, actor: Actor, cost: int) -> PlanStepPreview | None:
+    """The follow-up a remedy of `cost` adds when it saves pending approval; None when the person's limit covers it."""
+    if not cost or actor.store_authority or actor.staff_id is None:
+        return None
+    staff = session.get(Staff, actor.staff_id)
+    try:
+        remedies.decide(session, actor, staff, cost, None)
+    except ApprovalNeeded:
+        assert staff is not None
+        return _previews(session, [remedies.approval_step(session, actor.site_id, cost, staff.id, actor.now())])[0]
+    return None
 
 
 _FIELDS_THAT_GO_TOGETHER = (
@@ -650,5 +697,6 @@ def preview_log(actor: Actor, data: Mapping[str, Any]) -> LogPreview | None:
             promise_due_at=parsed.promise_due_at,
         )
         flag = default_flag(session, incident, actor.zone(session))
+        approval_step = _pending_approval_step(session, actor, parsed.remedy_cost)
     return LogPreview(headline=flag.headline, message=flag.message.strip(), greeting=flag.greeting,
-                      flag_by_default=parsed.severity in SERIOUS, plan=plan)
+                      flag_by_default=parsed.severity in SERIOUS, plan=plan, approval_step=approval_step)

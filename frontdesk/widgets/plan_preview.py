@@ -78,6 +78,8 @@ class PlanPreview(OptionList):
         """True once the person changed the plan: it no longer follows the playbook."""
         self.tz = ZoneInfo("UTC")
         self.empty_words = "choose a severity and category to see the plan"
+        self.if_pending: PlanStepPreview | None = None
+        """The approval follow-up saving adds if the remedy is left pending approval: shown, not part of the plan."""
 
     def show_steps(self, steps: list[PlanStepPreview], *, edited: bool, tz: ZoneInfo | None = None) -> None:
         self.steps = sorted(steps, key=lambda step: step.due_at)
@@ -88,9 +90,19 @@ class PlanPreview(OptionList):
         self.clear_options()
         if not self.steps:
             self.add_option(Option(Text(self.empty_words, style="dim"), disabled=True))
-            return
-        self.add_options([Option(step_line(step, self.tz)) for step in self.steps])
-        self.highlighted = min(highlighted or 0, len(self.steps) - 1)
+        else:
+            self.add_options([Option(step_line(step, self.tz)) for step in self.steps])
+            self.highlighted = min(highlighted or 0, len(self.steps) - 1)
+        if self.if_pending is not None:  # after the steps, never highlighted: the keys act on the plan only
+            line = step_line(self.if_pending, self.tz)
+            line.append(" (if the remedy waits for approval)", style="italic")
+            self.add_option(Option(line, disabled=True))
+
+    def show_if_pending(self, step: PlanStepPreview | None) -> None:
+        """Show (or stop showing) the approval follow-up a pending remedy adds."""
+        if step != self.if_pending:
+            self.if_pending = step
+            self.show_steps(self.steps, edited=self.edited)
 
     def replace_step(self, index: int, step: PlanStepPreview) -> None:
         steps = list(self.steps)

@@ -180,6 +180,7 @@ class SavePreview(DeskNode, Vertical):
         self.default_flag = "no"
         self.suggested = FlagWords()
         self.plan.empty_words = NO_PLAN_YET
+        self.plan.if_pending = None
         self.plan.show_steps([], edited=False, tz=tz)
         with self.prevent(Input.Changed, TextArea.Changed, ChoiceRow.Changed):
             for item in FLAG_FIELDS:
@@ -218,7 +219,10 @@ class SavePreview(DeskNode, Vertical):
         """The flag and plan the deposition calls for, where the person has not changed them."""
         if not self.plan.edited:
             self.plan.empty_words = NOTHING_PLANNED if preview else NO_PLAN_YET
+            self.plan.if_pending = preview.approval_step if preview else None
             self.plan.show_steps(list(preview.plan) if preview else [], edited=False)
+        else:
+            self.plan.show_if_pending(preview.approval_step if preview else None)
         words = FlagWords(preview.headline, preview.message, preview.greeting or "") if preview else FlagWords()
         with self.prevent(Input.Changed, TextArea.Changed):
             for item in FLAG_FIELDS:

@@ -79,3 +79,18 @@ def test_a_skipped_local_hour_in_the_preview_is_resolved_as_on_saving(desk):
     preview = incidents.preview_log(desk, typed)
     assert preview.headline.endswith("29 Mar")
     assert preview.plan[0].due_at == utc(2026, 3, 30, 8)  # Mon 30 Mar 10:00 CEST
+
+
+def test_a_remedy_above_the_limit_previews_the_approval_follow_up_it_adds_if_pending(desk, as_staff, staff):
+    """Issue 15: what saving creates includes the leads' approval follow-up when the remedy may wait pending."""
+    typed = {"severity": "minor", "category": "food", "remedy_kind": "voucher", "remedy_cost": "45.00", "plan": []}
+    preview = incidents.preview_log(as_staff("Tom"), typed)  # 45.00 is above a staff member's 20.00
+    assert preview is not None and preview.approval_step is not None
+    step = preview.approval_step
+    assert (step.kind, step.channel, step.owner_id, step.owner_name, step.due_at) == (
+        "remedy_approval", "in_person", staff["Lena"], "Lena", desk.now())
+    assert "remedy_approval" not in [planned.kind for planned in preview.plan], "not part of the editable plan"
+
+    assert incidents.preview_log(as_staff("Tom"), {**typed, "remedy_cost": "20.00"}).approval_step is None
+    assert incidents.preview_log(as_staff("Lena"), typed).approval_step is None  # within a lead's 100.00
+    assert incidents.preview_log(desk, {**typed, "remedy_cost": "900.00"}).approval_step is None  # a manager

@@ -135,3 +135,75 @@ def test_done_on_the_approval_follow_up_approves_the_pending_remedy(as_staff, de
     row = stored(desk, result.incident_id)
     assert (row.remedy_approval, row.remedy_approved_by_id) == ("approved", staff["Maria"])
     assert follow_ups_of(desk, result.incident_id)[0].status == "done"
+
+
+def amend_cost(actor, incident_id: int, cost: str, approval: RemedyApproval | None = None):
+    version = incidents.incident_detail(actor, incident_id).version
+    return incidents.amend_incident(actor, incident_id, version, incidents.parse_amend(actor, {"remedy_cost": cost}),
+                                    approval=approval)
+
+
+@pytest.fixture
+def within(as_staff):
+    """Tom's incident with a 15.00 voucher, within his 20.00: nothing asked, no follow-up."""
+    tom = as_staff("Tom")
+    result = incidents.log_incident(tom, incidents.parse_incident(tom, {
+        "category": "food", "severity": "minor", "description": "Cold", "remedy_kind": "voucher",
+        "remedy_cost": "15.00", "plan": []}))
+    return tom, result.incident_id
+
+
+def test_raising_a_remedy_above_the_limit_by_an_amendment_is_asked_and_nothing_is_written(desk, within, staff):
+    tom, incident_id = within
+    with pytest.raises(ApprovalNeeded) as asked:
+        amend_cost(tom, incident_id, "45.00")
+    assert "45.00 EUR is above your limit as a staff (20.00 EUR)" in str(asked.value)
+    assert asked.value.approvers == ((staff["Lena"], "Lena"), (staff["Maria"], "Maria"))
+    row = stored(desk, incident_id)
+    assert (row.remedy_cost, row.remedy_approval, row.version) == (1500, None, 1)
+    amend_cost(tom, incident_id, "18.00")  # raised, but within the limit: nothing asked
+    assert (stored(desk, incident_id).remedy_cost, stored(desk, incident_id).remedy_approval) == (1800, None)
+
+
+def test_an_amendment_raising_the_remedy_is_approved_by_a_pin(desk, within, staff):
+    tom, incident_id = within
+    with pytest.raises(NotAllowed, match="That PIN is not right"):
+        amend_cost(tom, incident_id, "45.00", RemedyApproval(staff["Lena"], "0000"))
+    assert stored(desk, incident_id).remedy_cost == 1500
+
+    amend_cost(tom, incident_id, "45.00", RemedyApproval(staff["Lena"], DESK_PINS["Lena"]))
+    row = stored(desk, incident_id)
+    assert (row.remedy_cost, row.remedy_approval, row.remedy_approved_by_id) == (4500, "approved", staff["Lena"])
+    with desk.store.read() as session:
+        events = session.execute(select(AuditEvent.action, AuditEvent.staff_id).where(
+            AuditEvent.record_type == "incident", AuditEvent.record_id == incident_id).order_by(AuditEvent.id)).all()
+    assert [tuple(event) for event in events][-2:] == [("remedy_approved", staff["Lena"]), ("amend", staff["Tom"])]
+    assert follow_ups_of(desk, incident_id) == []
+    with pytest.raises(NotAllowed, match="above Lena's limit too"):
+        amend_cost(tom, incident_id, "150.00", RemedyApproval(staff["Lena"], DESK_PINS["Lena"]))
+
+
+def test_an_amendment_raising_the_remedy_can_wait_pending_with_one_approval_follow_up(desk, within, staff, as_staff):
+    from frontdesk.services import followups
+
+    tom, incident_id = within
+    amend_cost(tom, incident_id, "45.00", RemedyApproval(pending=True))
+    row = stored(desk, incident_id)
+    assert (row.remedy_cost, row.remedy_approval, row.remedy_approved_by_id) == (4500, "pending", None)
+    (approval,) = follow_ups_of(desk, incident_id)
+    assert (approval.kind, approval.owner_id, approval.status) == ("remedy_approval", staff["Lena"], "open")
+
+    amend_cost(tom, incident_id, "60.00", RemedyApproval(pending=True))  # raised again: still the one follow-up
+    assert [(row.kind, row.status) for row in follow_ups_of(desk, incident_id)] == [("remedy_approval", "open")]
+
+    amend_cost(tom, incident_id, "70.00", RemedyApproval(staff["Maria"], DESK_PINS["Maria"]))
+    row = stored(desk, incident_id)
+    assert (row.remedy_cost, row.remedy_approval, row.remedy_approved_by_id) == (7000, "approved", staff["Maria"])
+    assert [(row.kind, row.status) for row in follow_ups_of(desk, incident_id)] == [("remedy_approval", "done")]
+    assert followups.due_queue(as_staff("Lena")).total == 0
+
+
+def test_a_lead_amending_within_their_own_limit_is_not_asked(desk, within, as_staff):
+    _, incident_id = within
+    amend_cost(as_staff("Lena"), incident_id, "90.00")  # a lead may amend any incident; 90.00 is within 100.00
+    assert (stored(desk, incident_id).remedy_cost, stored(desk, incident_id).remedy_approval) == (9000, None)
