@@ -342,18 +342,24 @@ def _log_action(demo: Demo, guest: Guest | None, story: Story, severity: str, oc
     return log
 
 
-def _log_with_approval(actor: Actor, data: IncidentInput) -> LogResult:
-    """Log; a remedy above the logger's limit is approved by a lead (their PIN from demo.toml); one that only a
-    manager may approve is left pending approval, as if no manager was at hand, so the queue shows one."""
-    needed = approval_needed(actor, data.remedy_cost)  # asked first: the demo is built in one transaction
+def _approval_for(actor: Actor, cost: int) -> RemedyApproval | None:
+    """The answer to a remedy above the person's limit (None: within it): a lead approves (their PIN from
+    demo.toml); one that only a manager may approve is left pending approval, as if no manager was at hand, so the
+    queue shows one. Asked before saving: the demo is built in one transaction."""
+    needed = approval_needed(actor, cost)
     if needed is None:
-        return incidents.log_incident(actor, data)
+        return None
     pins = {member.name: member.pin for member in demo_data().staff}
     leads = {member.name for member in demo_data().staff if member.role == "lead"}
     if not needed.approvers or needed.approvers[0][1] not in leads:
-        return incidents.log_incident(actor, data, approval=RemedyApproval(pending=True))
+        return RemedyApproval(pending=True)
     approver_id, name = needed.approvers[0]
-    return incidents.log_incident(actor, data, approval=RemedyApproval(approver_id, pins[name]))
+    return RemedyApproval(approver_id, pins[name])
+
+
+def _log_with_approval(actor: Actor, data: IncidentInput) -> LogResult:
+    """Log, answering a remedy above the logger's limit as `_approval_for` says."""
+    return incidents.log_incident(actor, data, approval=_approval_for(actor, data.remedy_cost))
 
 
 def _log(demo: Demo, guest: Guest | None, story: Story, severity: str, occurred: datetime, kind: str) -> None:
@@ -437,8 +443,9 @@ def _finish_deposition(demo: Demo, episode: Episode, story: Story) -> None:
     detail = incidents.incident_detail(actor, episode.incident_id)
     changes = {"description": story.description, "reaction": story.reaction, "product": story.product,
                "remedy_kind": story.remedy, "remedy_cost": story.cost * 100, "complete": True}
-    incidents.amend_incident(actor, episode.incident_id, detail.version,
-                             incidents.parse_amend(actor, {k: v for k, v in changes.items() if v is not None}))
+    amendment = incidents.parse_amend(actor, {k: v for k, v in changes.items() if v is not None})
+    incidents.amend_incident(actor, episode.incident_id, detail.version, amendment,
+                             approval=_approval_for(actor, amendment.remedy_cost or 0))
 
 
 def _plan_follow_up(demo: Demo, episode: Episode, brief: FollowUpBrief) -> None:
