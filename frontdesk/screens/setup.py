@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, LoadingIndicator, ProgressBar, Static
 
 from frontdesk.desk import DeskNode
-from frontdesk.widgets.safe import literal
+from frontdesk.widgets.choice_row import ChoiceRow
+from frontdesk.widgets.form_field import field, read, show_errors
 
 if TYPE_CHECKING:
     from frontdesk.clock import Clock
@@ -84,10 +86,15 @@ def local_zone_name() -> str:
     return ""
 
 
+KINDS = [("restaurant", "restaurant"), ("hotel", "hotel"), ("clinic", "clinic")]
+"""The kinds of business with a preset (data/presets/): what setup seeds."""
+
+
 class SetupScreen(DeskNode, ModalScreen[bool]):
     """A clean start: the site and its first manager, checked field by field."""
 
     BINDING_GROUP_TITLE = "Set up"
+    CSS_PATH = "setup.tcss"
     AUTO_FOCUS = "#name"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Create the site and its manager", priority=True),
@@ -98,7 +105,7 @@ class SetupScreen(DeskNode, ModalScreen[bool]):
         ("time_zone", "Time zone", "e.g. Europe/Berlin"),
         ("phone_region", "Default phone region", "two letters, e.g. DE"),
         ("currency", "Currency", "three letters, e.g. EUR"),
-        ("kind", "Kind of business", "restaurant, hotel or clinic: its categories and playbooks"),
+        ("kind", "Kind of business", "its categories, root causes and playbooks: ←→ or the first letter"),
         ("staff_name", "First manager's name", "your name"),
         ("pin", "Their PIN", "4 to 12 digits, not a run like 1234"),
         ("pin_again", "The PIN again", "the same digits"),
@@ -116,24 +123,24 @@ class SetupScreen(DeskNode, ModalScreen[bool]):
         self.terminal = terminal
 
     def compose(self) -> ComposeResult:
-        defaults = {"time_zone": local_zone_name(), "kind": "restaurant"}
-        with VerticalScroll(classes="dialog"):
+        defaults = {"time_zone": local_zone_name()}
+        with Vertical(classes="dialog"):
             yield Label("Set up this store", classes="dialog-title")
-            for field, title, placeholder in self.FIELDS:
-                yield Label(title, classes="field-label")
-                yield Input(value=defaults.get(field, ""), placeholder=placeholder, id=field,
-                            password=field.startswith("pin"))
-                yield Label("", id=f"{field}-error", classes="field-error")
+            for name, title, placeholder in self.FIELDS:
+                control: Widget = ChoiceRow(KINDS, "restaurant", id=name, tooltip=placeholder) if name == "kind" \
+                    else Input(value=defaults.get(name, ""), placeholder=placeholder, id=name,
+                               password=name.startswith("pin"), compact=True)
+                yield from field(title, control, name)
             yield LoadingIndicator(classes="-hidden")
-            yield Label("Ctrl+S: save    Esc: back", classes="dialog-keys")
+            yield Label("Tab: next field · Ctrl+S: save · Esc: back", classes="dialog-keys")
+        yield Footer(compact=True)  # its own keys, not the screen's underneath
 
     def action_cancel(self) -> None:
         self.dismiss(False)
 
     def action_save(self) -> None:
-        values = {field: self.query_one(f"#{field}", Input).value for field, _, _ in self.FIELDS}
-        for field, _, _ in self.FIELDS:
-            self.query_one(f"#{field}-error", Label).update("")
+        values = {name: read(self.query_one(f"#{name}")) or "" for name, _, _ in self.FIELDS}
+        show_errors(self, {}, ())
         self.query_one(LoadingIndicator).remove_class("-hidden")
         self.save(values)
 
@@ -172,10 +179,6 @@ class SetupScreen(DeskNode, ModalScreen[bool]):
         if event.errors is None:
             self.dismiss(True)
             return
-        first = None
-        for field, message in event.errors.items():
-            if field in {name for name, _, _ in self.FIELDS}:
-                self.query_one(f"#{field}-error", Label).update(literal(message))
-                first = first or field
+        first = show_errors(self, event.errors, [name for name, _, _ in self.FIELDS])
         if first:
-            self.query_one(f"#{first}", Input).focus()
+            self.query_one(f"#{first}").focus()
