@@ -13,10 +13,12 @@ The level is stored, not computed in each query: `escalate_due` raises
 every follow-up that has crossed a threshold, stamps `escalated_at` with the
 instant it crossed (so the result does not depend on when a terminal
 happened to look: a pinned clock gives the same answer every time) and
-audits one `escalate` per step. It runs when the queue loads, with the alert
-bar of a lead's or manager's terminal, and before `frontdesk escalations`
+audits one `escalate` per step. It runs for the sites shown: when the
+queue loads (in the queue's own read), with the alert bar of a lead's or
+manager's terminal, before a report and before `frontdesk escalations`
 lists; it reads first and takes the write lock only when something rose, so
-running it often costs one small query. Levels only rise here, with a
+running it often costs two small queries per site (migration 0013's index
+finds the few candidates near a threshold). Levels only rise here, with a
 guarded UPDATE that does not bump the row's version: a lead's dialog open on
 the item is not made stale by the clock.
 """
@@ -27,11 +29,11 @@ import json
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, TextIO, cast
+from typing import Any, NamedTuple, TextIO, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from frontdesk import timing
 from frontdesk.schemas.reads import EscalatedItem, EscalationCounts
@@ -39,8 +41,8 @@ from frontdesk.schemas.vocab import LEAD_ATTENTION_ATTEMPTS, label
 from frontdesk.services import audit
 from frontdesk.services.authority import allows, require
 from frontdesk.services.context import Actor
-from frontdesk.services.settings import site_setting
-from frontdesk.store.models import Customer, FollowUp, Incident, Site, Staff
+from frontdesk.services.settings import site_value
+from frontdesk.store.models import Customer, FollowUp, Incident, Site, SiteSetting, Staff
 from frontdesk.store.queries import staff_names, summary_line
 
 LEVEL_WORDS = {1: "leads", 2: "managers"}
@@ -97,55 +99,89 @@ def candidate_cut(now: datetime, tz: ZoneInfo, days: int) -> datetime:
     return timing.at_local(wall.date() - timedelta(days=days), wall.time().replace(tzinfo=None), tz) + NEAR
 
 
-def _site_rules(session: Session) -> dict[int, tuple[ZoneInfo, int, int]]:
-    return {
-        site.id: (timing.zone(site.time_zone), int(site_setting(session, site.id, "escalate_lead_after_days") or 0),
-                  int(site_setting(session, site.id, "escalate_manager_after_days") or 0))
-        for site in session.scalars(select(Site))
-    }
+RULES = ("escalate_lead_after_days", "escalate_manager_after_days")
 
 
-def escalate_due(actor: Actor) -> int:
-    """Raise every open follow-up (at every site) that crossed a threshold; returns how many rose.
+class Rise(NamedTuple):
+    """A follow-up that crossed a threshold: its level was `was` at clock `clock_at`, it rose to `level` at `crossed`."""
 
-    Idempotent: run again at the same instant, it finds nothing. Audited as
-    `escalate` with no staff member (the clock did it), at this terminal.
+    follow_up_id: int
+    was: int
+    clock_at: datetime
+    level: int
+    crossed: datetime
+
+
+_LEAD, _MANAGER = aliased(SiteSetting), aliased(SiteSetting)
+_SITE_RULES = (
+    select(Site.id, Site.time_zone, _LEAD.value, _MANAGER.value)
+    .outerjoin(_LEAD, and_(_LEAD.site_id == Site.id, _LEAD.name == RULES[0]))
+    .outerjoin(_MANAGER, and_(_MANAGER.site_id == Site.id, _MANAGER.name == RULES[1]))
+)
+"""Each site's zone and its two thresholds as stored (None: not set), built once: aliases cost to build."""
+
+
+def due_in(session: Session, now: datetime, site_id: int | None) -> tuple[dict[int, ZoneInfo], list[Rise]]:
+    """Each site's zone, and what crossed a threshold by `now` at one site (None: at every site), read only.
+
+    Two small queries for one site (one more for each further site): the
+    sites with their two settings, then each site's candidates, written per
+    level so the index on (site, status, level, clock) reads the few near a
+    threshold, not every open follow-up.
     """
-    now = actor.now()
-    with actor.store.read() as session:
-        rules = _site_rules(session)
-        found = []
-        for site_id, (tz, lead_days, manager_days) in rules.items():
-            # A candidate filter only; the exact local-day test is below.
-            lead_cut = candidate_cut(now, tz, lead_days)
-            manager_cut = candidate_cut(now, tz, manager_days)
-            rows = session.execute(
-                select(FollowUp.id, FollowUp.escalation, FollowUp.escalation_clock_at).where(
-                    FollowUp.site_id == site_id, FollowUp.status == "open",
-                    or_(and_(FollowUp.escalation < 1, FollowUp.escalation_clock_at < lead_cut),
-                        and_(FollowUp.escalation < 2, FollowUp.escalation_clock_at < manager_cut)))
-            ).all()
-            for row in rows:
-                level, crossed = level_due(row.escalation_clock_at, now, tz, lead_days, manager_days)
-                if level > row.escalation:
-                    found.append((row.id, row.escalation, row.escalation_clock_at, level, crossed))
-    if not found:
-        return 0
+    zones: dict[int, ZoneInfo] = {}
+    found = []
+    for site, zone, lead_text, manager_text in session.execute(
+            _SITE_RULES if site_id is None else _SITE_RULES.where(Site.id == site_id)):
+        tz = zones[site] = timing.zone(zone)
+        lead_days = int(site_value(RULES[0], lead_text) or 0)
+        manager_days = int(site_value(RULES[1], manager_text) or 0)
+        # A candidate filter only; the exact local-day test is below.
+        lead_cut = candidate_cut(now, tz, lead_days)
+        manager_cut = candidate_cut(now, tz, manager_days)
+        open_at = (FollowUp.site_id == site, FollowUp.status == "open")
+        rows = session.execute(
+            select(FollowUp.id, FollowUp.escalation, FollowUp.escalation_clock_at).where(or_(
+                and_(*open_at, FollowUp.escalation == 0, FollowUp.escalation_clock_at < max(lead_cut, manager_cut)),
+                and_(*open_at, FollowUp.escalation == 1, FollowUp.escalation_clock_at < manager_cut)))
+        ).all()
+        for row in rows:
+            level, crossed = level_due(row.escalation_clock_at, now, tz, lead_days, manager_days)
+            if crossed is not None and level > row.escalation:
+                found.append(Rise(row.id, row.escalation, row.escalation_clock_at, level, crossed))
+    return zones, found
+
+
+def raise_levels(actor: Actor, rises: list[Rise]) -> int:
+    """Write what `due_in` found, each guarded by what it read (another terminal may have raised it first)."""
     clock = replace(actor, staff_id=None)
     risen = 0
     with actor.store.begin() as session:
-        for follow_up_id, was, clock_at, level, crossed in found:
+        for rise in rises:
             changed = cast("CursorResult[Any]", session.execute(
                 update(FollowUp)
-                .where(FollowUp.id == follow_up_id, FollowUp.status == "open", FollowUp.escalation == was,
-                       FollowUp.escalation_clock_at == clock_at)
-                .values(escalation=level, escalated_at=crossed)
+                .where(FollowUp.id == rise.follow_up_id, FollowUp.status == "open", FollowUp.escalation == rise.was,
+                       FollowUp.escalation_clock_at == rise.clock_at)
+                .values(escalation=rise.level, escalated_at=rise.crossed)
                 .execution_options(synchronize_session=False)
             )).rowcount
             if changed:
                 risen += 1
-                audit.record(session, clock, "escalate", "follow_up", follow_up_id, ("escalated_at", "escalation"))
+                audit.record(session, clock, "escalate", "follow_up", rise.follow_up_id, ("escalated_at", "escalation"))
     return risen
+
+
+def escalate_due(actor: Actor, site_id: int | None = None) -> int:
+    """Raise every open follow-up at a site (None: at every site) that crossed a threshold; returns how many rose.
+
+    Idempotent: run again at the same instant, it finds nothing. Audited as
+    `escalate` with no staff member (the clock did it), at this terminal.
+    A level and the instant it was reached do not depend on when this runs,
+    so each reader raises the sites it shows and no others.
+    """
+    with actor.store.read() as session:
+        _, rises = due_in(session, actor.now(), site_id)
+    return raise_levels(actor, rises) if rises else 0
 
 
 def attempts_escalate(row: FollowUp, now: datetime) -> bool:
@@ -171,8 +207,8 @@ def restart_clock(session: Session, actor: Actor, row: FollowUp, start: datetime
 
 
 def counts(actor: Actor, *, all_sites: bool = False) -> EscalationCounts:
-    """Open follow-ups at each level (this site's, or every site's), after raising what is due."""
-    escalate_due(actor)
+    """Open follow-ups at each level (this site's, or every site's), after raising what is due there."""
+    escalate_due(actor, None if all_sites else actor.site_id)
     with actor.store.read() as session:
         conditions = [FollowUp.status == "open", FollowUp.escalation > 0]
         if not all_sites:

@@ -26,11 +26,11 @@ import os
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, Unpack
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, case, func, select
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from frontdesk import timing
@@ -63,7 +63,7 @@ from frontdesk.services.authority import require, require_staff
 from frontdesk.services.context import Actor
 from frontdesk.services.incidents import detail_of
 from frontdesk.store.models import Customer, FollowUp, FollowUpAttempt, Incident, Staff
-from frontdesk.store.queries import staff_names, summary_line
+from frontdesk.store.queries import Described, staff_names, summary_line
 
 T = TypeVar("T")
 In = TypeVar("In", bound=Input)
@@ -234,7 +234,7 @@ GRIEVANCE = "grievance"
 """The clinic preset's category whose written response completes with a resolution or an interim notice."""
 
 
-def _is_grievance_response(row: FollowUp, incident: Incident | None) -> bool:
+def _is_grievance_response(row: FollowUp | AnyRow, incident: Described | None) -> bool:
     return row.kind == "wrap_up" and incident is not None and incident.category == GRIEVANCE
 
 
@@ -392,59 +392,78 @@ def due_queue(
     Counts of overdue, due today and due this week (the next seven local
     days, overdue included) are for the same scope, channel and sites, and
     ignore the window so they stay in view whatever is filtered. What is
-    overdue past a threshold is escalated first (services/escalation.py).
+    overdue past a threshold at the sites shown is escalated first
+    (services/escalation.py).
     """
-    escalation.escalate_due(actor)
+    now = actor.now()
     with actor.store.read() as session:
-        tz = actor.zone(session)
-        now = actor.now()
-        tomorrow, week_end, _ = _day_bounds(now, tz)
-        conditions = [FollowUp.status == "open"]
-        if not all_sites:
-            conditions.append(FollowUp.site_id == actor.site_id)
-        if scope == "mine":
-            conditions.append(FollowUp.owner_id == (actor.staff_id or 0))
-        if channel:
-            conditions.append(FollowUp.channel == channel)
-        counted = session.execute(
-            select(
-                func.sum(case((FollowUp.due_at < now, 1), else_=0)),
-                func.sum(case(((FollowUp.due_at >= now) & (FollowUp.due_at < tomorrow), 1), else_=0)),
-                func.sum(case((FollowUp.due_at < week_end, 1), else_=0)),
-                func.sum(case((FollowUp.escalation > 0, 1), else_=0)),
-            ).where(*conditions)
-        ).one()
-        counts = DueCounts(overdue=counted[0] or 0, today=counted[1] or 0, week=counted[2] or 0,
-                           escalated=counted[3] or 0)
-        if window == "overdue":
-            conditions.append(FollowUp.due_at < now)
-        elif window == "today":
-            conditions.append(FollowUp.due_at < tomorrow)
-        elif window == "week":
-            conditions.append(FollowUp.due_at < week_end)
-        total = {
-            "overdue": counts.overdue,
-            "today": counts.overdue + counts.today,
-            "week": counts.week,
-        }.get(window)
-        if total is None:
-            total = session.scalar(select(func.count()).select_from(FollowUp).where(*conditions)) or 0
-        rows = session.execute(
-            select(FollowUp, Incident, Customer.name)
-            .join(Incident, Incident.id == FollowUp.incident_id)
-            .outerjoin(Customer, Customer.id == FollowUp.customer_id)
-            .where(*conditions)
-            .order_by(FollowUp.due_at, FollowUp.id)
-            .offset(offset)
-            .limit(limit)
-        ).all()
-        names = staff_names(session)
-        items = tuple(_due_item(row, incident, name, names, now, tomorrow) for row, incident, name in rows)
-        return DueQueue(items=items, counts=counts, total=total, offset=offset, limit=limit)
+        zones, rises = escalation.due_in(session, now, None if all_sites else actor.site_id)
+        if not rises:  # nearly always: the page comes from the same read
+            return _queue_page(session, actor, zones, now, scope, window, channel, all_sites, offset, limit)
+    escalation.raise_levels(actor, rises)
+    with actor.store.read() as session:
+        return _queue_page(session, actor, zones, now, scope, window, channel, all_sites, offset, limit)
 
 
-def _due_item(row: FollowUp, incident: Incident, customer_name: str | None, names: dict[int, str],
+AnyRow = Row[Unpack[tuple[Any, ...]]]
+_OWNER = aliased(Staff)
+_PAGE = (
+    select(FollowUp.id, FollowUp.version, FollowUp.incident_id, FollowUp.customer_id, FollowUp.site_id, FollowUp.kind,
+           FollowUp.channel, FollowUp.due_at, FollowUp.owner_id, FollowUp.attempts, FollowUp.escalation,
+           FollowUp.escalated_at, FollowUp.local_time, Incident.category, Incident.severity, Incident.description,
+           Customer.name.label("customer_name"), _OWNER.name.label("owner_name"))
+    .join(Incident, Incident.id == FollowUp.incident_id)
+    .outerjoin(Customer, Customer.id == FollowUp.customer_id)
+    .outerjoin(_OWNER, _OWNER.id == FollowUp.owner_id)
+)
+"""A queue page's columns with its customer's and owner's names: columns, not ORM objects (a page of 50 builds
+in half the time), built once (an alias costs to build)."""
+
+
+def _queue_page(session: Session, actor: Actor, zones: Mapping[int, ZoneInfo], now: datetime, scope: Scope,
+                window: Window, channel: str | None, all_sites: bool, offset: int, limit: int) -> DueQueue:
+    """`due_queue`'s counts and page in two queries: the counts with the total, then the page with its names."""
+    tz = zones.get(actor.site_id) or actor.zone(session)
+    tomorrow, week_end, _ = _day_bounds(now, tz)
+    conditions = [FollowUp.status == "open"]
+    if not all_sites:
+        conditions.append(FollowUp.site_id == actor.site_id)
+    if scope == "mine":
+        conditions.append(FollowUp.owner_id == (actor.staff_id or 0))
+    if channel:
+        conditions.append(FollowUp.channel == channel)
+    counted = session.execute(
+        select(
+            func.sum(case((FollowUp.due_at < now, 1), else_=0)),
+            func.sum(case(((FollowUp.due_at >= now) & (FollowUp.due_at < tomorrow), 1), else_=0)),
+            func.sum(case((FollowUp.due_at < week_end, 1), else_=0)),
+            func.sum(case((FollowUp.escalation > 0, 1), else_=0)),
+            func.count(),
+        ).where(*conditions)
+    ).one()
+    counts = DueCounts(overdue=counted[0] or 0, today=counted[1] or 0, week=counted[2] or 0,
+                       escalated=counted[3] or 0)
+    total = {
+        "overdue": counts.overdue,
+        "today": counts.overdue + counts.today,
+        "week": counts.week,
+    }.get(window, counted[4] or 0)
+    if window == "overdue":
+        conditions.append(FollowUp.due_at < now)
+    elif window == "today":
+        conditions.append(FollowUp.due_at < tomorrow)
+    elif window == "week":
+        conditions.append(FollowUp.due_at < week_end)
+    rows = session.execute(
+        _PAGE.where(*conditions).order_by(FollowUp.due_at, FollowUp.id).offset(offset).limit(limit)
+    ).all()
+    items = tuple(_due_item(row, row, row.customer_name, row.owner_name or "?", now, tomorrow) for row in rows)
+    return DueQueue(items=items, counts=counts, total=total, offset=offset, limit=limit)
+
+
+def _due_item(row: FollowUp | AnyRow, incident: Described, customer_name: str | None, owner_name: str,
               now: datetime, tomorrow: datetime) -> DueItem:
+    """A queue item from a follow-up and its incident, as ORM objects (the detail) or one page row (both)."""
     bucket = "overdue" if row.due_at < now else "today" if row.due_at < tomorrow else "upcoming"
     return DueItem(
         id=row.id,
@@ -458,7 +477,7 @@ def _due_item(row: FollowUp, incident: Incident, customer_name: str | None, name
         due_at=row.due_at,
         bucket=bucket,
         owner_id=row.owner_id,
-        owner_name=names.get(row.owner_id, "?"),
+        owner_name=owner_name,
         attempts=row.attempts,
         escalation=row.escalation,
         escalated_at=row.escalated_at,
@@ -485,7 +504,8 @@ def follow_up_detail(actor: Actor, follow_up_id: int) -> FollowUpDetail:
             select(FollowUpAttempt).where(FollowUpAttempt.follow_up_id == row.id).order_by(FollowUpAttempt.at)
         )
         return FollowUpDetail(
-            item=_due_item(row, incident, customer.name if customer else None, names, now, tomorrow),
+            item=_due_item(row, incident, customer.name if customer else None, names.get(row.owner_id, "?"), now,
+                           tomorrow),
             status=row.status,
             outcome=row.outcome,
             words=row.words,

@@ -164,7 +164,7 @@ def build(actor: Actor, scope: Scope, timings: dict[str, float] | None = None) -
     """
     with actor.store.read() as session:
         require(session, actor, "reports")  # before the escalation writes anything
-    escalation.escalate_due(actor)  # counted as the queue would show them now
+    escalation.escalate_due(actor, scope.site_id)  # counted as the queue would show them now
     with actor.store.read() as session:
         return _Figures(session, scope, actor).report(timings)
 

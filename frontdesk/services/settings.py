@@ -97,8 +97,10 @@ def site_default(session: Session, site_id: int, name: str) -> Value:
     if role == name:
         return SITE[name].default
     major = REMEDY_LIMITS[role]
+    if major is None:
+        return None
     site = session.get(Site, site_id)
-    if major is None or site is None:
+    if site is None:
         return None
     return int(major.scaleb(minor_digits(site.currency)))
 
@@ -108,6 +110,12 @@ def site_setting(session: Session, site_id: int, name: str) -> Value:
     if row is None:
         return site_default(session, site_id, name)
     return _read(SITE[name], row.value)
+
+
+def site_value(name: str, stored: str | None) -> Value:
+    """A per-site setting's value from its stored text (None: not set, its default), for a caller that read the
+    text itself. Not for remedy limits: their default depends on the site's currency (site_default)."""
+    return _read(SITE[name], stored)
 
 
 def check_lock_after(actor: Actor, lock_after_seconds: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
@@ -134,7 +134,18 @@ def visit_at(session: Session, customer_id: int, site_id: int, instant: datetime
     return session.scalars(statement).first()
 
 
-def summary_line(incident: Incident, width: int = 80) -> str:
+class Described(Protocol):
+    """What a summary line reads: an Incident, or a row of these columns (a page read without ORM objects)."""
+
+    @property
+    def category(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def description(self) -> str | None: ...
+
+
+def summary_line(incident: Described, width: int = 80) -> str:
     """An incident in one line: "food · major · Soup arrived cold".
 
     Built from the stored words and the customer-typed description; screens
