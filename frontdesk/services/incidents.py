@@ -303,9 +303,10 @@ def log_incident(actor: Actor, data: IncidentInput, *, draft: DraftKey | None = 
             discard_in(session, draft)
         staff = require_staff(session, actor, "log_incident")
         _check_references(session, data)
+        site = actor.site(session)  # held: a remedy limit's default reads it too (the session keeps what is referenced)
+        tz = timing.zone(site.time_zone)
         remedy_approval, approved_by = remedies.decide(session, actor, None if actor.store_authority else staff,
                                                        data.remedy_cost, approval)
-        tz = actor.zone(session)
         ally_id = data.ally_id or staff.id
         handoff = bool(data.handoff_to or data.handoff_staff_id)
         values = data.model_dump(

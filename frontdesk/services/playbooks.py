@@ -11,7 +11,7 @@ from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from frontdesk import timing
@@ -82,21 +82,29 @@ def _step(row: PlaybookStep) -> Step:
 
 
 def plan_steps(session: Session, severity: str, category: str | None) -> list[Step]:
-    """The steps for an incident: its category's own plan, else its severity's."""
-    playbooks = {
-        playbook.category: playbook
-        for playbook in session.scalars(select(Playbook).where(Playbook.severity == severity))
-    }
-    playbook = playbooks.get(category) or playbooks.get(None)
-    return [_step(row) for row in playbook.steps] if playbook else []
+    """The steps for an incident: its category's own plan, else its severity's (one query for both plans)."""
+    rows = session.execute(
+        select(Playbook.category, PlaybookStep)
+        .outerjoin(PlaybookStep, PlaybookStep.playbook_id == Playbook.id)
+        .where(Playbook.severity == severity,
+               Playbook.category.is_(None) if category is None else or_(Playbook.category == category,
+                                                                        Playbook.category.is_(None)))
+        .order_by(PlaybookStep.position)
+    ).all()
+    plans = {plan for plan, _ in rows}
+    chosen = category if category in plans else None
+    return [_step(step) for plan, step in rows if plan == chosen and step is not None]
 
 
 def check_step(session: Session, kind: str) -> Step:
     """The hand-off or promise check step (due at its anchor unless the file says otherwise)."""
-    playbook = session.scalars(select(Playbook).where(Playbook.severity == CHECKS_SEVERITY)).first()
-    for row in playbook.steps if playbook else []:
-        if row.kind == kind:
-            return _step(row)
+    row = session.scalars(
+        select(PlaybookStep).join(Playbook, Playbook.id == PlaybookStep.playbook_id)
+        .where(Playbook.severity == CHECKS_SEVERITY, PlaybookStep.kind == kind)
+        .order_by(Playbook.id, PlaybookStep.position).limit(1)
+    ).first()
+    if row is not None:
+        return _step(row)
     return Step(kind, "call" if kind == "promise_check" else "in_person", 0, None, 0, None)
 
 
