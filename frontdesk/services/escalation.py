@@ -17,7 +17,7 @@ audits one `escalate` per step. It runs for the sites shown: when the
 queue loads (in the queue's own read), with the alert bar of a lead's or
 manager's terminal, before a report and before `frontdesk escalations`
 lists; it reads first and takes the write lock only when something rose, so
-running it often costs two small queries per site (migration 0013's index
+running it often costs two small queries per site (migration 0014's index
 finds the few candidates near a threshold). Levels only rise here, with a
 guarded UPDATE that does not bump the row's version: a lead's dialog open on
 the item is not made stale by the clock.

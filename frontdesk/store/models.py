@@ -411,7 +411,7 @@ class FollowUp(Base):
     __table_args__ = (
         # escalation and its clock: the queue's counts read only this index (migration 0012).
         Index("ix_follow_ups_site_id_status_due_at", "site_id", "status", "due_at", "escalation", "escalation_clock_at"),
-        # escalate_due's candidates, per level: the few near a threshold, not every open one (migration 0013).
+        # escalate_due's candidates, per level: the few near a threshold, not every open one (migration 0014).
         Index("ix_follow_ups_site_id_status_escalation", "site_id", "status", "escalation", "escalation_clock_at"),
         Index("ix_follow_ups_owner_id_status_due_at", "owner_id", "status", "due_at"),
         Index("ix_follow_ups_status_due_at", "status", "due_at"),

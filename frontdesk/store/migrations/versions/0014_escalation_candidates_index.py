@@ -6,15 +6,15 @@ reading the queue's index whole (every open follow-up of the site, 10,000 in
 the bench: 0.8 ms of SQLite alone per load); with the level before the clock
 SQLite and PostgreSQL seek to the few near a threshold (0.04 ms).
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-07
 """
 
 from alembic import op
 
-revision = '0013'
-down_revision = '0012'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
