@@ -16,10 +16,11 @@ SETUP = ["setup", "--site", "Bistro [Mitte]", "--tz", "Europe/Berlin", "--region
          "--staff", "Maria"]
 
 
-def frontdesk(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def frontdesk(*args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The command as a user runs it; `timeout` only stops a hung run, so a slow build gets a longer one."""
     return subprocess.run(
         [sys.executable, "-m", "frontdesk", *args],
-        capture_output=True, text=True, input=stdin, timeout=60, env=os.environ.copy(),
+        capture_output=True, text=True, input=stdin, timeout=timeout, env=os.environ.copy(),
     )
 
 
