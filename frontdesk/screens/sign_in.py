@@ -20,12 +20,13 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from frontdesk.desk import DeskNode
 from frontdesk.screens.base import DeskFooter
 from frontdesk.schemas.vocab import label
+from frontdesk.widgets.pin_pad import PadKey
 from frontdesk.widgets.safe import joined, literal
 
 if TYPE_CHECKING:
@@ -88,8 +89,9 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
             yield Input(placeholder="PIN", password=True, id="staff-pin", classes="-hidden", max_length=12)
             with Grid(id="pin-pad", classes="-hidden"):
                 for key in PAD_KEYS:
-                    yield Button(PAD_LABELS.get(key, key), id=f"pin-{key}", classes="pin-key",
-                                 tooltip=PAD_TOOLTIPS.get(key))
+                    pad_key = PadKey(PAD_LABELS.get(key, key), id=f"pin-{key}", classes="pin-key")
+                    pad_key.tooltip = PAD_TOOLTIPS.get(key)
+                    yield pad_key
             yield Label("", id="staff-error", classes="field-error")
         yield DeskFooter(compact=True)  # its own keys, not the screen's underneath (issue 17)
 
@@ -144,12 +146,12 @@ class SignInScreen(DeskNode, ModalScreen["StaffInfo | None"]):
         self.query_one("#staff-list", OptionList).highlighted = event.option_index
         self.action_choose()
 
-    @on(Button.Pressed, ".pin-key")
-    def pad_pressed(self, event: Button.Pressed) -> None:
+    @on(PadKey.Pressed)
+    def pad_pressed(self, event: PadKey.Pressed) -> None:
         """A PIN pad key: the same as typing its digit, Backspace or Enter in the PIN field."""
         event.stop()
         pin = self.query_one("#staff-pin", Input)
-        key = (event.button.id or "").removeprefix("pin-")
+        key = (event.key.id or "").removeprefix("pin-")
         if key == "ok":
             self.action_choose()
         elif key == "erase":
