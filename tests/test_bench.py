@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sys
 import tempfile
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -95,6 +96,22 @@ async def test_the_app_times_lock_and_unlock(tmp_path: Path) -> None:
         assert figures[key]["n"] == 3, key
         assert 0 < figures[key]["p50"] <= figures[key]["p95"] < 5_000, (key, figures[key])  # a busy machine: seconds
     assert figures["unlock_ms"]["pin_check_in_app_p50"] > 0
+    if sys.platform == "linux":  # the desk's own peak needs Linux's clear_refs
+        assert 0 < figures["desk_peak_rss_mb"] <= figures["peak_rss_mb"]
+    assert 0 < figures["sign_in_peak_rss_mb"] <= figures["peak_rss_mb"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Linux's clear_refs")
+def test_the_peak_rss_counts_again_from_a_reset() -> None:
+    """A 64 MB buffer freed before the reset is in the peak before it and not after (the desk's own peak)."""
+    from frontdesk.bench.run import peak_rss_mb, reset_peak_rss
+
+    buffer = bytearray(64 * 1024 * 1024)
+    buffer[::4096] = b"x" * len(buffer[::4096])  # touched, so resident
+    del buffer
+    before = peak_rss_mb()
+    assert reset_peak_rss()
+    assert peak_rss_mb() <= before - 48
 
 
 def test_bench_sets_the_app_against_a_bare_textual_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -297,6 +297,7 @@ async def _bare_keystrokes(words: list[str]) -> list[float]:
 async def _inside_app(store_url: str, site: str, staff: str, words: list[str], pin: str,
                       locks: int = LOCKS) -> dict[str, Any]:
     from frontdesk.app import FrontdeskApp
+    from frontdesk.bench.run import peak_rss_mb, reset_peak_rss
     from frontdesk.config import Settings
 
     app = FrontdeskApp(Settings(database_url=store_url, staff=staff, site=site, terminal="bench"),
@@ -307,6 +308,10 @@ async def _inside_app(store_url: str, site: str, staff: str, words: list[str], p
     async with app.run_test(size=(120, 40), message_hook=painted) as pilot:
         await _wait(lambda: app.desk is not None, timeout=60)
         await pilot.pause(0.5)
+        # Started, the store open, signed in: the PIN's scrypt holds 32 MB while it checks. The desk's own peak
+        # (typing, the queue: the work measured before sign-in existed) counts from here; the whole run's below.
+        figures["sign_in_peak_rss_mb"] = signed_in = peak_rss_mb()
+        desk_alone = reset_peak_rss()
         watch = LoopWatch()
         latencies = await _type_words(app, pilot, words, drawn, watch)
         figures["keystroke_to_render_ms"] = _spread(latencies)
@@ -315,12 +320,10 @@ async def _inside_app(store_url: str, site: str, staff: str, words: list[str], p
             "samples": len(watch.gaps),
         }
         figures["queue_open_ms"] = await _queue_open(app, painted)
+        if desk_alone:
+            figures["desk_peak_rss_mb"] = peak_rss_mb()
         figures.update(await _lock_and_unlock(app, painted, pin, locks))
-    from frontdesk.bench.run import (
-        peak_rss_mb,  # here, not above: the bare app's startup must not pay for it
-    )
-
-    figures["peak_rss_mb"] = peak_rss_mb()
+    figures["peak_rss_mb"] = max(signed_in, peak_rss_mb())
     return figures
 
 
