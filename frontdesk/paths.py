@@ -49,6 +49,11 @@ def log_dir() -> Path:
     return platformdirs.user_log_path(APP_NAME, appauthor=False)
 
 
+def export_dir() -> Path:
+    """Where the app saves what a manager takes away (a customer's data, a report's CSV): the home folder."""
+    return Path.home()
+
+
 def default_store_path() -> Path:
     return data_dir() / "frontdesk.db"
 

@@ -187,6 +187,62 @@ async def test_scope_and_category_by_keys(demo_url: str, clock: FixedClock, coun
         assert shown(app) == expected(counted(category="food"))
 
 
+async def test_s_saves_the_report_shown_as_the_commands_csv(demo_url: str, clock: FixedClock, counted: Any,
+                                                            tmp_path: Path, monkeypatch: Any) -> None:
+    """w chooses this week, s saves it: an owner-only file in the export folder named by the site and days,
+    the CSV `frontdesk report --format csv` writes (the same header and rows), its period that week; a notice
+    says where; the export is audited. A folder that cannot be written is one sentence, the app goes on."""
+    import csv
+    import io
+    import stat
+
+    from sqlalchemy import select
+    from textual.notifications import Notify
+
+    from frontdesk import paths
+    from frontdesk.store.models import AuditEvent
+
+    seen: list[Any] = []
+    monkeypatch.setattr(paths, "export_dir", lambda: tmp_path)
+    app = manager_app(demo_url, clock)
+    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
+        await open_reports(pilot)
+        await pilot.press("w")
+        await until(pilot, lambda: title(app).startswith("This week"))
+        await pilot.press("s")
+        saved = tmp_path / "frontdesk-report-trattoria-lumen-2026-11-16-to-2026-11-20.csv"
+
+        def notes() -> list[str]:
+            return [message.notification.message for message in seen if isinstance(message, Notify)]
+
+        await until(pilot, lambda: any(str(saved) in note for note in notes()))
+        assert f"Saved the report as CSV to {saved} (owner-only)." in notes()
+
+        monkeypatch.setattr(paths, "export_dir", lambda: tmp_path / "gone")
+        await pilot.press("s")
+        await until(pilot, lambda: any("does not exist" in note for note in notes()))
+        gone = tmp_path / "gone"
+        assert notes()[-1] == f"Cannot write {gone / saved.name}: folder {gone} does not exist"
+        assert app.screen.id != "apology" and "Incidents " in screen_text(app)
+
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    rows = list(csv.reader(io.StringIO(saved.read_text(encoding="utf-8"))))
+    assert rows[0] == ["section", "key", "label", "value"]
+    period = {key: value for section, key, _, value in rows[1:] if section == "period"}
+    assert period == {"first_day": "2026-11-16", "last_day": "2026-11-20", "site": "Trattoria Lumen",
+                      "all_sites": "false", "category": ""}
+    command = io.StringIO(newline="")
+    reports.write_report(counted(period="week").report, command, "csv")
+    assert saved.read_bytes() == command.getvalue().encode("utf-8")
+    store = open_store(demo_url)
+    try:
+        with store.read() as session:
+            actions = list(session.scalars(select(AuditEvent.action).where(AuditEvent.action == "report_export")))
+    finally:
+        store.dispose()
+    assert actions == ["report_export"], "once: the folder that does not exist wrote nothing and audited nothing"
+
+
 @pytest.mark.parametrize("size", [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")])
 def test_reports_snapshot(snap_compare: Any, demo_url: str, clock: FixedClock, size: tuple[int, int]) -> None:
     """The demo restaurant's last 4 weeks, for its manager: the title (period, days, site, every category), the

@@ -9,7 +9,6 @@ repository's name before deleting it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -19,6 +18,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from frontdesk.paths import export_dir as export_folder
 from frontdesk.text import fold
 from frontdesk.widgets.safe import literal
 
@@ -77,10 +77,6 @@ class EraseDialog(ModalScreen[bool]):
 
 
 # Write jobs: run in the card screen's write worker, each one service call and the sentence for the manager.
-
-
-def export_folder() -> Path:
-    return Path.home()
 
 
 def export_job(desk: Actor, card: CustomerCard) -> str:

@@ -3,7 +3,7 @@
 The manager picks the period (this week, the last 4 weeks, this quarter, or
 typed dates), this site or all, and optionally one category; the choice is
 the report's title. One service call (`reports.view`) in a worker counts
-everything; the screen draws it: the weekly trend as a Sparkline, weekdays,
+everything (`s` saves the report shown as the command's CSV, by one more); the screen draws it: the weekly trend as a Sparkline, weekdays,
 a category × hour heat table, top products, root causes as a Pareto list,
 remedies, follow-through, recovery beside its baseline, people (closing
 loops, never speed) and repeat customers.
@@ -67,6 +67,7 @@ class ReportsScreen(DeskScreen):
         Binding("4", "period('4w')", "Last 4 weeks", show=False, tooltip="The last 28 days, today included"),
         Binding("q", "period('quarter')", "This quarter", show=False, tooltip="From the quarter's first day"),
         Binding("r", "reload", "Reload", show=False, tooltip="Count again now"),
+        Binding("s", "save_csv", "Save CSV", tooltip="Save the report shown as CSV in your home folder (a manager)"),
         Binding("t", "audit_trail", "Audit", tooltip="Who did what to which record, when (a manager)"),
         Binding("escape", "close_dates", "Back", tooltip="Leave the typed dates as they were"),
     ]
@@ -75,12 +76,22 @@ class ReportsScreen(DeskScreen):
     """The period and scope asked for; every change loads the report again."""
     view: ReportView | None = None
     """The last report shown."""
+    shown_choice: Choice | None = None
+    """What the report shown was asked for (until the newest choice is counted, not `choice`)."""
 
     class Loaded(Message):
         def __init__(self, choice: Choice, view: ReportView) -> None:
             super().__init__()
             self.choice = choice
             self.view = view
+
+    class Saved(Message):
+        """The report's CSV was written (`path`), or not (`problem`, one sentence)."""
+
+        def __init__(self, path: str = "", problem: str = "") -> None:
+            super().__init__()
+            self.path = path
+            self.problem = problem
 
     class Refused(Message):
         """What was typed cannot be counted: which field, and why."""
@@ -167,6 +178,38 @@ class ReportsScreen(DeskScreen):
 
         open_audit_trail(self.app)
 
+    def action_save_csv(self) -> None:
+        """The report shown, as `frontdesk report --format csv` writes it, to an owner-only file."""
+        from frontdesk.services.authority import allows, refusal
+
+        if self.app.staff is not None and not allows(self.app.staff.role, "export"):
+            self.notify(refusal("export"), severity="warning", timeout=6)
+        elif self.view is None or self.shown_choice != self.choice:
+            self.notify("Nothing saved: the report shown is not yet the one chosen (still counting, or the dates "
+                        "were refused).", severity="warning", timeout=6)
+        else:
+            self.save_csv(self.view.report)
+
+    @work(thread=True, exclusive=True, group="report-save", exit_on_error=False)
+    def save_csv(self, report: Report) -> None:
+        from frontdesk.errors import FrontdeskError
+        from frontdesk.paths import export_dir
+        from frontdesk.services import reports
+
+        assert self.desk is not None
+        try:
+            path = reports.save_csv(self.desk, report, export_dir())
+        except FrontdeskError as exc:
+            self.post_message(self.Saved(problem=str(exc)))
+        else:
+            self.post_message(self.Saved(path=str(path)))
+
+    def on_reports_screen_saved(self, event: Saved) -> None:
+        if event.problem:
+            self.notify(event.problem[:1].upper() + event.problem[1:], severity="error", timeout=10)
+        else:
+            self.notify(f"Saved the report as CSV to {event.path} (owner-only).", timeout=8)
+
     def action_type_dates(self) -> None:
         """Show the two date fields, filled with the days shown, the first one focused."""
         first, last = self.query_one("#report-from", Input), self.query_one("#report-to", Input)
@@ -221,6 +264,7 @@ class ReportsScreen(DeskScreen):
             return  # an older request; the newer one is on its way
         if event.choice.period == "custom":
             self.action_close_dates()
+        self.shown_choice = event.choice
         self.show(event.view)
 
     def on_resize(self) -> None:

@@ -39,7 +39,7 @@ ACTIONS = (
     "acknowledge", "amend", "attempt", "auto_check_out", "backup", "check_in", "check_out", "clear", "close",
     "complete", "create", "customer_export", "disable", "edit", "erase", "escalate", "hold", "import", "lock",
     "locked_out", "lockout_lifted", "merge", "purge", "quit", "reapply", "reassign", "remedy_approved", "reopen",
-    "reschedule", "restore",
+    "report_export", "reschedule", "restore",
     "setting_change", "sign_in", "sign_in_refused", "skip", "unhold", "unlock", "view_story",
 )
 """Every action the audit trail holds (README lists them; a test checks the code writes no other)."""

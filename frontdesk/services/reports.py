@@ -12,12 +12,14 @@ the period; a median comes from a histogram of days.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from time import perf_counter as time_now
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import (
@@ -41,11 +43,12 @@ from frontdesk import timing
 from frontdesk.errors import InvalidInput
 from frontdesk.schemas.reads import Count, PersonFigures, Rate, RemedyLine, RepeatCustomer, Report, ReportView
 from frontdesk.schemas.vocab import SEVERITIES, label
-from frontdesk.services import escalation
+from frontdesk.services import audit, escalation
 from frontdesk.services.audit import parse_day
 from frontdesk.services.authority import require
 from frontdesk.services.playbooks import categories
 from frontdesk.services.context import Actor
+from frontdesk.services.export import write_atomically
 from frontdesk.store.models import (
     Category,
     Customer,
@@ -776,3 +779,27 @@ def write_report(report: Report, out: TextIO, form: str) -> None:
     else:
         for line in as_text(report):
             out.write(visible(line) + "\n")
+
+
+def csv_name(report: Report) -> str:
+    """The file name of a saved report: its site (or "all-sites"), category if narrowed, and days."""
+    from frontdesk.text import fold
+
+    where = re.sub(r"[^a-z0-9]+", "-", fold(report.site_name or "all sites")).strip("-") or "site"
+    category = f"-{re.sub(r'[^a-z0-9]+', '-', fold(report.category)).strip('-')}" if report.category else ""
+    return f"frontdesk-report-{where}{category}-{report.first_day}-to-{report.last_day}.csv"
+
+
+def save_csv(actor: Actor, report: Report, folder: Path) -> Path:
+    """F5's `s`: the report shown, as `frontdesk report --format csv` writes it (`write_report`), into `folder`
+    as an owner-only file named by `csv_name`, replaced whole or not at all. Exporting needs the `export`
+    permission; audited as `report_export` (the site, or the store for all sites), only once the file is there."""
+    target = folder / csv_name(report)
+    with actor.store.begin() as session:
+        require(session, actor, "export")
+        write_atomically(target, lambda out: write_report(report, out, "csv"))
+        if report.site_name is None:
+            audit.record(session, actor, "report_export", "store", 0)
+        else:
+            audit.record(session, actor, "report_export", "site", actor.site_id)
+    return target

@@ -12,18 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import event, func, insert, select
 
 from frontdesk.errors import InvalidInput, NotAllowed
 from frontdesk.services import reports
 from frontdesk.services.context import Actor
-from frontdesk.store.models import Episode, FollowUp, Incident, Visit
+from frontdesk.store.models import AuditEvent, Episode, FollowUp, Incident, Visit
 from tests.services._support import utc
 
-PERIOD = {"first_day": "2026-10-01", "last_day": "2026-10-21"}
+PERIOD: dict[str, Any] = {"first_day": "2026-10-01", "last_day": "2026-10-21"}
 
 
 def _incident(session: Any, site_id: int, at: datetime, local: tuple[date, int, int], **fields: Any) -> int:
@@ -205,6 +206,46 @@ def test_bad_scopes_are_refused_naming_the_flag(desk: Actor, typed: dict[str, An
 def test_only_a_manager_reads_it(desk: Actor, staff: dict[str, int]) -> None:
     with pytest.raises(NotAllowed, match="manager"):
         reports.build(desk.as_staff(staff["Lena"]), reports.parse_scope(desk, **PERIOD))
+
+
+def test_saving_the_csv_is_a_managers_export_audited_once_written(
+    desk: Actor, history: dict[str, int], staff: dict[str, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F5's `s`: the command's CSV in an owner-only file named by site, category and days, audited as
+    `report_export`; a lead is refused, and a full disk leaves no file and no audit event."""
+    import errno
+    import io
+    import os
+    import stat
+
+    from frontdesk.errors import FrontdeskError
+    from frontdesk.services import audit
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    maria = desk.as_staff(staff["Maria"])
+    report = reports.build(maria, reports.parse_scope(desk, **PERIOD, category="food"))
+
+    def exported() -> int:
+        with desk.store.read() as session:
+            return session.scalar(select(func.count()).select_from(AuditEvent)
+                                  .where(AuditEvent.action == "report_export")) or 0
+
+    with pytest.raises(NotAllowed, match="manager"):
+        reports.save_csv(desk.as_staff(staff["Lena"]), report, folder)
+    monkeypatch.setattr(os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left")))
+    with pytest.raises(FrontdeskError, match="is full: nothing was written"):
+        reports.save_csv(maria, report, folder)
+    assert list(folder.iterdir()) == [] and exported() == 0
+    monkeypatch.undo()
+
+    path = reports.save_csv(maria, report, folder)
+    assert path == folder / "frontdesk-report-bistro-berlin-food-2026-10-01-to-2026-10-21.csv"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    expected = io.StringIO(newline="")
+    reports.write_report(report, expected, "csv")
+    assert path.read_bytes() == expected.getvalue().encode("utf-8")
+    assert exported() == 1 and "report_export" in audit.ACTIONS
 
 
 @pytest.fixture
