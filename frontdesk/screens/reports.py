@@ -3,10 +3,11 @@
 The manager picks the period (this week, the last 4 weeks, this quarter, or
 typed dates), this site or all, and optionally one category; the choice is
 the report's title. One service call (`reports.view`) in a worker counts
-everything (`s` saves the report shown as the command's CSV, by one more); the screen draws it: the weekly trend as a Sparkline, weekdays,
+everything; the screen draws it: the weekly trend as a Sparkline, weekdays,
 a category × hour heat table, top products, root causes as a Pareto list,
 remedies, follow-through, recovery beside its baseline, people (closing
-loops, never speed) and repeat customers.
+loops, never speed) and repeat customers. `s` saves the report shown as the
+CSV `frontdesk report --format csv` writes (`reports.save_csv`, one call).
 """
 
 from __future__ import annotations
