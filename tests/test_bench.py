@@ -225,6 +225,37 @@ def test_search_plan_uses_the_token_index(sqlite_url: str) -> None:
         store.dispose()
 
 
+def test_a_depositions_visit_is_found_through_the_customers_visits(sqlite_url: str) -> None:
+    """Linking an incident to its visit seeks the customer's visits, not the site's (36 ms a deposition at 100k)."""
+    from sqlalchemy import event
+
+    from frontdesk.store.queries import visit_at
+
+    store = open_store(sqlite_url)
+    try:
+        sites = synth.set_up_group(store, FixedClock(NOW - timedelta(days=synth.HISTORY_DAYS + 2)))
+        synth.build(store, sites, customers=500, now=NOW)
+        seen: list[tuple[str, Any]] = []
+
+        def keep(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+            seen.append((statement, parameters))
+
+        with store.read() as session:
+            customer_id = session.scalar(select(Visit.customer_id).where(Visit.site_id == sites[0].id).limit(1))
+            assert customer_id is not None
+            event.listen(store.engine, "before_cursor_execute", keep)
+            try:
+                visit_at(session, customer_id, sites[0].id, NOW)
+            finally:
+                event.remove(store.engine, "before_cursor_execute", keep)
+            statement, parameters = next((sql, given) for sql, given in seen if "FROM visits" in sql)
+            explain = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            plan = " | ".join(row[3] for row in explain)
+        assert "USING INDEX ix_visits_customer_id_checked_in_at (customer_id=? AND checked_in_at<?)" in plan, plan
+    finally:
+        store.dispose()
+
+
 def test_stamps_are_what_sqlalchemy_writes() -> None:
     """The generator's SQLite timestamps are byte for byte SQLAlchemy's, so comparisons in SQL agree."""
     processor = DateTime().dialect_impl(sqlite.dialect()).bind_processor(sqlite.dialect())

@@ -119,12 +119,20 @@ def episode_for(session: Session, incident_id: int) -> Episode:
 
 
 def visit_at(session: Session, customer_id: int, site_id: int, instant: datetime) -> Visit | None:
-    """The customer's visit at the site that spans `instant` (for linking an incident)."""
+    """The customer's visit at the site that spans `instant` (for linking an incident).
+
+    Read through the customer's visits (ix_visits_customer_id_checked_in_at).
+    SQLite keeps no statistics on a store, and from migration 0013 on it
+    walked the site's visits back from `instant` instead (by
+    ix_visits_site_id_checked_in_at_customer_id, for every deposition: 36 ms
+    on a 100k-customer store): `site_id + 0` is SQLite's way of keeping a
+    term out of the index choice.
+    """
     statement = (
         select(Visit)
         .where(
             Visit.customer_id == customer_id,
-            Visit.site_id == site_id,
+            Visit.site_id + 0 == site_id,
             Visit.checked_in_at <= instant,
             (Visit.checked_out_at.is_(None)) | (Visit.checked_out_at >= instant),
         )
