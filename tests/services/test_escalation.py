@@ -7,6 +7,9 @@ manager's reschedule with a reason, or a reassignment, restarts the clock.
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,6 +20,7 @@ from frontdesk.errors import NotAllowed
 from frontdesk.schemas.inputs import OutcomeInput
 from frontdesk.schemas.reads import EscalationCounts
 from frontdesk.services import escalation, followups, incidents, settings
+from frontdesk.store.db import LOCK_TIMEOUT
 from frontdesk.store.models import AuditEvent, FollowUp
 
 DUE = utc(2026, 11, 16, 9)
@@ -65,6 +69,58 @@ def test_each_threshold_on_a_pinned_clock(desk, clock, call):
     assert level(desk, call) == (2, utc(2026, 11, 19, 9))
     assert escalate_events(desk, call) == [(utc(2026, 11, 17, 9), None), (utc(2026, 11, 19, 12), None)]
     assert escalation.counts(desk) == EscalationCounts(leads=0, managers=1)
+
+
+def test_a_terminal_escalating_a_backlog_holds_no_other_terminal_up(desk, clock, staff, log, as_staff, monkeypatch):
+    """PostgreSQL (issue 19): terminal "bar" sits inside its escalation's last open transaction, its rows locked.
+
+    The queue at "stand" completes a follow-up of an earlier batch and runs
+    the escalation itself: neither waits (both finish well inside
+    `lock_timeout`; a whole backlog in one transaction made them wait past it),
+    nothing rises twice, and "bar" raises everything once it commits.
+    """
+    if desk.store.is_sqlite:
+        pytest.skip("SQLite has one writer: a second terminal's write waits for the first by design")
+    clock.set(utc(2026, 11, 16, 8))
+    ids = sorted(follow_ups_of(desk, log(occurred_at="08:30", plan=[step("check_in", DUE, staff["Tom"])]).incident_id)[0].id
+                 for _ in range(6))
+    monkeypatch.setattr(escalation, "ESCALATION_BATCH", 3)
+    clock.set(utc(2026, 11, 17, 9))  # a day overdue: all six rise to the leads
+    bar = replace(desk, terminal="bar")
+    holding, release = threading.Event(), threading.Event()
+    raised_at_bar: list[int] = []
+    real_record = escalation.audit.record
+
+    def record(session, actor, action, record_type, record_id, fields=()):  # type: ignore[no-untyped-def]
+        real_record(session, actor, action, record_type, record_id, fields)
+        if actor.terminal == "bar" and action == "escalate":
+            raised_at_bar.append(record_id)
+            if len(raised_at_bar) == len(ids):  # the last batch's rows are locked, not yet committed
+                holding.set()
+                assert release.wait(30)
+
+    monkeypatch.setattr(escalation.audit, "record", record)
+    result: list[int] = []
+    holder = threading.Thread(target=lambda: result.append(escalation.escalate_due(bar)))
+    holder.start()
+    try:
+        assert holding.wait(30), "bar reached its last batch"
+        budget = float(LOCK_TIMEOUT.removesuffix("s"))
+
+        started = time.monotonic()
+        followups.complete(as_staff("Tom"), ids[0], None, OutcomeInput.parse({"outcome": "reached_satisfied", "note": "Happy"}))
+        completing = time.monotonic() - started
+        started = time.monotonic()
+        assert escalation.escalate_due(desk) == 0, "bar holds the rest: stand skips them"
+        escalating = time.monotonic() - started
+    finally:
+        release.set()
+        holder.join(30)
+    assert completing < budget / 2 and escalating < budget / 2, (completing, escalating)
+    assert result == [6]
+    assert [len(escalate_events(desk, follow_up_id)) for follow_up_id in ids] == [1] * 6, "each escalated once"
+    assert [level(desk, follow_up_id)[0] for follow_up_id in ids] == [1] * 6
+    assert escalation.escalate_due(desk) == 0
 
 
 def test_local_days_across_the_clocks_going_back(desk, clock, staff, log):
