@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from frontdesk.errors import NotAllowed
 from frontdesk.schemas.inputs import OutcomeInput
 from frontdesk.schemas.reads import EscalationCounts
-from frontdesk.services import escalation, followups, incidents, settings
+from frontdesk.services import audit, escalation, followups, incidents, settings
 from frontdesk.store.db import LOCK_TIMEOUT
 from frontdesk.store.models import AuditEvent, FollowUp
 
@@ -89,7 +89,7 @@ def test_a_terminal_escalating_a_backlog_holds_no_other_terminal_up(desk, clock,
     bar = replace(desk, terminal="bar")
     holding, release = threading.Event(), threading.Event()
     raised_at_bar: list[int] = []
-    real_record = escalation.audit.record
+    real_record = audit.record
 
     def record(session, actor, action, record_type, record_id, fields=()):  # type: ignore[no-untyped-def]
         real_record(session, actor, action, record_type, record_id, fields)
@@ -99,7 +99,7 @@ def test_a_terminal_escalating_a_backlog_holds_no_other_terminal_up(desk, clock,
                 holding.set()
                 assert release.wait(30)
 
-    monkeypatch.setattr(escalation.audit, "record", record)
+    monkeypatch.setattr(audit, "record", record)
     result: list[int] = []
     holder = threading.Thread(target=lambda: result.append(escalation.escalate_due(bar)))
     holder.start()
