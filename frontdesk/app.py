@@ -9,6 +9,7 @@ none of them escapes an open dialog.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from time import monotonic
@@ -409,14 +410,10 @@ class FrontdeskApp(QuietCrashes, DeskApp):
         collection first: at this point it found a few hundred objects to free
         and took 240-350 ms on a loaded machine. `on_unmount` gives them back.
         """
-        import gc
-
         gc.freeze()
 
     def on_unmount(self) -> None:
         """The app ends: what `freeze_heap` froze may be collected again (a test process runs many apps)."""
-        import gc
-
         gc.unfreeze()
 
     async def open_the_day(self) -> None:

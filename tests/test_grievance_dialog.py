@@ -91,7 +91,7 @@ async def test_a_resolution_needs_its_four_parts_said_under_each_field(clinic: t
                              "Results: A second nurse at triage on Mondays. Completed on 2026-11-20.")
         assert audit_actions(desk, "follow_up", response)[-1] == "complete"
         assert not isinstance(app.screen, GrievanceResponseDialog)
-        assert message_line(app).startswith("Grievance resolved in writing: Ana García. Still open:")
+        assert message_line(app).startswith("Grievance resolved in writing: Ana García. The episode stays open:")
 
 
 async def test_an_interim_letter_moves_the_response_to_the_date_it_gives(clinic: tuple[Actor, int],

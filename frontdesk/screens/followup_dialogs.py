@@ -242,7 +242,7 @@ def chosen(screen: ModalScreen[Any], list_id: str) -> str | None:
 
 def still_open(episode: EpisodeInfo) -> str:
     """What keeps an open episode open, as the end of a message ("" when nothing does)."""
-    return f" Still open: {'; '.join(episode.blockers)}." if episode.blockers and episode.status == "open" else ""
+    return f" The episode stays open: {'; '.join(episode.blockers)}." if episode.blockers and episode.status == "open" else ""
 
 
 class OutcomeDialog(FollowUpDialog[HowItWent]):
