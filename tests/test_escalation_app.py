@@ -60,5 +60,5 @@ async def test_a_manager_hears_of_both_levels(shift: Shift, clock: Any) -> None:
         await ready(pilot)
         await until(pilot, lambda: "managers" in bar(later))
         assert [row(shift.desk, shift.follow_ups[name]).escalation for name in ("ana_call", "smith_call")] == [2, 1]
-        assert "!! 2 escalated (1 managers, 1 leads) · F4: the queue" in screen_text(later)
+        assert "!! 2 escalated (managers 1, leads 1) · F4: the queue" in screen_text(later)
         assert later.current_mode == "greet", "only a lead's terminal opens on the queue"

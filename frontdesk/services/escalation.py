@@ -253,7 +253,7 @@ def counts(actor: Actor, *, all_sites: bool = False) -> EscalationCounts:
 
 def notice(role: str | None, found: EscalationCounts) -> str:
     """The alert bar's words for this person ("" for nothing): a lead hears of level 1; a manager of both levels,
-    as what sits with the leads is theirs to chase too ("!! 3 escalated (1 managers, 2 leads)")."""
+    as what sits with the leads is theirs to chase too ("!! 3 escalated (managers 1, leads 2)")."""
     number = found.leads + found.managers if role == "manager" else found.leads
     if not number:
         return ""
@@ -263,7 +263,7 @@ def notice(role: str | None, found: EscalationCounts) -> str:
     if not found.leads:
         return f"!! {what} to the managers · F4: the queue"
     # Short enough for the bar at 80 columns beside the alerts' count: "F4: the queue" must stay in view.
-    return f"!! {number} escalated ({found.managers} managers, {found.leads} leads) · F4: the queue"
+    return f"!! {number} escalated (managers {found.managers}, leads {found.leads}) · F4: the queue"
 
 
 def escalations(actor: Actor) -> list[EscalatedItem]:

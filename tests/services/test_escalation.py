@@ -284,7 +284,7 @@ def test_the_candidate_filter_keeps_every_follow_up_that_crossed(zone: str, now:
     ("lead", 0, 1, ""),
     ("manager", 2, 0, "! 2 follow-ups escalated to the leads · F4: the queue"),
     ("manager", 0, 1, "!! 1 follow-up escalated to the managers · F4: the queue"),
-    ("manager", 2, 1, "!! 3 escalated (1 managers, 2 leads) · F4: the queue"),
+    ("manager", 2, 1, "!! 3 escalated (managers 1, leads 2) · F4: the queue"),
     ("manager", 0, 0, ""),
 ])
 def test_a_manager_hears_of_both_levels_a_lead_of_the_first(role, leads, managers, said):
