@@ -185,8 +185,7 @@ def test_old_automatic_backups_are_deleted(sqlite_desk: Actor, tmp_path: Path) -
     assert recent.exists() and not old.exists()
 
 
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
 def test_postgresql_stores_are_pointed_at_pg_dump(desk: Actor, tmp_path: Path) -> None:
-    if desk.store.is_sqlite:
-        pytest.skip("PostgreSQL only")
     with pytest.raises(NotAllowed, match="pg_dump"):
         backup.backup(desk, tmp_path / "x.db")

@@ -71,6 +71,7 @@ def test_each_threshold_on_a_pinned_clock(desk, clock, call):
     assert escalation.counts(desk) == EscalationCounts(leads=0, managers=1)
 
 
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)  # SQLite has one writer: a second waits, by design
 def test_a_terminal_escalating_a_backlog_holds_no_other_terminal_up(desk, clock, staff, log, as_staff, monkeypatch):
     """PostgreSQL (issue 19): terminal "bar" sits inside its escalation's last open transaction, its rows locked.
 
@@ -79,8 +80,6 @@ def test_a_terminal_escalating_a_backlog_holds_no_other_terminal_up(desk, clock,
     `lock_timeout`; a whole backlog in one transaction made them wait past it),
     nothing rises twice, and "bar" raises everything once it commits.
     """
-    if desk.store.is_sqlite:
-        pytest.skip("SQLite has one writer: a second terminal's write waits for the first by design")
     clock.set(utc(2026, 11, 16, 8))
     ids = sorted(follow_ups_of(desk, log(occurred_at="08:30", plan=[step("check_in", DUE, staff["Tom"])]).incident_id)[0].id
                  for _ in range(6))
