@@ -1,18 +1,21 @@
-"""The two places frontdesk leans on Textual internals, each for a measured need with no public way.
+"""The places frontdesk leans on Textual internals, each for a measured need with no public way.
 
 Nothing else in the product touches a private Textual name.
-`tests/test_compat.py` fails loudly when a Textual release changes either
-behaviour, so an upgrade cannot quietly bring back a slow first frame or a
+`tests/test_compat.py` fails loudly when a Textual release changes any of
+these behaviours, so an upgrade cannot quietly bring back a slow first frame or a
 traceback full of customer data.
 """
 
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
 from rich.text import Text
 from textual.app import App
+from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.worker import WorkerFailed
 
 
 def styled(screen: Screen[Any]) -> Screen[Any]:
@@ -43,4 +46,20 @@ class QuietCrashes(App[int]):
         raise NotImplementedError
 
     def _handle_exception(self, error: Exception) -> None:
+        if palette_list_gone(error):
+            return
         self.exit(return_code=1, message=Text(self.crashed(error)))
+
+
+def palette_list_gone(error: Exception) -> bool:
+    """Textual's command palette searching after its list was taken down: nothing to show, nothing lost.
+
+    The palette starts a search worker on each change of its input; when the
+    palette is closed or covered before that worker runs, the worker looks
+    for the palette's list, which is gone, and Textual reports it as a
+    worker failure (seen once in CI's random keys, `NoMatches` for
+    `CommandList`). Only that one failure, in that one worker, is let pass.
+    """
+    return (isinstance(error, WorkerFailed) and isinstance(error.error, NoMatches)
+            and "CommandList" in str(error.error)
+            and any(frame.name == "_gather_commands" for frame in traceback.extract_tb(error.error.__traceback__)))

@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncio
 
 from textual.app import App, ComposeResult
+from textual.command import CommandInput, CommandList, CommandPalette
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Label
+from textual.worker import WorkerFailed
 
-from frontdesk.compat import QuietCrashes, styled
+from frontdesk.compat import QuietCrashes, palette_list_gone, styled
 
 
 class Boom(Message):
@@ -58,3 +61,20 @@ async def test_styled_marks_a_new_screen_as_current() -> None:
     async with app.run_test():
         screen = styled(Screen())
         assert screen._css_update_count == app._css_update_count
+
+
+async def test_the_palettes_search_finding_its_list_gone_is_let_pass_and_nothing_else() -> None:
+    """Textual's palette search worker, run after the palette's list is taken down (the race random keys met),
+    fails with NoMatches for CommandList: the app carries on. Any other failure still reaches `crashed`."""
+    app = _Crashy()
+    async with app.run_test() as pilot:
+        app.action_command_palette()
+        await pilot.wait_for_scheduled_animations()
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        await palette.query_one(CommandList).remove()
+        palette.query_one(CommandInput).value = "qu"  # starts the search worker, which looks for the list
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and app.recorded == [], "Textual changed its palette search: see compat.palette_list_gone"
+        assert not palette_list_gone(WorkerFailed(NoMatches("No nodes match 'Label'")))
