@@ -8,7 +8,7 @@ reports (for setup: between writing the site and its first staff member).
 The store is then read back: either it has no site, or it is whole. The
 real command then runs on the last one (`setup`, or `demo --force`, which must
 add one restaurant, never a second on top of a half-built one), and its counts
-say what whole means. Five kills of each on each backend; twenty with --deep.
+say what whole means. Three kills of each on each backend (CI time); twenty with --deep.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def counts(url: str) -> tuple[int, ...]:
 @pytest.mark.parametrize("command", ["setup", "demo"])
 def test_killed_setup_or_demo_leaves_nothing_or_a_whole_store(command: str, fresh_url: Callable[[], str],
                                                               deep: bool, show: Callable[[str], None]) -> None:
-    kills = 20 if deep else 5
+    kills = 20 if deep else 3
     rng = random.Random(13_09)
     started = time.perf_counter()
     killed, found = 0, []
